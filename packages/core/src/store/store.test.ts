@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import { runStoreContract } from '../testing'
+import { memoryStore, storeKey } from './store'
+
+runStoreContract('memoryStore', () => memoryStore())
+runStoreContract('memoryStore (bounded)', () => memoryStore({ maxEntries: 500 }))
+
+describe('memoryStore', () => {
+  it('evicts the oldest entries beyond maxEntries', async () => {
+    const store = memoryStore({ maxEntries: 3 })
+    for (const k of ['a', 'b', 'c', 'd']) await store.set(k, k)
+    expect(await store.get('a')).toBeUndefined()
+    expect(await store.get('d')).toBe('d')
+    await store.set('b', 'b2')
+    await store.set('e', 'e')
+    expect(await store.get('c')).toBeUndefined()
+    expect(await store.get('b')).toBe('b2')
+  })
+
+  it('drops expired entries before evicting live ones', async () => {
+    let t = 0
+    const store = memoryStore({ maxEntries: 2, now: () => t })
+    await store.set('old', '1')
+    await store.set('short', '2', 10)
+    t = 20
+    await store.set('new', '3')
+    expect(await store.get('old')).toBe('1')
+    expect(await store.get('new')).toBe('3')
+  })
+
+  it('expires on an injected clock, exactly at the TTL', async () => {
+    let t = 1000
+    const store = memoryStore({ now: () => t })
+    await store.set('k', 'v', 100)
+    t = 1099
+    expect(await store.get('k')).toBe('v')
+    t = 1100
+    expect(await store.get('k')).toBeUndefined()
+  })
+})
+
+describe('storeKey', () => {
+  it('namespaces by owner, corp and kind', () => {
+    expect(storeKey({ owner: 'dingappkey', kind: 'access_token' })).toBe('dingtalk:dingappkey:-:access_token')
+    expect(storeKey({ owner: 'suite1', corpId: 'ding9', kind: 'jsapi_ticket' })).toBe(
+      'dingtalk:suite1:ding9:jsapi_ticket',
+    )
+  })
+
+  it('escapes colons so distinct parts never produce the same key', () => {
+    const a = storeKey({ owner: 'a:b', kind: 'c' })
+    const b = storeKey({ owner: 'a', corpId: 'b', kind: 'c' })
+    expect(a).not.toBe(b)
+    expect(a.split(':')).toHaveLength(4)
+  })
+})
