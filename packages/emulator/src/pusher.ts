@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto'
-import { decryptMessage, encryptMessage, randomAlphanumeric, signature } from './crypto'
+import {
+  type DecryptedMessage,
+  decryptMessage,
+  encryptMessage,
+  randomAlphanumeric,
+  signature,
+} from './crypto'
 
 /** How the signed query is spelled (§1.6). */
 export type QueryStyle = 'legacy' | 'new'
@@ -241,7 +247,7 @@ export function checkReply(options: CheckReplyOptions): ReplyCheck {
   const expectedSignature = signature({ token: options.token, timestamp: timeStamp, nonce, encrypt })
   if (!equalText(msgSignature, expectedSignature))
     return { ok: false, reason: 'reply signature does not match' }
-  let decrypted: ReturnType<typeof decryptMessage>
+  let decrypted: DecryptedMessage
   try {
     decrypted = decryptMessage({ aesKey: options.aesKey, encrypt })
   } catch (error) {
