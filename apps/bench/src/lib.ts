@@ -1,0 +1,106 @@
+/**
+ * A tiny, dependency-free benchmark harness. Every figure is measured in rounds that alternate between
+ * the candidate and its baseline, so both see the same machine noise; we report the median of the
+ * per-round ops/s and the spread (min–max), and the ratio of the medians.
+ */
+export interface Measurement {
+  name: string
+  opsPerSec: number
+  min: number
+  max: number
+}
+
+export interface Comparison {
+  group: string
+  candidate: Measurement
+  baseline: Measurement
+  ratio: number
+  goal?: number
+  note?: string
+}
+
+export interface BenchOptions {
+  quick: boolean
+}
+
+type Fn = () => unknown | Promise<unknown>
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+async function timeRound(fn: Fn, iterations: number, isAsync: boolean): Promise<number> {
+  const start = process.hrtime.bigint()
+  if (isAsync) {
+    for (let i = 0; i < iterations; i++) await fn()
+  } else {
+    for (let i = 0; i < iterations; i++) fn()
+  }
+  const ns = Number(process.hrtime.bigint() - start)
+  return (iterations * 1e9) / ns
+}
+
+async function calibrate(fn: Fn, isAsync: boolean, roundMs: number): Promise<number> {
+  let n = 1
+  for (;;) {
+    const start = performance.now()
+    await timeRound(fn, n, isAsync)
+    const elapsed = performance.now() - start
+    if (elapsed >= roundMs / 4 || n >= 1 << 24) return Math.max(1, Math.round((n * roundMs) / Math.max(elapsed, 0.01)))
+    n *= 4
+  }
+}
+
+function summarise(name: string, samples: number[]): Measurement {
+  return { name, opsPerSec: median(samples), min: Math.min(...samples), max: Math.max(...samples) }
+}
+
+/**
+ * Measures `candidate` against `baseline` in interleaved rounds (same run, same payloads).
+ * Functions that return a promise are awaited one call at a time.
+ */
+export async function compare(
+  group: string,
+  candidate: { name: string; fn: Fn },
+  baseline: { name: string; fn: Fn },
+  options: BenchOptions & { goal?: number; note?: string },
+): Promise<Comparison> {
+  const isAsync = (f: Fn): boolean => f() instanceof Promise
+  const candAsync = isAsync(candidate.fn)
+  const baseAsync = isAsync(baseline.fn)
+  const roundMs = options.quick ? 20 : 200
+  const rounds = options.quick ? 3 : 15
+  const nc = await calibrate(candidate.fn, candAsync, roundMs)
+  const nb = await calibrate(baseline.fn, baseAsync, roundMs)
+  const cs: number[] = []
+  const bs: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    cs.push(await timeRound(candidate.fn, nc, candAsync))
+    bs.push(await timeRound(baseline.fn, nb, baseAsync))
+  }
+  const c = summarise(candidate.name, cs)
+  const b = summarise(baseline.name, bs)
+  const result: Comparison = { group, candidate: c, baseline: b, ratio: c.opsPerSec / b.opsPerSec }
+  if (options.goal !== undefined) result.goal = options.goal
+  if (options.note !== undefined) result.note = options.note
+  return result
+}
+
+/** Measures a single function (no baseline), e.g. a cached read whose goal is an absolute rate. */
+export async function measure(name: string, fn: Fn, options: BenchOptions): Promise<Measurement> {
+  const isAsync = fn() instanceof Promise
+  const roundMs = options.quick ? 20 : 200
+  const rounds = options.quick ? 3 : 15
+  const n = await calibrate(fn, isAsync, roundMs)
+  const samples: number[] = []
+  for (let r = 0; r < rounds; r++) samples.push(await timeRound(fn, n, isAsync))
+  return summarise(name, samples)
+}
+
+export function formatOps(ops: number): string {
+  if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)} M/s`
+  if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)} k/s`
+  return `${ops.toFixed(1)} /s`
+}
