@@ -1,1 +1,3 @@
-export const VERSION = '0.0.0'
+export * from './crypto/index'
+export { DingTalkError } from './errors'
+export * from './signing/index'
