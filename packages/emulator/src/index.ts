@@ -1,1 +1,42 @@
-export {}
+export {
+  type AuthorizeResult,
+  type Emulator,
+  type EmulatorOptions,
+  type FaultController,
+  type FaultKind,
+  type FaultSpec,
+  type RateLimitRule,
+  type RequestLogEntry,
+  startEmulator,
+  type TokenFilter,
+} from './emulator'
+export {
+  defaultFixture,
+  type Fixture,
+  type FixtureApp,
+  type FixtureAuthorization,
+  type FixtureDepartment,
+  type FixtureOrg,
+  type FixtureSuite,
+  type FixtureUser,
+  loadFixture,
+} from './fixture'
+export type { PushSettings } from './pushes'
+export type {
+  AuthCodeRecord,
+  AuthorizationState,
+  CallbackRegistration,
+  ChatRecord,
+  DepartmentRecord,
+  EmulatorState,
+  FailedCallback,
+  MediaRecord,
+  MessageRecord,
+  OrgState,
+  PushRecord,
+  SuiteState,
+  TicketRecord,
+  TmpAuthCodeRecord,
+  TokenRecord,
+  UserRecord,
+} from './state'
