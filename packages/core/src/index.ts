@@ -1,3 +1,31 @@
+export {
+  createTokenCache,
+  type FetchedToken,
+  type TokenCache,
+  type TokenCacheOptions,
+  type TokenRefreshEvent,
+} from './auth/token-cache'
+export {
+  createDingTalkClient,
+  type DingTalkClient,
+  type DingTalkClientOptions,
+  type DingTalkCredentials,
+  type TokenTuning,
+} from './client'
 export * from './crypto/index'
 export { DingTalkError } from './errors'
+export * from './errors/index'
+export type {
+  AuthMode,
+  ClientHooks,
+  DingTalkRequest,
+  DingTalkResponse,
+  QueryValue,
+  RequestEvent,
+  ResponseEvent,
+  RetryEvent,
+  RetryOptions,
+  TokenEvent,
+} from './http/pipeline'
 export * from './signing/index'
+export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'

@@ -1,0 +1,253 @@
+import { createTokenCache, type TokenCache, type TokenCacheOptions } from './auth/token-cache'
+import { type CredentialName, DingTalkApiError, DingTalkCredentialsError } from './errors/request-errors'
+import {
+  type ClientHooks,
+  createPipeline,
+  type DingTalkRequest,
+  type DingTalkResponse,
+  type RetryOptions,
+  safely,
+  type TokenEvent,
+} from './http/pipeline'
+import { Redactor } from './http/redact'
+import { memoryStore, type Store, storeKey } from './store/store'
+
+/**
+ * The credentials of an internal corp app (§4.2): an app’s `appKey`/`appSecret` (optionally with the
+ * corpId, used in store keys and problem reports), or the legacy `corpId`/`corpSecret`.
+ */
+export type DingTalkCredentials =
+  | { appKey: string; appSecret: string; corpId?: string }
+  | { corpId: string; corpSecret: string }
+
+/** Tuning of the access_token and jsapi_ticket caches (see `createTokenCache`). */
+export type TokenTuning = Pick<
+  TokenCacheOptions,
+  | 'refreshMarginMs'
+  | 'jitterMs'
+  | 'fallbackTtlMs'
+  | 'maxTtlMs'
+  | 'leaseMs'
+  | 'pollIntervalMs'
+  | 'waitTimeoutMs'
+  | 'retryAfterFailureMs'
+  | 'now'
+>
+
+/** Options of {@link createDingTalkClient}. */
+export interface DingTalkClientOptions {
+  /** Default `https://oapi.dingtalk.com`; point it at `@dingtalk-kit/emulator` in tests. */
+  baseUrl?: string
+  /** Default `globalThis.fetch`. */
+  fetch?: typeof fetch
+  /** Per-attempt timeout. Default 10,000 ms. */
+  timeoutMs?: number
+  /** Where tokens, tickets and lease locks live. Share one (e.g. Redis) across instances. Default `memoryStore()`. */
+  store?: Store
+  retry?: RetryOptions
+  hooks?: ClientHooks
+  tokens?: TokenTuning
+}
+
+/**
+ * A DingTalk `oapi` client for one internal app: cached tokens and tickets plus one request pipeline.
+ *
+ * @example
+ * ```ts
+ * const client = createDingTalkClient({ appKey, appSecret })
+ * const ticket = await client.getJsapiTicket()
+ * const user = await client.request({ path: '/topapi/v2/user/get', json: { userid: 'manager123' } })
+ * ```
+ */
+export interface DingTalkClient {
+  readonly baseUrl: string
+  readonly store: Store
+  /** The appKey, when the client was created with one. */
+  readonly appKey: string | undefined
+  /** The corpId, when known. */
+  readonly corpId: string | undefined
+  /**
+   * Calls an endpoint: injects the token, sends JSON/multipart, parses the envelope, refreshes an invalid
+   * token and replays once, retries busy/rate-limited/transient failures; throws a `DingTalkRequestError`.
+   */
+  request<T = DingTalkResponse>(req: DingTalkRequest): Promise<T>
+  /** The app’s access_token (cached; refreshed once across the process and the store). */
+  getAccessToken(): Promise<string>
+  /** Drops `token` from the cache if it is still the cached one (after DingTalk rejected it). */
+  invalidateAccessToken(token: string): Promise<void>
+  /**
+   * The jsapi_ticket for `dd.config` (§3.1). Cached and shared like the token: a new ticket invalidates the
+   * old one at DingTalk, so it is fetched once per expiry across every instance on the store.
+   */
+  getJsapiTicket(): Promise<string>
+  /** Drops `ticket` from the cache if it is still the cached one. */
+  invalidateJsapiTicket(ticket: string): Promise<void>
+}
+
+interface TokenBody extends DingTalkResponse {
+  access_token?: string
+  ticket?: string
+  expires_in?: number | string
+}
+
+const seconds = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' ? Number(value) : value
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined
+}
+
+// §4.2, §9.2: which credential each gettoken errcode points at.
+function rejectedCredentials(errcode: number, appStyle: boolean): CredentialName[] | undefined {
+  const id: CredentialName = appStyle ? 'appKey' : 'corpId'
+  const secret: CredentialName = appStyle ? 'appSecret' : 'corpSecret'
+  switch (errcode) {
+    case 40001:
+    case 41004:
+      return [secret]
+    case 40089:
+      return [id, secret]
+    case 40013:
+    case 33001:
+    case 41002:
+      return [id]
+    default:
+      return undefined
+  }
+}
+
+/**
+ * Creates a client for one internal corp app. Tokens and tickets go through `store`, so N instances on a
+ * shared store make one `gettoken` / `get_jsapi_ticket` call per expiry between them.
+ *
+ * @example
+ * ```ts
+ * import { createDingTalkClient } from '@dingtalk-kit/core'
+ *
+ * const client = createDingTalkClient(
+ *   { appKey: process.env.DINGTALK_APP_KEY!, appSecret: process.env.DINGTALK_APP_SECRET! },
+ *   { hooks: { onRetry: (e) => console.warn('retrying', e.path, e.reason) } },
+ * )
+ * const { result } = await client.request<{ result: { userid: string } }>({
+ *   path: '/topapi/v2/user/getuserinfo',
+ *   json: { code },
+ * })
+ * ```
+ */
+export function createDingTalkClient(
+  credentials: DingTalkCredentials,
+  options: DingTalkClientOptions = {},
+): DingTalkClient {
+  const appStyle = 'appKey' in credentials
+  const appKey = appStyle ? credentials.appKey : undefined
+  const corpId = credentials.corpId
+  const secret = appStyle ? credentials.appSecret : credentials.corpSecret
+  const owner = appKey ?? credentials.corpId
+  if (!owner || !secret) {
+    throw new TypeError(
+      appStyle
+        ? 'createDingTalkClient needs appKey and appSecret'
+        : 'createDingTalkClient needs corpId and corpSecret',
+    )
+  }
+  const baseUrl = (options.baseUrl ?? 'https://oapi.dingtalk.com').replace(/\/+$/, '')
+  const store = options.store ?? memoryStore()
+  const hooks = options.hooks ?? {}
+  const redactor = new Redactor()
+  redactor.remember(secret)
+
+  const onRefresh = (event: {
+    kind: string
+    outcome: TokenEvent['outcome']
+    expiresAt?: number
+    durationMs: number
+    error?: unknown
+  }): void => {
+    if (hooks.onTokenRefresh === undefined) return
+    const out: TokenEvent = { kind: event.kind, outcome: event.outcome, durationMs: event.durationMs }
+    if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
+    if (event.error !== undefined) {
+      const code = (event.error as { code?: unknown }).code
+      out.error = typeof code === 'string' ? code : 'UNKNOWN'
+    }
+    safely(hooks.onTokenRefresh, out)
+  }
+
+  const tokens: { access_token?: TokenCache } = {}
+  const request = createPipeline({
+    baseUrl,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? 10_000,
+    retry: {
+      maxRetries: options.retry?.maxRetries ?? 3,
+      baseDelayMs: options.retry?.baseDelayMs ?? 1000,
+      maxDelayMs: options.retry?.maxDelayMs ?? 8000,
+    },
+    hooks,
+    redactor,
+    tokens,
+    corpId,
+  })
+
+  const fetchAccessToken = async (): Promise<{ value: string; expiresIn: number | undefined }> => {
+    const query = appStyle ? { appkey: owner, appsecret: secret } : { corpid: owner, corpsecret: secret }
+    let body: TokenBody
+    try {
+      body = await request<TokenBody>({ path: '/gettoken', query, auth: 'none' })
+    } catch (error) {
+      const names =
+        error instanceof DingTalkApiError ? rejectedCredentials(error.errcode, appStyle) : undefined
+      if (error instanceof DingTalkApiError && names !== undefined) {
+        throw new DingTalkCredentialsError({
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+          subCode: error.subCode,
+          subMsg: error.subMsg,
+          requestId: error.requestId,
+          request: error.request,
+          attempts: error.attempts,
+          credentials: names,
+        })
+      }
+      throw error
+    }
+    const value = typeof body.access_token === 'string' ? body.access_token : ''
+    redactor.remember(value)
+    return { value, expiresIn: seconds(body.expires_in) }
+  }
+
+  const fetchJsapiTicket = async (): Promise<{ value: string; expiresIn: number | undefined }> => {
+    // §3.1: `type=jsapi` is accepted by every documented variant.
+    const body = await request<TokenBody>({ path: '/get_jsapi_ticket', query: { type: 'jsapi' } })
+    const value = typeof body.ticket === 'string' ? body.ticket : ''
+    redactor.remember(value)
+    return { value, expiresIn: seconds(body.expires_in) }
+  }
+
+  const cache = (kind: 'access_token' | 'jsapi_ticket', fetch: TokenCacheOptions['fetch']): TokenCache =>
+    createTokenCache({
+      ...options.tokens,
+      store,
+      key: storeKey({ owner, corpId: appStyle ? corpId : undefined, kind }),
+      kind,
+      fetch,
+      onRefresh,
+    })
+
+  const accessToken = cache('access_token', fetchAccessToken)
+  const jsapiTicket = cache('jsapi_ticket', fetchJsapiTicket)
+  tokens.access_token = {
+    get: () => accessToken.get(),
+    invalidate: (value) => accessToken.invalidate(value),
+  }
+
+  return {
+    baseUrl,
+    store,
+    appKey,
+    corpId,
+    request,
+    getAccessToken: () => accessToken.get(),
+    invalidateAccessToken: (token) => accessToken.invalidate(token),
+    getJsapiTicket: () => jsapiTicket.get(),
+    invalidateJsapiTicket: (ticket) => jsapiTicket.invalidate(ticket),
+  }
+}
