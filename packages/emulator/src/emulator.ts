@@ -17,6 +17,9 @@ import { type Fixture, loadFixture } from './fixture'
 import type { PushResult } from './pusher'
 import { PushManager, type PushSettings, TMP_AUTH_CODE_TTL_MS } from './pushes'
 import { authRoutes, issueCode } from './routes/auth'
+import { contactRoutes } from './routes/contacts'
+import { mediaRoutes } from './routes/media'
+import { messageRoutes } from './routes/messages'
 import { buildState, type EmulatorState, type PushRecord, type TokenRecord } from './state'
 
 /** A fault to inject into the emulator's answers. */
@@ -253,7 +256,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers = new Set<NodeJS.Timeout>()
   const rateCounters = new Map<string, number>()
   const pushes = new PushManager(state, now, options.push ?? {})
-  const routes: Routes = { ...authRoutes }
+  const routes: Routes = { ...authRoutes, ...contactRoutes, ...mediaRoutes, ...messageRoutes }
 
   const internals: Internals = {
     state,

@@ -137,6 +137,8 @@ export interface MessageRecord {
   chatid?: string
   agentId?: number
   recalled?: boolean
+  /** asyncsend_v2: recipients that did not exist. */
+  invalid?: { users: string[]; depts: number[] }
   time: number
 }
 
