@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { DingTalkError } from '../errors'
+import { describeErrcode, errcodeCatalogue, isRateLimited, isTokenInvalid } from './catalogue'
+import { formatBeijingTime } from './problem-report'
+import {
+  DingTalkApiError,
+  DingTalkRateLimitError,
+  DingTalkRequestError,
+  type RequestSummary,
+} from './request-errors'
+
+const request: RequestSummary = {
+  method: 'POST',
+  api: 'https://oapi.dingtalk.com/topapi/v2/user/get',
+  path: '/topapi/v2/user/get',
+  params: { corpid: 'ding123', userid: 'manager|1' },
+  time: new Date('2015-06-16T02:03:50Z'),
+}
+
+describe('errcode catalogue (§9.2, §4.5, §10)', () => {
+  it('marks the token-invalid codes, including 88 with a token sub_code only', () => {
+    for (const code of [40014, 42001, 40001, 33001]) expect(isTokenInvalid(code)).toBe(true)
+    expect(isTokenInvalid(88, '40014')).toBe(true)
+    expect(isTokenInvalid(88, '42001')).toBe(true)
+    expect(isTokenInvalid(88, '60011')).toBe(false)
+    expect(isTokenInvalid(88)).toBe(false)
+    expect(isTokenInvalid(60011)).toBe(false)
+  })
+
+  it('marks 45009 and 90001–90019 as rate limits, not 90020', () => {
+    expect(isRateLimited(45009)).toBe(true)
+    for (let code = 90001; code <= 90019; code++) expect(isRateLimited(code)).toBe(true)
+    expect(isRateLimited(90020)).toBe(false)
+    expect(describeErrcode(90020)?.retryable).toBe(false)
+  })
+
+  it('-1 is retryable; ordinary errors are not', () => {
+    expect(describeErrcode(-1)?.retryable).toBe(true)
+    expect(describeErrcode(40035)?.retryable).toBe(false)
+    expect(describeErrcode(123456)).toBeUndefined()
+  })
+
+  it('covers the ranges and is sorted', () => {
+    const codes = errcodeCatalogue().map((e) => e.errcode)
+    expect(codes).toEqual([...codes].sort((a, b) => a - b))
+    for (const code of [52013, 71009, 900010, 50004, 70003, 43004, 430004]) expect(codes).toContain(code)
+    expect(describeErrcode(52013)?.meaning).toContain('signature')
+  })
+})
+
+describe('errors', () => {
+  it('every error is a DingTalkError with an UPPER_SNAKE code', () => {
+    const api = new DingTalkApiError({ errcode: 40035, errmsg: '不合法的参数', request, attempts: 1 })
+    const limited = new DingTalkRateLimitError({ request, attempts: 4, punished: true })
+    for (const error of [api, limited]) {
+      expect(error).toBeInstanceOf(DingTalkError)
+      expect(error).toBeInstanceOf(DingTalkRequestError)
+      expect(error.code).toMatch(/^[A-Z_]+$/)
+    }
+    expect(api.message).toContain('/topapi/v2/user/get failed with errcode 40035')
+    expect(limited.message).toContain('punish')
+  })
+
+  it('renders the FAQ problem report in its order, in Beijing time', () => {
+    const error = new DingTalkApiError({
+      errcode: -1,
+      errmsg: '系统繁忙',
+      requestId: 'req42',
+      request,
+      attempts: 4,
+    })
+    const report = error.problemReport({ company: '阿里巴巴', egressIp: '203.0.113.7' })
+    const lines = report.split('\n')
+    expect(lines[2]).toBe('| 企业完整名称 Company | 阿里巴巴 |')
+    expect(lines[3]).toBe('| 访问接口的路径 API | https://oapi.dingtalk.com/topapi/v2/user/get |')
+    expect(lines[4]).toBe('| 输入参数 Parameters | {"corpid":"ding123","userid":"manager\\|1"} |')
+    expect(lines[5]).toBe('| 发起请求的服务器的外网IP地址 Egress IP | 203.0.113.7 |')
+    expect(lines[6]).toBe('| 发起请求的时间点 Time | 2015-6-16 10:03:50 (UTC+8) |')
+    expect(lines[7]).toBe('| 返回的错误结果 Result | errcode -1, errmsg 系统繁忙 |')
+    expect(lines[8]).toBe('| request_id | req42 |')
+  })
+
+  it('formats Beijing time across the date line', () => {
+    expect(formatBeijingTime(new Date('2024-12-31T16:00:05Z'))).toBe('2025-1-1 00:00:05 (UTC+8)')
+  })
+})
