@@ -48,7 +48,8 @@ async function calibrate(fn: Fn, isAsync: boolean, roundMs: number): Promise<num
     const start = performance.now()
     await timeRound(fn, n, isAsync)
     const elapsed = performance.now() - start
-    if (elapsed >= roundMs / 4 || n >= 1 << 24) return Math.max(1, Math.round((n * roundMs) / Math.max(elapsed, 0.01)))
+    if (elapsed >= roundMs / 4 || n >= 1 << 24)
+      return Math.max(1, Math.round((n * roundMs) / Math.max(elapsed, 0.01)))
     n *= 4
   }
 }

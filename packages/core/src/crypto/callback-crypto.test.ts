@@ -178,6 +178,32 @@ describe('implementations agree byte for byte', () => {
     )
   })
 
+  it('node and web make the same Base64 decision on any input (strict, canonical only)', async () => {
+    const node = createCallbackCrypto({ token: 'tk', aesKey: A.aesKey, receiveId: 'ding1', backend: 'node' })
+    const web = createCallbackCrypto({ token: 'tk', aesKey: A.aesKey, receiveId: 'ding1', backend: 'web' })
+    const valid = await node.encrypt('hello')
+    const chars = [...'ABQgz09+/=-_ \n.é', ...valid.slice(0, 8)]
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: DingTalkCryptoError) => e.code,
+      )
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom(...chars), maxLength: 48 }),
+          fc
+            .tuple(fc.nat(valid.length - 1), fc.constantFrom(...chars))
+            .map(([i, c]) => valid.slice(0, i) + c + valid.slice(i + 1)),
+        ),
+        async (text) => {
+          expect(await outcome(node.decrypt(text))).toBe(await outcome(web.decrypt(text)))
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
   it('the node engine keeps producing correct output across interleaved messages (reused cipher contexts)', async () => {
     const node = createCallbackCrypto({ token: 'tk', aesKey: A.aesKey, receiveId: 'ding1', backend: 'node' })
     const web = createCallbackCrypto({ token: 'tk', aesKey: A.aesKey, receiveId: 'ding1', backend: 'web' })

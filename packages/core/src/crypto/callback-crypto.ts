@@ -266,33 +266,45 @@ export function createCallbackCrypto(options: CallbackCryptoOptions): CallbackCr
     }
   }
 
-  const decrypt = async (
-    encrypt: string,
-    opts?: { receiveIds?: readonly string[] },
-  ): Promise<DecryptedMessage> => {
-    const ciphertext = decodeCiphertext(encrypt, maxEncrypt, node)
-    let plaintext: Uint8Array
+  // The node engine is synchronous: keep its path free of extra promise hops (one resolved promise per
+  // call); the web engine's promises are chained.
+  const decrypt = (encrypt: string, opts?: { receiveIds?: readonly string[] }): Promise<DecryptedMessage> => {
     try {
-      plaintext = await engine.decrypt(ciphertext)
-    } catch (cause) {
-      throw new DingTalkCryptoError('CRYPTO_INVALID_CIPHERTEXT', 'The ciphertext could not be decrypted.', {
-        cause,
-      })
+      const plaintext = engine.decrypt(decodeCiphertext(encrypt, maxEncrypt, node))
+      if (plaintext instanceof Uint8Array) {
+        return Promise.resolve(
+          parsePlaintext(plaintext, receiveId, receiveIdBytes, opts?.receiveIds, decodeUtf8),
+        )
+      }
+      return plaintext.then(
+        (bytes) => parsePlaintext(bytes, receiveId, receiveIdBytes, opts?.receiveIds, decodeUtf8),
+        (cause: unknown) => {
+          throw new DingTalkCryptoError(
+            'CRYPTO_INVALID_CIPHERTEXT',
+            'The ciphertext could not be decrypted.',
+            {
+              cause,
+            },
+          )
+        },
+      )
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return parsePlaintext(plaintext, receiveId, receiveIdBytes, opts?.receiveIds, decodeUtf8)
   }
 
-  const encrypt = async (message: string, opts?: EncryptOptions): Promise<string> => {
-    assertText(message, 'CRYPTO_INVALID_PLAINTEXT', 'The message to encrypt')
-    const prefix = opts?.random === undefined ? random(16) : latin1Bytes(opts.random)
-    const plaintext = layout(prefix, utf8(message), receiveIdBytes)
-    let ciphertext: Uint8Array
+  const encrypt = (message: string, opts?: EncryptOptions): Promise<string> => {
     try {
-      ciphertext = await engine.encrypt(plaintext)
-    } catch (cause) {
-      throw new DingTalkCryptoError('CRYPTO_ENCRYPT_FAILED', 'Encryption failed.', { cause })
+      assertText(message, 'CRYPTO_INVALID_PLAINTEXT', 'The message to encrypt')
+      const prefix = opts?.random === undefined ? random(16) : latin1Bytes(opts.random)
+      const ciphertext = engine.encrypt(layout(prefix, utf8(message), receiveIdBytes))
+      if (ciphertext instanceof Uint8Array) return Promise.resolve((ciphertext as Buffer).toString('base64'))
+      return ciphertext.then(toBase64, (cause: unknown) => {
+        throw new DingTalkCryptoError('CRYPTO_ENCRYPT_FAILED', 'Encryption failed.', { cause })
+      })
+    } catch (error) {
+      return Promise.reject(error)
     }
-    return node ? (ciphertext as Buffer).toString('base64') : toBase64(ciphertext)
   }
 
   return {
@@ -302,19 +314,29 @@ export function createCallbackCrypto(options: CallbackCryptoOptions): CallbackCr
     verify,
     checkSignature,
     decrypt,
-    async open(params, opts) {
-      checkSignature(params)
+    open(params, opts) {
+      try {
+        checkSignature(params)
+      } catch (error) {
+        return Promise.reject(error)
+      }
       return decrypt(params.encrypt as string, opts)
     },
     encrypt,
-    async reply(message = 'success', opts) {
+    reply(message = 'success', opts) {
       const timeStamp = opts?.timeStamp ?? String(Date.now())
       const nonce = opts?.nonce ?? latin1(random(16))
-      if (!nonEmpty(timeStamp))
-        throw new DingTalkCryptoError('CRYPTO_MISSING_TIMESTAMP', 'timeStamp is empty.')
-      if (!nonEmpty(nonce)) throw new DingTalkCryptoError('CRYPTO_MISSING_NONCE', 'nonce is empty.')
-      const encrypted = await encrypt(message, opts)
-      return { msg_signature: sign(timeStamp, nonce, encrypted), timeStamp, nonce, encrypt: encrypted }
+      if (!nonEmpty(timeStamp)) {
+        return Promise.reject(new DingTalkCryptoError('CRYPTO_MISSING_TIMESTAMP', 'timeStamp is empty.'))
+      }
+      if (!nonEmpty(nonce))
+        return Promise.reject(new DingTalkCryptoError('CRYPTO_MISSING_NONCE', 'nonce is empty.'))
+      return encrypt(message, opts).then((encrypted) => ({
+        msg_signature: sign(timeStamp, nonce, encrypted),
+        timeStamp,
+        nonce,
+        encrypt: encrypted,
+      }))
     },
   }
 }
@@ -332,14 +354,21 @@ function decodeCiphertext(encrypt: unknown, max: number, node: typeof NodeCrypto
       `The "encrypt" field is ${encrypt.length} characters, over the limit of ${max}.`,
     )
   }
-  if (!isCanonicalBase64(encrypt)) {
+  // Canonical Base64 only (callback-security R3), the same decision on every runtime.
+  let bytes: Uint8Array | undefined
+  if (node) {
+    const decoded = Buffer.from(encrypt, 'base64')
+    if (isCanonicalDecoding(encrypt, decoded)) bytes = decoded
+  } else if (isCanonicalBase64(encrypt)) {
+    bytes = fromBase64(encrypt)
+  }
+  if (!bytes) {
     throw new DingTalkCryptoError(
       'CRYPTO_INVALID_CIPHERTEXT',
       'The "encrypt" field is not canonical Base64 (standard alphabet, "=" padding, no whitespace): it was ' +
         'changed in transit or does not come from DingTalk.',
     )
   }
-  const bytes = node ? Buffer.from(encrypt, 'base64') : fromBase64(encrypt)
   if (bytes.length < BLOCK || bytes.length % 16 !== 0) {
     throw new DingTalkCryptoError(
       'CRYPTO_INVALID_CIPHERTEXT',
@@ -347,6 +376,21 @@ function decodeCiphertext(encrypt: unknown, max: number, node: typeof NodeCrypto
     )
   }
   return bytes
+}
+
+/**
+ * Whether Node's (lenient) decoding of `text` was the decoding of canonical Base64: Node skips characters
+ * outside the alphabet and stops at "=", so any of those leaves fewer bytes than the length promises; it
+ * also accepts the URL-safe "-" and "_", checked separately; and the unused bits of the last character
+ * must be zero. Property-tested against the portable check.
+ */
+function isCanonicalDecoding(text: string, decoded: Uint8Array): boolean {
+  const length = text.length
+  if (length % 4 !== 0) return false
+  const pads = text.charCodeAt(length - 1) === 61 ? (text.charCodeAt(length - 2) === 61 ? 2 : 1) : 0
+  if (decoded.length !== (length / 4) * 3 - pads) return false
+  if (text.indexOf('-') !== -1 || text.indexOf('_') !== -1) return false
+  return pads === 0 || isCanonicalBase64(text.slice(length - 4))
 }
 
 function parsePlaintext(
@@ -447,6 +491,7 @@ function layout(prefix: Uint8Array, message: Uint8Array, receiveId: Uint8Array):
 }
 
 function latin1(bytes: Uint8Array): string {
+  if (typeof Buffer === 'function' && Buffer.isBuffer(bytes)) return bytes.toString('latin1')
   let out = ''
   for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!)
   return out
@@ -522,15 +567,19 @@ function nodeEngine(node: typeof NodeCrypto, key: Uint8Array): AesEngine {
     decrypt(ciphertext) {
       const out = decipher.update(ciphertext)
       if (out.length !== ciphertext.length) throw new Error('cipher context out of step')
-      for (let i = 0; i < 16; i++) out[i] = out[i]! ^ decChain[i]! ^ iv[i]!
-      decChain.set(ciphertext.subarray(ciphertext.length - 16))
+      const tail = ciphertext.length - 16
+      for (let i = 0; i < 16; i++) {
+        out[i] = out[i]! ^ decChain[i]! ^ iv[i]!
+        decChain[i] = ciphertext[tail + i]!
+      }
       return out
     },
     encrypt(plaintext) {
       for (let i = 0; i < 16; i++) plaintext[i] = plaintext[i]! ^ encChain[i]! ^ iv[i]!
       const out = cipher.update(plaintext)
       if (out.length !== plaintext.length) throw new Error('cipher context out of step')
-      encChain.set(out.subarray(out.length - 16))
+      const tail = out.length - 16
+      for (let i = 0; i < 16; i++) encChain[i] = out[tail + i]!
       return out
     },
   }
