@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -17,10 +16,18 @@ import { type Fixture, loadFixture } from './fixture'
 import type { PushResult } from './pusher'
 import { PushManager, type PushSettings, TMP_AUTH_CODE_TTL_MS } from './pushes'
 import { authRoutes, issueCode } from './routes/auth'
+import { callbackRoutes } from './routes/callbacks'
 import { contactRoutes } from './routes/contacts'
+import { isvRoutes } from './routes/isv'
 import { mediaRoutes } from './routes/media'
 import { messageRoutes } from './routes/messages'
-import { buildState, type EmulatorState, type PushRecord, type TokenRecord } from './state'
+import {
+  buildState,
+  type EmulatorState,
+  grantAuthorization,
+  type PushRecord,
+  type TokenRecord,
+} from './state'
 
 /** A fault to inject into the emulator's answers. */
 export type FaultKind = 'latency' | 'http5xx' | 'truncated' | 'nonJson' | 'reset' | 'punish' | 'busy'
@@ -256,7 +263,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers = new Set<NodeJS.Timeout>()
   const rateCounters = new Map<string, number>()
   const pushes = new PushManager(state, now, options.push ?? {})
-  const routes: Routes = { ...authRoutes, ...contactRoutes, ...mediaRoutes, ...messageRoutes }
+  const routes: Routes = {
+    ...authRoutes,
+    ...contactRoutes,
+    ...mediaRoutes,
+    ...messageRoutes,
+    ...callbackRoutes,
+    ...isvRoutes,
+  }
 
   const internals: Internals = {
     state,
@@ -661,7 +675,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const org = state.orgs.get(corpId)
       if (!org) throw new Error(`unknown corpId ${corpId}`)
       if (suite.pushStyle === 'syncHttp') {
-        const auth = authorizeDirectly(state, corpId, suiteKey)
+        const auth = grantAuthorization(state, corpId, suiteKey)
         const push = pushes.orgSuiteAuth(suite, auth)
         if (push) await push.done
         return { permanentCode: auth.permanentCode, ...(push ? { push } : {}) }
@@ -690,18 +704,4 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
   }
   return emulator
-}
-
-export function authorizeDirectly(
-  state: EmulatorState,
-  corpId: string,
-  suiteKey: string,
-): { corpId: string; suiteKey: string; permanentCode: string; activated: boolean; agentId: number } {
-  const key = `${suiteKey}:${corpId}`
-  const existing = state.authorizations.get(key)
-  const permanentCode = randomBytes(20).toString('hex')
-  const agentId = existing?.agentId ?? 200000000 + state.authorizations.size + 1
-  const auth = { corpId, suiteKey, permanentCode, activated: existing?.activated ?? false, agentId }
-  state.authorizations.set(key, auth)
-  return auth
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Fixture, FixtureApp, FixtureSuite, FixtureUser } from './fixture'
 import type { PushResult } from './pusher'
 
@@ -249,4 +250,23 @@ export function department(id: number, name: string, parentid?: number, order?: 
     createDeptGroup: false,
     autoAddUser: false,
   }
+}
+
+/** Records (or renews) a corp's authorisation of a suite with a fresh permanent code. */
+export function grantAuthorization(
+  state: EmulatorState,
+  corpId: string,
+  suiteKey: string,
+): AuthorizationState {
+  const key = `${suiteKey}:${corpId}`
+  const existing = state.authorizations.get(key)
+  const auth: AuthorizationState = {
+    corpId,
+    suiteKey,
+    permanentCode: randomBytes(20).toString('hex'),
+    activated: existing?.activated ?? false,
+    agentId: existing?.agentId ?? 200000000 + state.authorizations.size + 1,
+  }
+  state.authorizations.set(key, auth)
+  return auth
 }

@@ -21,7 +21,12 @@ async function upload(form: FormData, query = ''): Promise<Json> {
   return (await res.json()) as Json
 }
 
-function fileForm(name: string, bytes: Uint8Array<ArrayBuffer>, type?: string, contentType = 'image/png'): FormData {
+function fileForm(
+  name: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  type?: string,
+  contentType = 'image/png',
+): FormData {
   const form = new FormData()
   if (type) form.append('type', type)
   form.append('media', new Blob([bytes], { type: contentType }), name)
