@@ -18,6 +18,7 @@ export * from './errors/index'
 export type {
   AuthMode,
   ClientHooks,
+  DingTalkBinaryResponse,
   DingTalkRequest,
   DingTalkResponse,
   QueryValue,

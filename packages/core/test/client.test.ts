@@ -4,6 +4,7 @@ import {
   type ClientHooks,
   createDingTalkClient,
   DingTalkApiError,
+  type DingTalkBinaryResponse,
   type DingTalkClientOptions,
   type DingTalkCredentials,
   DingTalkCredentialsError,
@@ -558,6 +559,38 @@ describe('request pipeline against the emulator', () => {
     expect(error.errcode).toBe(40029)
     expect(error.requestId).toMatch(/^[0-9a-f]+$/)
     expect(error.problemReport()).toContain(`| request_id | ${error.requestId} |`)
+  })
+})
+
+describe('multipart and downloads against the emulator', () => {
+  it('uploads a file with FormData (field media) and downloads the same bytes', async () => {
+    const c = client()
+    const bytes = new Uint8Array(2048).map((_, i) => i % 251)
+    const form = new FormData()
+    form.set('media', new Blob([bytes], { type: 'image/png' }), '头像.png')
+    const uploaded = await c.request<{ media_id: string; type: string }>({
+      path: '/media/upload',
+      query: { type: 'image' },
+      form,
+    })
+    expect(uploaded.type).toBe('image')
+    const file = await c.request<DingTalkBinaryResponse>({
+      path: '/media/get',
+      query: { media_id: uploaded.media_id },
+      responseType: 'bytes',
+    })
+    expect(file.bytes).toEqual(bytes)
+    expect(file.filename).toBe('头像.png')
+    expect(file.contentType).toContain('image/png')
+  })
+
+  it('a download that fails still throws the envelope’s error', async () => {
+    const c = client()
+    const error = await catchError(
+      c.request({ path: '/media/get', query: { media_id: '@nosuch' }, responseType: 'bytes' }),
+    )
+    expect(error).toBeInstanceOf(DingTalkApiError)
+    expect((error as DingTalkApiError).errcode).toBe(40004)
   })
 })
 

@@ -48,6 +48,31 @@ export interface DingTalkRequest {
   timeoutMs?: number
   /** Cancels the call (not retried). */
   signal?: AbortSignal
+  /**
+   * `bytes` for downloads (`/media/get`): a non-JSON answer resolves to a {@link DingTalkBinaryResponse};
+   * a JSON answer is still parsed as an envelope, so errors throw as usual. Default `json`.
+   */
+  responseType?: 'json' | 'bytes'
+}
+
+/**
+ * A downloaded file (`responseType: 'bytes'`).
+ *
+ * @example
+ * ```ts
+ * const file = await client.request<DingTalkBinaryResponse>({
+ *   path: '/media/get',
+ *   query: { media_id: mediaId },
+ *   responseType: 'bytes',
+ * })
+ * console.log(file.contentType, file.filename, file.bytes.byteLength)
+ * ```
+ */
+export interface DingTalkBinaryResponse {
+  bytes: Uint8Array
+  contentType: string
+  /** From `Content-Disposition`, when present. */
+  filename: string | undefined
 }
 
 /** A parsed DingTalk JSON answer (§9.1): the envelope plus the endpoint’s payload. */
@@ -149,7 +174,7 @@ export interface PipelineConfig {
 }
 
 type Outcome =
-  | { kind: 'ok'; body: DingTalkResponse }
+  | { kind: 'ok'; body: DingTalkResponse | DingTalkBinaryResponse }
   | { kind: 'token'; error: DingTalkRequestError }
   | { kind: 'retry'; reason: string; error: DingTalkRequestError; errcode?: number }
   | { kind: 'fail'; error: DingTalkRequestError }
@@ -326,7 +351,17 @@ export function createPipeline(
     try {
       const res = await config.fetch(url, { ...init, signal })
       status = res.status
-      text = await res.text()
+      if (req.responseType === 'bytes') {
+        const bytes = new Uint8Array(await res.arrayBuffer())
+        const contentType = res.headers.get('content-type') ?? ''
+        if (status === 200 && !/json|text\/plain/i.test(contentType)) {
+          const filename = filenameOf(res.headers.get('content-disposition') ?? '')
+          return { status, result: { kind: 'ok', body: { bytes, contentType, filename } } }
+        }
+        text = new TextDecoder().decode(bytes)
+      } else {
+        text = await res.text()
+      }
     } catch (cause) {
       if (req.signal?.aborted) throw req.signal.reason ?? cause
       const error = timeout.aborted
@@ -425,6 +460,18 @@ export function createPipeline(
     }
     return { kind: 'fail', error: new DingTalkApiError(details) }
   }
+}
+
+function filenameOf(disposition: string): string | undefined {
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1]
+  if (extended !== undefined) {
+    try {
+      return decodeURIComponent(extended)
+    } catch {
+      // Fall through to the plain parameter.
+    }
+  }
+  return /filename="?([^";]+)"?/i.exec(disposition)?.[1]
 }
 
 function transient(error: DingTalkRequestError, idempotent: boolean): Outcome {
