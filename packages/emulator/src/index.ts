@@ -1,4 +1,15 @@
 export {
+  type DecryptedMessage,
+  type DecryptMessageOptions,
+  decryptMessage,
+  type EncryptMessageOptions,
+  encryptMessage,
+  generateAesKey,
+  randomAlphanumeric,
+  type SignatureOptions,
+  signature,
+} from './crypto'
+export {
   type AuthorizeResult,
   type Emulator,
   type EmulatorOptions,
@@ -21,6 +32,20 @@ export {
   type FixtureUser,
   loadFixture,
 } from './fixture'
+export {
+  type BuildPushOptions,
+  type BuiltPush,
+  buildPush,
+  type CheckReplyOptions,
+  checkReply,
+  expectedReplyFor,
+  type PushAttempt,
+  type PushEventOptions,
+  type PushResult,
+  pushEvent,
+  type QueryStyle,
+  type ReplyCheck,
+} from './pusher'
 export type { PushSettings } from './pushes'
 export type {
   AuthCodeRecord,
