@@ -17,6 +17,7 @@ let server: Server
 let baseUrl: string
 const seen: Seen[] = []
 const answers: { status?: number; body: string }[] = []
+let gettokens = 0
 
 const read = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve) => {
@@ -30,6 +31,7 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://local')
     const body = await read(req)
     if (url.pathname === '/gettoken') {
+      gettokens++
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ errcode: 0, errmsg: 'ok', access_token: 'TOKEN-abc-123', expires_in: 7200 }))
       return
@@ -142,6 +144,20 @@ describe('request pipeline', () => {
     expect(error.requestId).toBe('5imjny7u9xwa')
     expect(error.info?.errcode).toBe(60011)
     expect(error.message).toContain('sub_code 60011')
+  })
+
+  it('a token still rejected after the refresh and replay surfaces as the API error (never a loop)', async () => {
+    const c = make()
+    await c.getAccessToken()
+    const before = { seen: seen.length, gettokens }
+    answers.push({ body: '{"errcode":40014,"errmsg":"不合法的access_token"}' })
+    answers.push({ body: '{"errcode":40014,"errmsg":"不合法的access_token"}' })
+    const error = (await c.request({ path: '/x' }).catch((e: unknown) => e)) as DingTalkApiError
+    expect(error).toBeInstanceOf(DingTalkApiError)
+    expect(error.errcode).toBe(40014)
+    expect(error.attempts).toBe(2)
+    expect(seen.length - before.seen).toBe(2)
+    expect(gettokens - before.gettokens).toBe(1)
   })
 
   it('a 4xx without an envelope is an HTTP error and not retried', async () => {
