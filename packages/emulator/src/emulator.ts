@@ -32,7 +32,14 @@ import {
 /** A fault to inject into the emulator's answers. */
 export type FaultKind = 'latency' | 'http5xx' | 'truncated' | 'nonJson' | 'reset' | 'punish' | 'busy'
 
-/** What {@link Emulator.faults}`.inject` takes. */
+/**
+ * What {@link Emulator.faults}`.inject` takes.
+ *
+ * @example
+ * ```ts
+ * emu.faults.inject({ route: '/gettoken', kind: 'http5xx', status: 503, times: 2 })
+ * ```
+ */
 export interface FaultSpec {
   /** Path the fault applies to, e.g. `/gettoken`; every path when absent. */
   route?: string
@@ -51,7 +58,15 @@ export interface FaultSpec {
   status?: number
 }
 
-/** Controls injected faults. */
+/**
+ * Controls injected faults.
+ *
+ * @example
+ * ```ts
+ * emu.faults.inject({ kind: 'busy', times: Infinity })
+ * emu.faults.clear()
+ * ```
+ */
 export interface FaultController {
   inject(spec: FaultSpec): void
   clear(): void
@@ -59,7 +74,14 @@ export interface FaultController {
   list(): FaultSpec[]
 }
 
-/** A per-app rate limit; requests above `limit` per `windowMs` get `errcode`. */
+/**
+ * A per-app rate limit; requests above `limit` per `windowMs` get `errcode`.
+ *
+ * @example
+ * ```ts
+ * await startEmulator({ rateLimits: [{ route: '/get_jsapi_ticket', limit: 1, errcode: 45009 }] })
+ * ```
+ */
 export interface RateLimitRule {
   /** Path the limit applies to (counted per path); all paths together when absent. */
   route?: string
@@ -70,7 +92,14 @@ export interface RateLimitRule {
   errcode?: number
 }
 
-/** One request as the emulator saw it. Secrets are replaced by `***`. */
+/**
+ * One request as the emulator saw it. Secrets are replaced by `***`.
+ *
+ * @example
+ * ```ts
+ * expect(emu.log.at(-1)).toMatchObject({ path: '/gettoken', query: { appsecret: '***' }, errcode: 0 })
+ * ```
+ */
 export interface RequestLogEntry {
   time: number
   method: string
@@ -86,7 +115,15 @@ export interface RequestLogEntry {
   ip: string
 }
 
-/** Options of {@link startEmulator}. */
+/**
+ * Options of {@link startEmulator}.
+ *
+ * @example
+ * ```ts
+ * let t = Date.now()
+ * const emu = await startEmulator({ now: () => t, suiteTicketIntervalMs: 0, push: { retries: 0 } })
+ * ```
+ */
 export interface EmulatorOptions {
   /** The initial state: an object or the path of a JSON file (default {@link defaultFixture}). */
   fixture?: Fixture | string
@@ -110,12 +147,28 @@ export interface EmulatorOptions {
   push?: PushSettings
 }
 
-/** Which access tokens {@link Emulator.expireTokens} expires. */
+/**
+ * Which access tokens {@link Emulator.expireTokens} expires.
+ *
+ * @example
+ * ```ts
+ * emu.expireTokens({ kind: 'corp', appKey: 'dingemuappkey0001' })
+ * emu.expireTokens((t) => t.suiteKey !== undefined)
+ * ```
+ */
 export type TokenFilter =
   | { kind?: TokenRecord['kind']; corpId?: string; appKey?: string; suiteKey?: string }
   | ((token: TokenRecord) => boolean)
 
-/** What {@link Emulator.authorize} did. */
+/**
+ * What {@link Emulator.authorize} did.
+ *
+ * @example
+ * ```ts
+ * const { authCode, push } = await emu.authorize('dingemucustomer0000001', 'suiteemu0000000001')
+ * console.log(push?.result?.ok)
+ * ```
+ */
 export interface AuthorizeResult {
   /** The tmp_auth_code (legacy suites). */
   authCode?: string
@@ -125,7 +178,18 @@ export interface AuthorizeResult {
   push?: PushRecord
 }
 
-/** A running emulator. */
+/**
+ * A running emulator, from {@link startEmulator}.
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator()
+ * const code = emu.issueAuthCode('dingemu5f0c1a2b3c4d5e6f', 'zhangsan')
+ * // … exercise your app against emu.url …
+ * expect(emu.count('/gettoken')).toBe(1)
+ * await emu.close()
+ * ```
+ */
 export interface Emulator {
   /** Base URL, e.g. `http://127.0.0.1:53211`; use it where you would use `https://oapi.dingtalk.com`. */
   readonly url: string

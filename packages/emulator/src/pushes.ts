@@ -2,7 +2,14 @@ import { randomId } from './context'
 import { type PushResult, pushEvent } from './pusher'
 import type { AuthorizationState, EmulatorState, PushRecord, SuiteState } from './state'
 
-/** How the emulator delivers callbacks. */
+/**
+ * How the emulator delivers callbacks.
+ *
+ * @example
+ * ```ts
+ * await startEmulator({ push: { retries: 0, timeoutMs: 500, queryStyle: 'new' } })
+ * ```
+ */
 export interface PushSettings {
   /** Re-pushes after a failed attempt (default 2; DingTalk re-pushes up to 100 times). */
   retries?: number

@@ -168,8 +168,13 @@ export interface PushRecord {
 }
 
 /**
- * The emulator's live state. Everything is mutable on purpose: tests can arrange a situation directly
- * (e.g. `emu.state.suites.get(key)!.callbackUrl = url`).
+ * The emulator's live state. Everything is mutable on purpose: tests can arrange a situation directly.
+ *
+ * @example
+ * ```ts
+ * emu.state.suites.get('suiteemu0000000001')!.callbackUrl = 'http://127.0.0.1:3000/dingtalk/suite'
+ * expect(emu.state.messages.at(-1)?.recipients).toEqual(['lisi'])
+ * ```
  */
 export interface EmulatorState {
   orgs: Map<string, OrgState>
