@@ -5,6 +5,7 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   platform: 'node',
+  fixedExtension: false,
   target: 'es2022',
   sourcemap: true,
   clean: true,
