@@ -30,3 +30,4 @@ export type {
 } from './http/pipeline'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
+export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'
