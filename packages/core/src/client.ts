@@ -1,4 +1,17 @@
-import { createTokenCache, type TokenCache, type TokenCacheOptions } from './auth/token-cache'
+import { type CallbacksApi, createCallbacksApi } from './api/callbacks'
+import { type ChatsApi, createChatsApi } from './api/chats'
+import { type ContactsApi, createContactsApi } from './api/contacts'
+import type { ApiContext } from './api/context'
+import { createJsapiApi, type JsapiApi } from './api/jsapi'
+import { createMediaApi, type MediaApi } from './api/media'
+import { createMessagesApi, type MessagesApi } from './api/messages'
+import { createSsoApi, type SsoApi } from './api/sso'
+import {
+  createTokenCache,
+  type FetchedToken,
+  type TokenCache,
+  type TokenCacheOptions,
+} from './auth/token-cache'
 import { type CredentialName, DingTalkApiError, DingTalkCredentialsError } from './errors/request-errors'
 import {
   type ClientHooks,
@@ -47,6 +60,10 @@ export interface DingTalkClientOptions {
   retry?: RetryOptions
   hooks?: ClientHooks
   tokens?: TokenTuning
+  /** The micro-app's agentId: the default for `client.jsapi.createConfig` and work notices. */
+  agentId?: string | number
+  /** The admin-console SSO secret, for `client.sso.getAdminUserInfo` (§5.2). */
+  ssoSecret?: string
 }
 
 /**
@@ -82,6 +99,20 @@ export interface DingTalkClient {
   getJsapiTicket(): Promise<string>
   /** Drops `ticket` from the cache if it is still the cached one. */
   invalidateJsapiTicket(ticket: string): Promise<void>
+  /** `dd.config` payloads for the front end (§3). */
+  readonly jsapi: JsapiApi
+  /** Free-login identity and admin SSO (§5). */
+  readonly sso: SsoApi
+  /** Users and departments, legacy and `topapi/v2` (§6). */
+  readonly contacts: ContactsApi
+  /** Upload and download of media files (§7). */
+  readonly media: MediaApi
+  /** Conversation messages, corp messages and work notices (§8.1). */
+  readonly messages: MessagesApi
+  /** Group chats (§8.3). */
+  readonly chats: ChatsApi
+  /** Registered callbacks of the corp (§2.4). */
+  readonly callbacks: CallbacksApi
 }
 
 interface TokenBody extends DingTalkResponse {
@@ -148,11 +179,78 @@ export function createDingTalkClient(
         : 'createDingTalkClient needs corpId and corpSecret',
     )
   }
+
+  const fetchAccessToken = async (request: ClientRequest): Promise<FetchedToken> => {
+    const query = appStyle ? { appkey: owner, appsecret: secret } : { corpid: owner, corpsecret: secret }
+    let body: TokenBody
+    try {
+      body = await request<TokenBody>({ path: '/gettoken', query, auth: 'none' })
+    } catch (error) {
+      const names =
+        error instanceof DingTalkApiError ? rejectedCredentials(error.errcode, appStyle) : undefined
+      if (error instanceof DingTalkApiError && names !== undefined) {
+        throw new DingTalkCredentialsError({
+          errcode: error.errcode,
+          errmsg: error.errmsg,
+          subCode: error.subCode,
+          subMsg: error.subMsg,
+          requestId: error.requestId,
+          request: error.request,
+          attempts: error.attempts,
+          credentials: names,
+        })
+      }
+      throw error
+    }
+    const value = typeof body.access_token === 'string' ? body.access_token : ''
+    return { value, expiresIn: seconds(body.expires_in) }
+  }
+
+  return createClientCore(
+    {
+      owner,
+      appKey,
+      corpId,
+      keyCorpId: appStyle ? corpId : undefined,
+      secrets: [secret],
+      fetchAccessToken,
+    },
+    options,
+  )
+}
+
+/** The request function a {@link ClientIdentity} fetches its token with (the client's own pipeline). */
+export type ClientRequest = <T = DingTalkResponse>(req: DingTalkRequest) => Promise<T>
+
+/**
+ * Internal: who a client's tokens belong to and how its access_token is obtained — a corp app's own
+ * secret (`createDingTalkClient`) or an ISV suite's corp token (`suite.forCorp`).
+ */
+export interface ClientIdentity {
+  /** Owner part of the store keys (appKey, corpId or suiteKey). */
+  owner: string
+  appKey: string | undefined
+  corpId: string | undefined
+  /** corpId part of the store keys. */
+  keyCorpId: string | undefined
+  /** Values the redactor removes everywhere. */
+  secrets: string[]
+  fetchAccessToken(request: ClientRequest): Promise<FetchedToken>
+  /** Overrides `options.agentId` (ISV: learnt per corp). */
+  agentId?: () => Promise<string | number | undefined>
+}
+
+/** Internal: builds a client (pipeline, token + ticket caches, API groups) for an identity. */
+export function createClientCore(
+  identity: ClientIdentity,
+  options: DingTalkClientOptions = {},
+): DingTalkClient {
+  const { owner, appKey, corpId } = identity
   const baseUrl = (options.baseUrl ?? 'https://oapi.dingtalk.com').replace(/\/+$/, '')
   const store = options.store ?? memoryStore()
   const hooks = options.hooks ?? {}
   const redactor = new Redactor()
-  redactor.remember(secret)
+  for (const secret of identity.secrets) redactor.remember(secret)
 
   const onRefresh = (event: {
     kind: string
@@ -187,31 +285,10 @@ export function createDingTalkClient(
     corpId,
   })
 
-  const fetchAccessToken = async (): Promise<{ value: string; expiresIn: number | undefined }> => {
-    const query = appStyle ? { appkey: owner, appsecret: secret } : { corpid: owner, corpsecret: secret }
-    let body: TokenBody
-    try {
-      body = await request<TokenBody>({ path: '/gettoken', query, auth: 'none' })
-    } catch (error) {
-      const names =
-        error instanceof DingTalkApiError ? rejectedCredentials(error.errcode, appStyle) : undefined
-      if (error instanceof DingTalkApiError && names !== undefined) {
-        throw new DingTalkCredentialsError({
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-          subCode: error.subCode,
-          subMsg: error.subMsg,
-          requestId: error.requestId,
-          request: error.request,
-          attempts: error.attempts,
-          credentials: names,
-        })
-      }
-      throw error
-    }
-    const value = typeof body.access_token === 'string' ? body.access_token : ''
-    redactor.remember(value)
-    return { value, expiresIn: seconds(body.expires_in) }
+  const fetchAccessToken = async (): Promise<FetchedToken> => {
+    const fetched = await identity.fetchAccessToken(request)
+    redactor.remember(fetched.value)
+    return fetched
   }
 
   const fetchJsapiTicket = async (): Promise<{ value: string; expiresIn: number | undefined }> => {
@@ -226,7 +303,7 @@ export function createDingTalkClient(
     createTokenCache({
       ...options.tokens,
       store,
-      key: storeKey({ owner, corpId: appStyle ? corpId : undefined, kind }),
+      key: storeKey({ owner, corpId: identity.keyCorpId, kind }),
       kind,
       fetch,
       onRefresh,
@@ -239,6 +316,19 @@ export function createDingTalkClient(
     invalidate: (value) => accessToken.invalidate(value),
   }
 
+  const agentId = options.agentId
+  if (options.ssoSecret !== undefined) redactor.remember(options.ssoSecret)
+  const api: ApiContext = {
+    request,
+    store,
+    owner,
+    corpId,
+    agentId: identity.agentId ?? (async () => agentId),
+    getJsapiTicket: () => jsapiTicket.get(),
+    remember: (value) => redactor.remember(value),
+    ssoSecret: options.ssoSecret,
+  }
+
   return {
     baseUrl,
     store,
@@ -249,5 +339,12 @@ export function createDingTalkClient(
     invalidateAccessToken: (token) => accessToken.invalidate(token),
     getJsapiTicket: () => jsapiTicket.get(),
     invalidateJsapiTicket: (ticket) => jsapiTicket.invalidate(ticket),
+    jsapi: createJsapiApi(api),
+    sso: createSsoApi(api),
+    contacts: createContactsApi(api),
+    media: createMediaApi(api),
+    messages: createMessagesApi(api),
+    chats: createChatsApi(api),
+    callbacks: createCallbacksApi(api),
   }
 }

@@ -40,7 +40,10 @@ export interface TokenCacheOptions {
   fallbackTtlMs?: number
   /** Upper bound on the lifetime. Default 7200 s. */
   maxTtlMs?: number
-  /** How long the refresh lease is held; another instance takes over after it. Default 10 s. */
+  /**
+   * How long the refresh lease is held; another instance takes over after it. Default 30 s: longer than a
+   * gettoken call with its timeout and retries, so a slow refresher is not joined by a second one.
+   */
   leaseMs?: number
   /** How often a waiting instance looks at the store. Default 100 ms. */
   pollIntervalMs?: number
@@ -75,6 +78,8 @@ interface Entry {
   value: string
   expiresAt: number
   refreshAt: number
+  /** Resolved once, so a memory hit allocates nothing. */
+  promise: Promise<string>
 }
 
 interface StoredEntry {
@@ -134,7 +139,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const jitterMs = options.jitterMs ?? 60_000
   const maxTtlMs = options.maxTtlMs ?? 7_200_000
   const fallbackTtlMs = Math.min(options.fallbackTtlMs ?? 7_200_000, maxTtlMs)
-  const leaseMs = options.leaseMs ?? 10_000
+  const leaseMs = options.leaseMs ?? 30_000
   const pollMs = options.pollIntervalMs ?? 100
   const waitTimeoutMs = options.waitTimeoutMs ?? leaseMs + pollMs
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 10_000
@@ -151,7 +156,12 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     const lifetime = stored.e - stored.t
     const margin = Math.min(marginMs, lifetime / 4)
     const jitter = Math.random() * Math.min(jitterMs, lifetime / 10)
-    return { value: stored.v, expiresAt: stored.e, refreshAt: stored.e - margin - jitter }
+    return {
+      value: stored.v,
+      expiresAt: stored.e,
+      refreshAt: stored.e - margin - jitter,
+      promise: Promise.resolve(stored.v),
+    }
   }
 
   const emit = (event: TokenRefreshEvent): void => {
@@ -278,7 +288,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   return {
     get(): Promise<string> {
       const entry = memory
-      if (entry !== undefined && now() < entry.refreshAt) return Promise.resolve(entry.value)
+      if (entry !== undefined && now() < entry.refreshAt) return entry.promise
       return inflight ?? startRefresh()
     },
     async invalidate(value: string): Promise<void> {

@@ -297,8 +297,8 @@ export function createPipeline(
           event.errmsg = error.errmsg
           if (error.subCode !== undefined) event.subCode = error.subCode
           if (error.requestId !== undefined) event.requestId = error.requestId
-        } else if (error instanceof DingTalkRateLimitError) {
-          if (error.errcode !== undefined) event.errcode = error.errcode
+        } else if (error instanceof DingTalkRateLimitError && error.errcode !== undefined) {
+          event.errcode = error.errcode
         } else if (error !== undefined) {
           event.error = error.code
         } else {
