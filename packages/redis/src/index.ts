@@ -1,1 +1,7 @@
-export {}
+export {
+  type RedisBreakerOptions,
+  type RedisClient,
+  type RedisStore,
+  type RedisStoreOptions,
+  redisStore,
+} from './store'

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto'
+import { DingTalkStoreError, type Store, type StoreErrorCode } from '@dingtalk-kit/core'
+import type { Cluster, Redis } from 'ioredis'
+
+/** An ioredis connection: a `Redis` (standalone or Sentinel) or a `Cluster`. */
+export type RedisClient = Redis | Cluster
+
+/** When the store stops sending commands to a Redis that keeps failing, and for how long. */
+export interface RedisBreakerOptions {
+  /** Consecutive timeouts or connection failures that open the breaker. Default 3. */
+  failures?: number
+  /** How long an open breaker fails calls at once before letting one probe through. Default 1,000 ms. */
+  cooldownMs?: number
+}
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** The connection. The store never closes it; `quit()` it yourself. */
+  client: RedisClient
+  /**
+   * Prepended to every key (after ioredis’s own `keyPrefix`, if the client has one). Default `''`.
+   * On Redis Cluster, a hash tag such as `'{dingtalk}:'` puts every key on one shard.
+   */
+  keyPrefix?: string
+  /**
+   * Upper bound on each operation in ms: a stopped, paused or unreachable Redis makes the call fail with
+   * a `DingTalkStoreError` (`STORE_TIMEOUT`) instead of hanging. Default 1,000 ms.
+   */
+  timeoutMs?: number
+  /** Circuit breaker over timeouts and connection failures; `false` disables it. */
+  breaker?: RedisBreakerOptions | false
+  /** Told about every failed operation (no values, no secrets), e.g. for logging or metrics. */
+  onError?: (error: DingTalkStoreError) => void
+}
+
+/** A {@link Store} on Redis, from {@link redisStore}. */
+export interface RedisStore extends Store {
+  readonly client: RedisClient
+  readonly keyPrefix: string
+  /** `false` while the circuit breaker is open (calls fail at once with `STORE_UNAVAILABLE`). */
+  readonly available: boolean
+}
+
+// Compare-and-delete in one step. pcall: a key of another type (a foreign value) is simply not equal.
+const DELETE_IF_EQUALS = `local v = redis.pcall('GET', KEYS[1])
+if type(v) == 'string' and v == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+const DELETE_IF_EQUALS_SHA = createHash('sha1').update(DELETE_IF_EQUALS).digest('hex')
+
+// Replies that mean "this Redis cannot serve right now", as opposed to a command that is wrong.
+const UNAVAILABLE_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY|NOREPLICAS)\b/
+
+const isReplyError = (error: unknown): error is Error => error instanceof Error && error.name === 'ReplyError'
+
+const TIMEOUT: unique symbol = Symbol('timeout')
+
+const ttlArg = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs))
+
+/**
+ * A {@link Store} on Redis through ioredis, so any number of instances share one access_token, one
+ * jsapi_ticket and one refresher: `setIfAbsent` is `SET NX PX`, `deleteIfEquals` a Lua compare-and-delete,
+ * TTLs are milliseconds. Every call is bounded by `timeoutMs`, and a circuit breaker stops waiting on a
+ * Redis that keeps failing; failures are `DingTalkStoreError`s with `store: 'redis'`. A key holding a
+ * foreign type reads as absent. Every operation touches one key, so Redis Cluster works with any prefix.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * import { createDingTalkClient } from '@dingtalk-kit/core'
+ * import { redisStore } from '@dingtalk-kit/redis'
+ *
+ * const redis = new Redis(process.env.REDIS_URL!)
+ * const store = redisStore({ client: redis, keyPrefix: 'myapp:', timeoutMs: 500 })
+ * const client = createDingTalkClient({ appKey, appSecret }, { store })
+ * ```
+ */
+export function redisStore(options: RedisStoreOptions): RedisStore {
+  const { client } = options
+  const keyPrefix = options.keyPrefix ?? ''
+  const timeoutMs = options.timeoutMs ?? 1000
+  const breaker = options.breaker === false ? undefined : options.breaker
+  const threshold = Math.max(1, breaker?.failures ?? 3)
+  const cooldownMs = breaker?.cooldownMs ?? 1000
+  const breakerOn = options.breaker !== false
+
+  let failures = 0
+  let openUntil = 0
+  let probing = false
+
+  const failed = (): void => {
+    failures++
+    if (failures >= threshold) openUntil = Date.now() + cooldownMs
+  }
+
+  const fail = (code: StoreErrorCode, operation: string, message: string): DingTalkStoreError => {
+    const error = new DingTalkStoreError(code, { store: 'redis', operation, message })
+    try {
+      options.onError?.(error)
+    } catch {
+      // A broken listener must not turn a store failure into something else.
+    }
+    return error
+  }
+
+  const run = async <T>(operation: string, command: () => Promise<T>): Promise<T> => {
+    let probe = false
+    if (breakerOn && failures >= threshold) {
+      if (Date.now() < openUntil || probing) {
+        throw fail(
+          'STORE_UNAVAILABLE',
+          operation,
+          `Redis ${operation} skipped: Redis kept failing (breaker open)`,
+        )
+      }
+      probing = true
+      probe = true
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMEOUT), timeoutMs)
+    })
+    try {
+      const result = await Promise.race([command(), timeout])
+      if (result === TIMEOUT) {
+        failed()
+        throw fail('STORE_TIMEOUT', operation, `Redis ${operation} timed out after ${timeoutMs} ms`)
+      }
+      failures = 0
+      return result
+    } catch (error) {
+      if (error instanceof DingTalkStoreError) throw error
+      const down = !isReplyError(error) || UNAVAILABLE_REPLY.test(error.message)
+      if (down) failed()
+      // Only the reply text: ioredis errors carry the command’s arguments, which may be tokens.
+      const reason = error instanceof Error ? error.message : String(error)
+      throw fail(
+        down ? 'STORE_UNAVAILABLE' : 'STORE_ERROR',
+        operation,
+        `Redis ${operation} failed: ${reason}`,
+      )
+    } finally {
+      clearTimeout(timer)
+      if (probe) probing = false
+    }
+  }
+
+  const k = (key: string): string => keyPrefix + key
+
+  return {
+    client,
+    keyPrefix,
+    get available(): boolean {
+      return !breakerOn || failures < threshold || Date.now() >= openUntil
+    },
+    get: (key) =>
+      run('get', async () => {
+        try {
+          return (await client.get(k(key))) ?? undefined
+        } catch (error) {
+          if (isReplyError(error) && error.message.startsWith('WRONGTYPE')) return undefined
+          throw error
+        }
+      }),
+    set: (key, value, ttlMs) =>
+      run('set', async () => {
+        if (ttlMs === undefined || !Number.isFinite(ttlMs)) await client.set(k(key), value)
+        else if (ttlMs <= 0) await client.del(k(key))
+        else await client.set(k(key), value, 'PX', ttlArg(ttlMs))
+      }),
+    delete: (key) =>
+      run('delete', async () => {
+        await client.del(k(key))
+      }),
+    setIfAbsent: (key, value, ttlMs) =>
+      run('setIfAbsent', async () => (await client.set(k(key), value, 'PX', ttlArg(ttlMs), 'NX')) === 'OK'),
+    deleteIfEquals: (key, value) =>
+      run('deleteIfEquals', async () => {
+        let removed: unknown
+        try {
+          removed = await client.evalsha(DELETE_IF_EQUALS_SHA, 1, k(key), value)
+        } catch (error) {
+          if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error
+          removed = await client.eval(DELETE_IF_EQUALS, 1, k(key), value)
+        }
+        return removed === 1
+      }),
+  }
+}
