@@ -28,12 +28,25 @@ import { memoryStore, type Store, storeKey } from './store/store'
 /**
  * The credentials of an internal corp app (§4.2): an app’s `appKey`/`appSecret` (optionally with the
  * corpId, used in store keys and problem reports), or the legacy `corpId`/`corpSecret`.
+ *
+ * @example
+ * ```ts
+ * const byApp: DingTalkCredentials = { appKey: 'dingxxxx', appSecret: process.env.APP_SECRET!, corpId: 'ding123' }
+ * const byCorp: DingTalkCredentials = { corpId: 'ding123', corpSecret: process.env.CORP_SECRET! }
+ * ```
  */
 export type DingTalkCredentials =
   | { appKey: string; appSecret: string; corpId?: string }
   | { corpId: string; corpSecret: string }
 
-/** Tuning of the access_token and jsapi_ticket caches (see `createTokenCache`). */
+/**
+ * Tuning of the access_token and jsapi_ticket caches (see `createTokenCache`).
+ *
+ * @example
+ * ```ts
+ * const tokens: TokenTuning = { refreshMarginMs: 10 * 60_000, leaseMs: 15_000 }
+ * ```
+ */
 export type TokenTuning = Pick<
   TokenCacheOptions,
   | 'refreshMarginMs'
@@ -47,7 +60,19 @@ export type TokenTuning = Pick<
   | 'now'
 >
 
-/** Options of {@link createDingTalkClient}. */
+/**
+ * Options of {@link createDingTalkClient}.
+ *
+ * @example
+ * ```ts
+ * const options: DingTalkClientOptions = {
+ *   baseUrl: emulator.url,
+ *   timeoutMs: 5000,
+ *   store: redisStore({ client: redis }),
+ *   retry: { maxRetries: 3, baseDelayMs: 1000 },
+ * }
+ * ```
+ */
 export interface DingTalkClientOptions {
   /** Default `https://oapi.dingtalk.com`; point it at `@dingtalk-kit/emulator` in tests. */
   baseUrl?: string

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Store } from './store/store'
 
-/** Options of {@link runStoreContract}. */
+/**
+ * Options of {@link runStoreContract}.
+ *
+ * @example
+ * ```ts
+ * runStoreContract('redis', () => redisStore({ client }), { shortTtlMs: 100, teardown: () => client.flushdb() })
+ * ```
+ */
 export interface StoreContractOptions {
   /** TTL used by the expiry tests; the suite waits three times this long. Default 40 ms. */
   shortTtlMs?: number

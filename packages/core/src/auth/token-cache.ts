@@ -23,7 +23,14 @@ export interface TokenRefreshEvent {
   error?: unknown
 }
 
-/** Options of {@link createTokenCache}. */
+/**
+ * Options of {@link createTokenCache}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenCacheOptions = { store, key: 'dingtalk:suite1:ding9:access_token', fetch: fetchCorpToken }
+ * ```
+ */
 export interface TokenCacheOptions {
   store: Store
   /** Store key of the value; the lease lock lives at `${key}:lock`. See `storeKey`. */

@@ -1,4 +1,11 @@
-/** What dingtalk-kit knows about one DingTalk `errcode` (reference §9.2, §4.5, §10). */
+/**
+ * What dingtalk-kit knows about one DingTalk `errcode` (reference §9.2, §4.5, §10).
+ *
+ * @example
+ * ```ts
+ * const info: ErrcodeInfo | undefined = describeErrcode(45009) // { rateLimit: true, retryable: true, … }
+ * ```
+ */
 export interface ErrcodeInfo {
   errcode: number
   /** What the code means, in English. */
@@ -147,7 +154,14 @@ table.set(52013, {
   meaning: 'JSAPI signature check failed (ticket not the latest, or wrong signature)',
 })
 
-/** The `sub_code` values under errcode 88 that mean the token is invalid (§4.5). */
+/**
+ * The `sub_code` values under errcode 88 that mean the token is invalid (§4.5).
+ *
+ * @example
+ * ```ts
+ * TOKEN_INVALID_SUB_CODES.has('42001') // true
+ * ```
+ */
 export const TOKEN_INVALID_SUB_CODES: ReadonlySet<string> = new Set(['40014', '42001', '40001'])
 
 /**

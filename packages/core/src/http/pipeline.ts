@@ -75,7 +75,14 @@ export interface DingTalkBinaryResponse {
   filename: string | undefined
 }
 
-/** A parsed DingTalk JSON answer (§9.1): the envelope plus the endpoint’s payload. */
+/**
+ * A parsed DingTalk JSON answer (§9.1): the envelope plus the endpoint’s payload.
+ *
+ * @example
+ * ```ts
+ * const body: DingTalkResponse = await client.request({ path: '/department/list' })
+ * ```
+ */
 export interface DingTalkResponse {
   errcode?: number | string
   errmsg?: string
@@ -84,7 +91,14 @@ export interface DingTalkResponse {
   [field: string]: unknown
 }
 
-/** Retry policy of {@link DingTalkRequest}s. */
+/**
+ * Retry policy of {@link DingTalkRequest}s. A token-invalid replay (§4.5) happens once and does not count.
+ *
+ * @example
+ * ```ts
+ * createDingTalkClient(credentials, { retry: { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 4000 } })
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first attempt, for -1, rate limits and (idempotent calls) transport failures. Default 3. */
   maxRetries?: number

@@ -26,7 +26,14 @@ export interface Store {
   deleteIfEquals(key: string, value: string): Promise<boolean>
 }
 
-/** Options of {@link memoryStore}. */
+/**
+ * Options of {@link memoryStore}.
+ *
+ * @example
+ * ```ts
+ * const store = memoryStore({ maxEntries: 50_000 })
+ * ```
+ */
 export interface MemoryStoreOptions {
   /** Upper bound on live entries; the oldest written entry is evicted first. Default 10,000. */
   maxEntries?: number
