@@ -289,7 +289,8 @@ export function createClientCore(
     if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
     if (event.error !== undefined) {
       const code = (event.error as { code?: unknown }).code
-      out.error = typeof code === 'string' ? code : 'UNKNOWN'
+      const degraded = event.outcome === 'fetched' || event.outcome === 'shared'
+      out.error = degraded ? 'STORE_UNAVAILABLE' : typeof code === 'string' ? code : 'UNKNOWN'
     }
     safely(hooks.onTokenRefresh, out)
   }

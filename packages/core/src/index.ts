@@ -31,3 +31,4 @@ export type {
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
 export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'
+export * from './api/index'

@@ -1,0 +1,61 @@
+import type { DingTalkRequest, DingTalkResponse } from '../http/pipeline'
+import type { Store } from '../store/store'
+
+/** The request function of a client: one pipeline with token injection, envelopes, replay and retries. */
+export type RequestFn = <T = DingTalkResponse>(req: DingTalkRequest) => Promise<T>
+
+/** What every API group gets from its client. */
+export interface ApiContext {
+  request: RequestFn
+  store: Store
+  /** Who owns this client's tokens in store keys (appKey, corpId or suiteKey). */
+  owner: string
+  corpId: string | undefined
+  /** The micro-app's agentId, when configured or learnt (ISV: from `service/get_auth_info`). */
+  agentId(): Promise<string | number | undefined>
+  getJsapiTicket(): Promise<string>
+  /** Adds a value the redactor removes from every error message and hook event. */
+  remember(value: string): void
+  /** The admin-console SSO secret (§5.2), when configured. */
+  ssoSecret: string | undefined
+}
+
+/** Drops `undefined` entries so optional fields never reach the wire. */
+export function compact<T extends Record<string, unknown>>(input: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const key of Object.keys(input) as (keyof T)[]) {
+    if (input[key] !== undefined) out[key] = input[key]
+  }
+  return out
+}
+
+/** Pages a cursor/offset API until `hasMore` is false. */
+export async function* paginate<T, C>(
+  first: C,
+  fetchPage: (cursor: C) => Promise<{ items: T[]; hasMore: boolean; next: C | undefined }>,
+): AsyncGenerator<T, void, undefined> {
+  let cursor: C | undefined = first
+  while (cursor !== undefined) {
+    const page = await fetchPage(cursor)
+    for (const item of page.items) yield item
+    if (!page.hasMore || page.next === undefined || page.next === cursor) return
+    cursor = page.next
+  }
+}
+
+export const asString = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value)
+
+export const asNumber = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined
+}
+
+export const asBool = (value: unknown): boolean => value === true || value === 'true' || value === 1
+
+export const asArray = <T = unknown>(value: unknown): T[] => (Array.isArray(value) ? (value as T[]) : [])
+
+export const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {}
