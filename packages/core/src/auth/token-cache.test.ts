@@ -299,3 +299,37 @@ describe('createTokenCache', () => {
     expect(JSON.stringify(events)).not.toContain('SECRET-TOKEN')
   })
 })
+
+describe('createTokenCache when the store is down', () => {
+  const broken: Store = {
+    get: async () => {
+      throw new Error('ECONNREFUSED')
+    },
+    set: async () => {
+      throw new Error('ECONNREFUSED')
+    },
+    delete: async () => {
+      throw new Error('ECONNREFUSED')
+    },
+    setIfAbsent: async () => {
+      throw new Error('ECONNREFUSED')
+    },
+    deleteIfEquals: async () => {
+      throw new Error('ECONNREFUSED')
+    },
+  }
+
+  it('keeps working per process: one fetch for concurrent callers, reported with the store error', async () => {
+    const events: TokenRefreshEvent[] = []
+    const { state, fetch } = counter((n) => ({ value: `T${n + 1}`, expiresIn: 7200 }))
+    const cache = base(broken, fetch, { onRefresh: (e) => events.push(e) })
+    const values = await Promise.all(Array.from({ length: 100 }, () => cache.get()))
+    expect(new Set(values)).toEqual(new Set(['T1']))
+    expect(state.calls).toBe(1)
+    expect(events[0]?.outcome).toBe('fetched')
+    expect(String(events[0]?.error)).toContain('ECONNREFUSED')
+    await cache.invalidate('T1')
+    expect(await cache.get()).toBe('T2')
+    expect(state.calls).toBe(2)
+  })
+})

@@ -20,6 +20,10 @@ export interface TokenRefreshEvent {
   /** Epoch ms when the served value expires. */
   expiresAt?: number
   durationMs: number
+  /**
+   * Why a refresh failed or a stale value is served; on `fetched`/`shared`, the store error that made this
+   * refresh run without the store (the cache then works per process until the store is back).
+   */
   error?: unknown
 }
 
@@ -185,9 +189,24 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     return t < entry.refreshAt ? entry : undefined
   }
 
+  // A store outage (Redis down) degrades to a per-process cache instead of failing every API call.
+  let storeError: unknown
   const readStore = async (): Promise<{ raw: string | undefined; stored: StoredEntry | undefined }> => {
-    const raw = await store.get(key)
-    return { raw, stored: parse(raw) }
+    try {
+      const raw = await store.get(key)
+      return { raw, stored: parse(raw) }
+    } catch (error) {
+      storeError = error
+      return { raw: undefined, stored: undefined }
+    }
+  }
+  const tryLock = async (owner: string): Promise<boolean> => {
+    try {
+      return await store.setIfAbsent(lockKey, owner, leaseMs)
+    } catch (error) {
+      storeError = error
+      return true
+    }
   }
 
   const fetchAndStore = async (): Promise<Entry> => {
@@ -211,7 +230,9 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     if (current !== undefined && current.e > mine.e && current.e > now() && !isInvalidated(current.v)) {
       return toEntry(current)
     }
-    await store.set(key, JSON.stringify(mine), Math.max(1, mine.e - now()))
+    await store.set(key, JSON.stringify(mine), Math.max(1, mine.e - now())).catch((error: unknown) => {
+      storeError = error
+    })
     return toEntry(mine)
   }
 
@@ -234,17 +255,20 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       if (fallback === undefined && stored !== undefined && stored.e > now() && !isInvalidated(stored.v)) {
         fallback = toEntry(stored)
       }
-      if (await store.setIfAbsent(lockKey, owner, leaseMs)) {
+      if (await tryLock(owner)) {
         try {
           const recheck = usable((await readStore()).stored, now())
           const entry = recheck ?? (await fetchAndStore())
           memory = entry
-          emit({
+          const event: TokenRefreshEvent = {
             kind,
             outcome: recheck ? 'shared' : 'fetched',
             expiresAt: entry.expiresAt,
             durationMs: now() - started,
-          })
+          }
+          if (storeError !== undefined) event.error = storeError
+          storeError = undefined
+          emit(event)
           return entry.value
         } catch (error) {
           const t = now()
@@ -305,7 +329,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       }
       if (memory?.value === value) memory = undefined
       const { raw, stored } = await readStore()
-      if (raw !== undefined && stored?.v === value) await store.deleteIfEquals(key, raw)
+      if (raw !== undefined && stored?.v === value) await store.deleteIfEquals(key, raw).catch(() => false)
     },
   }
 }

@@ -146,7 +146,10 @@ export interface TokenEvent {
   outcome: 'fetched' | 'shared' | 'stale' | 'failed'
   expiresAt?: number
   durationMs: number
-  /** The error’s code when the refresh failed. */
+  /**
+   * The error’s code when the refresh failed or a stale value is served; `STORE_UNAVAILABLE` on
+   * `fetched`/`shared` when the store failed and the cache ran per process.
+   */
   error?: string
 }
 
