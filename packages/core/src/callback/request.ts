@@ -1,0 +1,330 @@
+/** Header values as Node frameworks hand them over, or a Web `Headers`. Names are case-insensitive. */
+export type CallbackHeaders =
+  | Headers
+  | Readonly<Record<string, string | readonly string[] | number | undefined>>
+
+/** Query values as frameworks hand them over, a `URLSearchParams`, or a raw query string. */
+export type CallbackQuery =
+  | URLSearchParams
+  | string
+  | Readonly<Record<string, string | readonly string[] | undefined | unknown>>
+
+/**
+ * The request as an adapter sees it. `body` may be the framework's parsed JSON object, the raw text, the
+ * raw bytes, or the unread stream (`ReadableStream` or any async iterable of chunks, such as Node's
+ * `IncomingMessage`), in which case the size limit is enforced while reading.
+ */
+export interface CallbackRequest {
+  method: string
+  /** The query; when absent it is taken from `url`. */
+  query?: CallbackQuery
+  /** The request URL (absolute or path + query), used when `query` is absent. */
+  url?: string
+  headers?: CallbackHeaders
+  body?: unknown
+}
+
+export type Rejection = { status: 400 | 401 | 405 | 413 | 415; reason: string }
+
+export interface SignedQuery {
+  signature: string | undefined
+  timestamp: string | undefined
+  nonce: string | undefined
+}
+
+const SIGNED_NAMES = ['signature', 'msg_signature', 'timestamp', 'timeStamp', 'nonce'] as const
+
+function headerValue(headers: CallbackHeaders | undefined, name: string): string | undefined | Rejection {
+  if (!headers) return undefined
+  if (typeof (headers as Headers).get === 'function' && typeof (headers as Headers).has === 'function') {
+    return (headers as Headers).get(name) ?? undefined
+  }
+  let found: string | undefined
+  for (const [key, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (key.toLowerCase() !== name) continue
+    const values = Array.isArray(value) ? value : value === undefined ? [] : [value]
+    for (const v of values) {
+      if (found !== undefined) return { status: 400, reason: `header ${name} is repeated` }
+      found = String(v)
+    }
+  }
+  return found
+}
+
+/** Reads a header by case-insensitive name; repeated values are a rejection. */
+export function getHeader(
+  headers: CallbackHeaders | undefined,
+  name: string,
+): string | undefined | Rejection {
+  return headerValue(headers, name.toLowerCase())
+}
+
+export function isRejection(value: unknown): value is Rejection {
+  return typeof value === 'object' && value !== null && 'status' in value && 'reason' in value
+}
+
+function queryParams(request: CallbackRequest): URLSearchParams | Record<string, unknown> | Rejection {
+  const { query } = request
+  if (query === undefined || query === null) {
+    if (typeof request.url !== 'string') return new URLSearchParams()
+    try {
+      return new URL(request.url, 'http://localhost').searchParams
+    } catch {
+      return { status: 400, reason: 'the URL cannot be parsed' }
+    }
+  }
+  if (typeof query === 'string') return new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)
+  if (query instanceof URLSearchParams) return query
+  if (typeof query === 'object') return query as Record<string, unknown>
+  return { status: 400, reason: 'the query is not an object or string' }
+}
+
+function single(
+  params: URLSearchParams | Record<string, unknown>,
+  name: string,
+): string | undefined | Rejection {
+  if (params instanceof URLSearchParams) {
+    const all = params.getAll(name)
+    if (all.length > 1) return { status: 400, reason: `query parameter ${name} is repeated` }
+    return all[0]
+  }
+  const value = params[name]
+  if (value === undefined || value === null) return undefined
+  if (Array.isArray(value)) {
+    if (value.length > 1) return { status: 400, reason: `query parameter ${name} is repeated` }
+    const [first] = value as unknown[]
+    if (first === undefined) return undefined
+    return typeof first === 'string' ? first : { status: 400, reason: `query parameter ${name} is not text` }
+  }
+  return typeof value === 'string' ? value : { status: 400, reason: `query parameter ${name} is not text` }
+}
+
+function either(a: string | undefined, b: string | undefined, names: string): string | undefined | Rejection {
+  if (a !== undefined && b !== undefined && a !== b) {
+    return { status: 400, reason: `query parameters ${names} are both present and differ` }
+  }
+  return a ?? b
+}
+
+/**
+ * The signed query values (§1.6): `msg_signature` or `signature`, `timeStamp` or `timestamp`, and
+ * `nonce`. A repeated parameter, a non-text value, or both spellings with different values is a rejection.
+ */
+export function signedQuery(request: CallbackRequest): SignedQuery | Rejection {
+  const params = queryParams(request)
+  if (isRejection(params)) return params
+  const values: Record<string, string | undefined> = {}
+  for (const name of SIGNED_NAMES) {
+    const value = single(params, name)
+    if (isRejection(value)) return value
+    values[name] = value
+  }
+  const signature = either(values.msg_signature, values.signature, 'msg_signature and signature')
+  if (isRejection(signature)) return signature
+  const timestamp = either(values.timeStamp, values.timestamp, 'timeStamp and timestamp')
+  if (isRejection(timestamp)) return timestamp
+  return { signature, timestamp, nonce: values.nonce }
+}
+
+export function isJsonContentType(value: string): boolean {
+  const media = value.split(';', 1)[0]?.trim().toLowerCase()
+  return media === 'application/json'
+}
+
+const fatalUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+function decode(bytes: Uint8Array): string | Rejection {
+  try {
+    return fatalUtf8.decode(bytes)
+  } catch {
+    return { status: 400, reason: 'the body is not valid UTF-8' }
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.length
+  }
+  return out
+}
+
+const encoder = new TextEncoder()
+
+function toChunk(value: unknown): Uint8Array | undefined {
+  if (value instanceof Uint8Array) return value
+  if (typeof value === 'string') return encoder.encode(value)
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  return undefined
+}
+
+export interface BodyLimits {
+  limit: number
+  /** The declared Content-Length, when there is one. */
+  declared: number | undefined
+  /** Called with work that drains an over-long stream after the reply (so Node can still send the 413). */
+  background: (work: Promise<unknown>) => void
+}
+
+const DRAIN_CAP = 16 * 1024 * 1024
+
+function overflow(limit: number, declared: number | undefined, size: number): Rejection | undefined {
+  if (size > limit) return { status: 413, reason: `the body is over ${limit} bytes` }
+  if (declared !== undefined && size > declared) {
+    return { status: 400, reason: 'the body is longer than its Content-Length' }
+  }
+  return undefined
+}
+
+function isReadableStream(value: unknown): value is ReadableStream<unknown> {
+  return typeof (value as ReadableStream | undefined)?.getReader === 'function'
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | undefined)?.[Symbol.asyncIterator] === 'function'
+}
+
+export function isRawBody(body: unknown): boolean {
+  return (
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    body instanceof ArrayBuffer ||
+    isReadableStream(body) ||
+    isAsyncIterable(body)
+  )
+}
+
+async function readStream(
+  stream: ReadableStream<unknown>,
+  limits: BodyLimits,
+): Promise<Uint8Array | Rejection> {
+  const reader = stream.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      const chunk = toChunk(value)
+      if (!chunk) return { status: 400, reason: 'the body stream yields something other than bytes' }
+      size += chunk.length
+      const problem = overflow(limits.limit, limits.declared, size)
+      if (problem) return problem
+      chunks.push(chunk)
+    }
+  } catch {
+    return { status: 400, reason: 'the body stream failed' }
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+  return concat(chunks, size)
+}
+
+async function readIterable(
+  iterable: AsyncIterable<unknown>,
+  limits: BodyLimits,
+): Promise<Uint8Array | Rejection> {
+  const iterator = iterable[Symbol.asyncIterator]()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await iterator.next()
+      if (done) break
+      const chunk = toChunk(value)
+      if (!chunk) return { status: 400, reason: 'the body stream yields something other than bytes' }
+      size += chunk.length
+      const problem = overflow(limits.limit, limits.declared, size)
+      if (problem) {
+        // Stopping a Node request stream destroys its socket before the 413 is written: keep discarding
+        // what the client still sends (bounded), then stop.
+        limits.background(drain(iterator))
+        return problem
+      }
+      chunks.push(chunk)
+    }
+  } catch {
+    return { status: 400, reason: 'the body stream failed' }
+  }
+  return concat(chunks, size)
+}
+
+async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
+  let size = 0
+  try {
+    while (size < DRAIN_CAP) {
+      const { done, value } = await iterator.next()
+      if (done) return
+      size += toChunk(value)?.length ?? 1
+    }
+    await iterator.return?.()
+  } catch {
+    // The client went away: nothing left to drain.
+  }
+}
+
+/** Reads a raw body as text within the limit (counted while reading). */
+export async function readBodyText(body: unknown, limits: BodyLimits): Promise<string | Rejection> {
+  if (typeof body === 'string') {
+    if (body.length > limits.limit) return { status: 413, reason: `the body is over ${limits.limit} bytes` }
+    if (body.length * 3 > limits.limit) {
+      const problem = overflow(limits.limit, undefined, encoder.encode(body).length)
+      if (problem) return problem
+    }
+    return body
+  }
+  let bytes: Uint8Array | Rejection
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    const view = body instanceof Uint8Array ? body : new Uint8Array(body)
+    bytes = overflow(limits.limit, undefined, view.length) ?? view
+  } else if (isReadableStream(body)) {
+    bytes = await readStream(body, limits)
+  } else if (isAsyncIterable(body)) {
+    bytes = await readIterable(body, limits)
+  } else {
+    return { status: 400, reason: 'the body has an unsupported type' }
+  }
+  if (isRejection(bytes)) return bytes
+  if (limits.declared !== undefined && bytes.length !== limits.declared && !(body instanceof Uint8Array)) {
+    return { status: 400, reason: 'the body is shorter than its Content-Length' }
+  }
+  return decode(bytes)
+}
+
+/**
+ * The top-level keys of a JSON object text that `JSON.parse` already accepted, in order — to catch
+ * duplicate keys, which `JSON.parse` silently collapses (callback-security R6 item 10).
+ */
+export function topLevelKeys(text: string): string[] {
+  const keys: string[] = []
+  let depth = 0
+  let expectKey = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      let j = i + 1
+      while (j < text.length) {
+        const d = text.charCodeAt(j)
+        if (d === 92) j += 2
+        else if (d === 34) break
+        else j++
+      }
+      if (depth === 1 && expectKey) {
+        keys.push(JSON.parse(text.slice(i, j + 1)) as string)
+        expectKey = false
+      }
+      i = j
+    } else if (c === 123 || c === 91) {
+      depth++
+      if (depth === 1 && c === 123) expectKey = true
+    } else if (c === 125 || c === 93) {
+      depth--
+    } else if (c === 44 && depth === 1) {
+      expectKey = true
+    }
+  }
+  return keys
+}
