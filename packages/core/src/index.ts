@@ -31,4 +31,6 @@ export type {
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
 export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'
+export * from './callback/index'
+export * from './events/index'
 export * from './api/index'
