@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-export {}
+import { run } from './index'
+
+run(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

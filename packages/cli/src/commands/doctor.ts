@@ -1,0 +1,430 @@
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import {
+  createCallbackCrypto,
+  createDingTalkClient,
+  type DingTalkCredentials,
+  DingTalkRequestError,
+  describeReceiveId,
+} from '@dingtalk-kit/core'
+import { EXIT, parse, UsageError } from '../args'
+import { ENV, SECRET_SETTINGS, type Setting, type Settings, settingsFromEnv } from '../credentials'
+import type { CliIo, Output } from '../io'
+
+type Status = 'ok' | 'warn' | 'fail' | 'skip'
+
+interface Check {
+  status: Status
+  name: string
+  message: string
+}
+
+const DEFAULT_BASE_URL = 'https://oapi.dingtalk.com'
+const ALIASES: Record<string, Setting> = { token: 'callbackToken', aesKey: 'callbackAesKey' }
+
+/** A config file: JSON (env-var names or camelCase keys) or dotenv lines `DINGTALK_APP_KEY=…`. */
+export function parseConfig(text: string): Settings {
+  const byVariable = new Map<string, Setting>(
+    Object.entries(ENV).map(([setting, variable]) => [variable, setting as Setting]),
+  )
+  const settings: Settings = {}
+  const assign = (key: string, value: unknown): void => {
+    const setting = byVariable.get(key) ?? ALIASES[key] ?? (key in ENV ? (key as Setting) : undefined)
+    if (setting !== undefined && value !== undefined && value !== null && value !== '')
+      settings[setting] = String(value)
+  }
+  const trimmed = text.trim()
+  if (trimmed.startsWith('{')) {
+    const parsed: unknown = JSON.parse(trimmed)
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('the config must be a JSON object')
+    for (const [key, value] of Object.entries(parsed)) assign(key, value)
+    return settings
+  }
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/^\s*export\s+/, '')
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$/.exec(line)
+    if (!match || line.trimStart().startsWith('#')) continue
+    let value = match[2]!
+    const quoted = /^\s*(["'])(.*)\1\s*$/.exec(value)
+    value = quoted ? quoted[2]! : value.replace(/\s+#.*$/, '').trim()
+    assign(match[1]!, value)
+  }
+  return settings
+}
+
+function shapeChecks(s: Settings): Check[] {
+  const checks: Check[] = []
+  for (const [setting, variable] of Object.entries(ENV) as [Setting, string][]) {
+    const value = s[setting]
+    if (value !== undefined && value !== value.trim()) {
+      checks.push({
+        status: 'fail',
+        name: variable,
+        message: `${variable} has leading or trailing whitespace (a copy-paste accident?)`,
+      })
+    }
+  }
+  const id = (setting: Setting, pattern: RegExp, what: string): void => {
+    const value = s[setting]?.trim()
+    if (value === undefined) return
+    const looks = pattern.test(value)
+    checks.push({
+      status: looks ? 'ok' : 'warn',
+      name: ENV[setting],
+      message: `${ENV[setting]} ${value}${looks ? '' : `: does not look like ${what}`}`,
+    })
+  }
+  id('corpId', /^ding[0-9a-z]+$/i, 'a corpId (they start with "ding")')
+  id('appKey', /^[0-9a-z]{8,64}$/i, 'an appKey (letters and digits; internal apps start with "ding")')
+  id('suiteKey', /^suite[0-9a-z]+$/i, 'a suiteKey (they start with "suite")')
+  if (s.agentId !== undefined) {
+    const ok = /^\d+$/.test(s.agentId.trim())
+    checks.push({
+      status: ok ? 'ok' : 'fail',
+      name: ENV.agentId,
+      message: ok
+        ? `${ENV.agentId} ${s.agentId.trim()}`
+        : `${ENV.agentId} must be the numeric agentId of the micro-app`,
+    })
+  }
+  for (const [key, secret] of [
+    ['appKey', 'appSecret'],
+    ['corpId', 'corpSecret'],
+    ['suiteKey', 'suiteSecret'],
+  ] as const) {
+    if (s[secret] !== undefined) {
+      checks.push({ status: 'ok', name: ENV[secret], message: `${ENV[secret]} is set (never printed)` })
+    } else if (s[key] !== undefined && (key !== 'corpId' || s.appKey === undefined)) {
+      checks.push({
+        status: key === 'suiteKey' ? 'warn' : 'fail',
+        name: ENV[secret],
+        message: `${ENV[key]} is set but ${ENV[secret]} is missing`,
+      })
+    }
+  }
+  if (s.appKey === undefined && s.corpId === undefined && s.suiteKey === undefined) {
+    checks.push({
+      status: 'fail',
+      name: 'credentials',
+      message: `no app configured: set ${ENV.appKey} and ${ENV.appSecret} (or ${ENV.corpId} and ${ENV.corpSecret})`,
+    })
+  }
+  return checks
+}
+
+async function callbackChecks(s: Settings): Promise<Check[]> {
+  const token = s.callbackToken?.trim()
+  const aesKey = s.callbackAesKey?.trim()
+  if (token === undefined && aesKey === undefined) {
+    return [
+      {
+        status: 'skip',
+        name: 'callback',
+        message: `no callback configured (${ENV.callbackToken}, ${ENV.callbackAesKey})`,
+      },
+    ]
+  }
+  const checks: Check[] = []
+  if (token === undefined)
+    checks.push({
+      status: 'fail',
+      name: ENV.callbackToken,
+      message: `${ENV.callbackAesKey} is set but ${ENV.callbackToken} is missing`,
+    })
+  else
+    checks.push({
+      status: 'ok',
+      name: ENV.callbackToken,
+      message: `${ENV.callbackToken} is set (never printed)`,
+    })
+  if (aesKey === undefined) {
+    checks.push({
+      status: 'fail',
+      name: ENV.callbackAesKey,
+      message: `${ENV.callbackToken} is set but ${ENV.callbackAesKey} is missing`,
+    })
+    return checks
+  }
+  // §1.1: suites receive for the suiteKey, registered corp callbacks for the corpId, app subscriptions for the appKey.
+  const receiveId = s.suiteKey?.trim() ?? s.corpId?.trim() ?? s.appKey?.trim()
+  try {
+    const crypto = createCallbackCrypto({
+      token: token ?? '-',
+      aesKey,
+      receiveId: receiveId ?? 'dingtalk-kit-doctor',
+    })
+    const roundTrip = await crypto.decrypt(await crypto.encrypt('success'))
+    if (roundTrip.message !== 'success') throw new Error('round trip failed')
+    checks.push({
+      status: 'ok',
+      name: ENV.callbackAesKey,
+      message: `${ENV.callbackAesKey}: 43 characters, decodes to a 32-byte AES-256 key; encrypt/decrypt round trip works (never printed)`,
+    })
+  } catch (error) {
+    checks.push({
+      status: 'fail',
+      name: ENV.callbackAesKey,
+      message: `${ENV.callbackAesKey}: ${(error as Error).message}`,
+    })
+  }
+  if (receiveId === undefined) {
+    checks.push({
+      status: 'warn',
+      name: 'receive-id',
+      message: `no ${ENV.corpId}, ${ENV.suiteKey} or ${ENV.appKey}: callbacks cannot be checked for their receive-id`,
+    })
+  } else {
+    const source = s.suiteKey ? ENV.suiteKey : s.corpId ? ENV.corpId : ENV.appKey
+    checks.push({
+      status: 'ok',
+      name: 'receive-id',
+      message: `callbacks must be encrypted for receive-id ${receiveId} (${source}: ${describeReceiveId(receiveId)}); check a captured one with dingtalk-kit decrypt`,
+    })
+  }
+  return checks
+}
+
+interface TokenOutcome {
+  checks: Check[]
+  report?: string
+  server?: { dateMs: number; localMs: number }
+}
+
+async function tokenCheck(
+  io: CliIo,
+  out: Output,
+  s: Settings,
+  baseUrl: string,
+  report: { company?: string; egressIp?: string },
+): Promise<TokenOutcome> {
+  const appKey = s.appKey?.trim()
+  const corpId = s.corpId?.trim()
+  let credentials: DingTalkCredentials | undefined
+  if (appKey !== undefined && s.appSecret !== undefined) {
+    credentials = { appKey, appSecret: s.appSecret.trim(), ...(corpId === undefined ? {} : { corpId }) }
+  } else if (corpId !== undefined && s.corpSecret !== undefined) {
+    credentials = { corpId, corpSecret: s.corpSecret.trim() }
+  }
+  if (!credentials) {
+    return {
+      checks: [
+        {
+          status: 'skip',
+          name: 'gettoken',
+          message: 'token fetch skipped: no appKey/appSecret or corpId/corpSecret',
+        },
+      ],
+    }
+  }
+  let server: TokenOutcome['server']
+  const timedFetch: typeof fetch = async (input, init) => {
+    const started = io.now()
+    const response = await io.fetch(input, init)
+    const date = response.headers.get('date')
+    const dateMs = date ? Date.parse(date) : Number.NaN
+    if (!Number.isNaN(dateMs)) server = { dateMs, localMs: (started + io.now()) / 2 }
+    return response
+  }
+  const client = createDingTalkClient(credentials, {
+    baseUrl,
+    fetch: timedFetch,
+    timeoutMs: 10_000,
+    retry: { maxRetries: 0 },
+  })
+  const started = Date.now()
+  try {
+    const token = await out.progress(
+      `fetching an access_token from ${baseUrl}/gettoken`,
+      client.getAccessToken(),
+    )
+    out.secret(token)
+    const check: Check = {
+      status: 'ok',
+      name: 'gettoken',
+      message: `access_token obtained from ${baseUrl}/gettoken in ${Date.now() - started} ms (never printed)`,
+    }
+    return { checks: [check], ...(server ? { server } : {}) }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const check: Check = { status: 'fail', name: 'gettoken', message: `gettoken failed: ${message}` }
+    return {
+      checks: [check],
+      ...(error instanceof DingTalkRequestError ? { report: error.problemReport(report) } : {}),
+      ...(server ? { server } : {}),
+    }
+  }
+}
+
+function skewCheck(server: TokenOutcome['server']): Check {
+  if (!server)
+    return {
+      status: 'skip',
+      name: 'clock',
+      message: 'clock skew not measured: no Date header from the server',
+    }
+  // The Date header has one-second resolution; the skew is local minus server time.
+  const skewS = Math.round((server.localMs - server.dateMs) / 1000)
+  const abs = Math.abs(skewS)
+  const direction = skewS > 0 ? 'ahead of' : 'behind'
+  if (abs <= 2)
+    return { status: 'ok', name: 'clock', message: 'clock within 2 s of the server’s (HTTP Date header)' }
+  const text = `clock is ${abs} s ${direction} the server’s (HTTP Date header)`
+  if (abs <= 60) return { status: 'ok', name: 'clock', message: text }
+  if (abs <= 300) return { status: 'warn', name: 'clock', message: `${text}; sync it with NTP` }
+  return {
+    status: 'fail',
+    name: 'clock',
+    message: `${text}: callback timestamps are checked within ±5 minutes, so callbacks will be rejected; sync the clock with NTP`,
+  }
+}
+
+function baseUrlCheck(baseUrl: string): Check {
+  let url: URL
+  try {
+    url = new URL(baseUrl)
+  } catch {
+    return { status: 'fail', name: ENV.baseUrl, message: `${ENV.baseUrl} is not a URL: ${baseUrl}` }
+  }
+  const local = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+  if (url.protocol !== 'https:' && !local) {
+    return {
+      status: 'warn',
+      name: ENV.baseUrl,
+      message: `${baseUrl} is not HTTPS; DingTalk answers plain HTTP with errcode 43003`,
+    }
+  }
+  return {
+    status: 'ok',
+    name: ENV.baseUrl,
+    message: `base URL ${baseUrl}${local ? ' (a local emulator?)' : ''}`,
+  }
+}
+
+export async function doctorCommand(argv: string[], io: CliIo, out: Output): Promise<number> {
+  const { values } = parse('doctor', argv, {
+    env: { type: 'boolean' },
+    config: { type: 'string', short: 'c' },
+    'no-network': { type: 'boolean' },
+    report: { type: 'boolean' },
+    company: { type: 'string' },
+    'egress-ip': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  })
+  if (values.env && values.config !== undefined)
+    throw new UsageError('give either --env or --config, not both', 'doctor')
+  let settings: Settings
+  let source: string
+  if (values.config !== undefined) {
+    try {
+      settings = parseConfig(await readFile(resolve(io.cwd, values.config), 'utf8'))
+    } catch (error) {
+      throw new UsageError(`cannot read the config ${values.config}: ${(error as Error).message}`, 'doctor')
+    }
+    source = values.config
+  } else {
+    settings = settingsFromEnv(io.env)
+    source = 'the environment'
+  }
+  for (const setting of SECRET_SETTINGS) out.secret(settings[setting], settings[setting]?.trim())
+
+  const baseUrl = (settings.baseUrl?.trim() ?? DEFAULT_BASE_URL).replace(/\/+$/, '')
+  const checks: Check[] = [
+    baseUrlCheck(baseUrl),
+    ...shapeChecks(settings),
+    ...(await callbackChecks(settings)),
+  ]
+  const reportOptions = {
+    ...(values.company === undefined ? {} : { company: values.company }),
+    ...(values['egress-ip'] === undefined ? {} : { egressIp: values['egress-ip'] }),
+  }
+  let problemReport: string | undefined
+  if (values['no-network']) {
+    checks.push({
+      status: 'skip',
+      name: 'gettoken',
+      message: 'token fetch and clock check skipped (--no-network)',
+    })
+  } else if (checks.find((c) => c.name === ENV.baseUrl)?.status !== 'fail') {
+    const outcome = await tokenCheck(io, out, settings, baseUrl, reportOptions)
+    checks.push(...outcome.checks)
+    if (outcome.checks[0]?.status !== 'skip') checks.push(skewCheck(outcome.server))
+    problemReport = outcome.report
+  }
+  const failed = checks.filter((c) => c.status === 'fail').length
+  const warned = checks.filter((c) => c.status === 'warn').length
+  if (problemReport === undefined && values.report)
+    problemReport = successReport(settings, baseUrl, io.now(), reportOptions)
+
+  if (values.json) {
+    out.out(
+      JSON.stringify(
+        { ok: failed === 0, source, checks, ...(problemReport ? { problemReport } : {}) },
+        null,
+        2,
+      ),
+    )
+    return failed === 0 ? EXIT.ok : EXIT.failed
+  }
+  out.out(out.paint('bold', `dingtalk-kit doctor — configuration from ${source}`))
+  out.out()
+  for (const check of checks) {
+    const line =
+      check.status === 'ok'
+        ? out.ok(check.message)
+        : check.status === 'fail'
+          ? out.fail(check.message)
+          : check.status === 'warn'
+            ? out.warn(check.message)
+            : `${out.paint('dim', '-')} ${out.paint('dim', check.message)}`
+    out.out(line)
+  }
+  out.out()
+  if (problemReport !== undefined) {
+    out.out(
+      out.paint(
+        'bold',
+        'Problem report (the FAQ’s template; secrets removed — fill in the company and egress IP):',
+      ),
+    )
+    out.out(problemReport)
+    out.out()
+  }
+  out.out(
+    failed === 0
+      ? out.ok(`no problems found${warned > 0 ? ` (${warned} warning${warned === 1 ? '' : 's'})` : ''}`)
+      : out.fail(
+          `${failed} problem${failed === 1 ? '' : 's'} found${warned > 0 ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}`,
+        ),
+  )
+  return failed === 0 ? EXIT.ok : EXIT.failed
+}
+
+function successReport(
+  s: Settings,
+  baseUrl: string,
+  now: number,
+  options: { company?: string; egressIp?: string },
+): string {
+  const t = new Date(now + 8 * 3600_000)
+  const pad = (n: number): string => String(n).padStart(2, '0')
+  const time = `${t.getUTCFullYear()}-${t.getUTCMonth() + 1}-${t.getUTCDate()} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} (UTC+8)`
+  const params: Record<string, string> = {}
+  if (s.corpId) params.corpid = s.corpId.trim()
+  if (s.appKey) params.appkey = s.appKey.trim()
+  // The FAQ's fields, in its order (reference §11); never the token or a secret.
+  const rows: [string, string][] = [
+    ['企业完整名称 Company', options.company ?? '(your company’s full name)'],
+    ['访问接口的路径 API', `${baseUrl}/gettoken`],
+    ['输入参数 Parameters', JSON.stringify(params)],
+    ['发起请求的服务器的外网IP地址 Egress IP', options.egressIp ?? '(public IP of the calling server)'],
+    ['发起请求的时间点 Time', time],
+    ['返回的错误结果 Result', '(describe the error you get)'],
+  ]
+  return [
+    '| field | value |',
+    '| --- | --- |',
+    ...rows.map(([k, v]) => `| ${k} | ${v.replaceAll('|', '\\|')} |`),
+  ].join('\n')
+}
