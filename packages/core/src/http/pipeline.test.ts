@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient } from '../client'
-import { DingTalkApiError, DingTalkHttpError } from '../errors/request-errors'
+import { DingTalkApiError, DingTalkHttpError, DingTalkRateLimitError } from '../errors/request-errors'
 import type { RequestEvent, ResponseEvent } from './pipeline'
 
 interface Seen {
@@ -158,6 +158,17 @@ describe('request pipeline', () => {
     expect(error.attempts).toBe(2)
     expect(seen.length - before.seen).toBe(2)
     expect(gettokens - before.gettokens).toBe(1)
+  })
+
+  it('HTTP 429 is a rate limit: retried even for a POST, then DingTalkRateLimitError', async () => {
+    const before = seen.length
+    for (let i = 0; i < 4; i++) answers.push({ status: 429, body: 'Too Many Requests' })
+    const error = await make()
+      .request({ path: '/x', json: {} })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DingTalkRateLimitError)
+    expect((error as DingTalkRateLimitError).httpStatus).toBe(429)
+    expect(seen.length - before).toBe(4)
   })
 
   it('a 4xx without an envelope is an HTTP error and not retried', async () => {

@@ -427,13 +427,22 @@ export function createPipeline(
       return { kind: 'retry', reason: 'RATE_LIMITED', error }
     }
     const errcode = record === undefined ? undefined : toErrcode(record.errcode)
+    if (status === 429 && errcode === undefined) {
+      const error = new DingTalkRateLimitError({
+        request: info(),
+        attempts,
+        httpStatus: status,
+        punished: false,
+      })
+      return { kind: 'retry', reason: 'RATE_LIMITED', error }
+    }
     if (status >= 500 || (status >= 300 && errcode === undefined)) {
       const error = new DingTalkHttpError('HTTP_ERROR', `${req.path}: HTTP ${status}`, {
         request: info(),
         attempts,
         httpStatus: status,
       })
-      return status >= 500 || status === 429 ? transient(error, idempotent) : { kind: 'fail', error }
+      return status >= 500 ? transient(error, idempotent) : { kind: 'fail', error }
     }
     if (record === undefined) {
       const what = text.length === 0 ? 'an empty body' : 'a body that is not a JSON object'
