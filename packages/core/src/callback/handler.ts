@@ -605,8 +605,8 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     }
     const query = signedQuery(request)
     if (isRejection(query)) return reject(query)
-    if (query.timestamp === undefined || query.nonce === undefined || query.signature === undefined) {
-      return reject({ status: 400, reason: 'signature, timestamp or nonce is missing' })
+    if (query.timestamp === undefined || query.nonce === undefined) {
+      return reject({ status: 400, reason: 'timestamp or nonce is missing' })
     }
     if (!timestampFormat.test(query.timestamp))
       return reject({ status: 400, reason: 'the timestamp is malformed' })
@@ -628,11 +628,7 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
         cancel(request.body)
         return reject({ status: 413, reason: `Content-Length is over ${maxBody} bytes` })
       }
-      const text = await readBodyText(request.body, {
-        limit: maxBody,
-        declared,
-        background: (work) => background(work, waitUntil),
-      })
+      const text = await readBodyText(request.body, { limit: maxBody, declared })
       if (isRejection(text)) return reject(text)
       try {
         body = JSON.parse(text)

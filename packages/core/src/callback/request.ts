@@ -165,11 +165,10 @@ export interface BodyLimits {
   limit: number
   /** The declared Content-Length, when there is one. */
   declared: number | undefined
-  /** Called with work that drains an over-long stream after the reply (so Node can still send the 413). */
-  background: (work: Promise<unknown>) => void
 }
 
 const DRAIN_CAP = 16 * 1024 * 1024
+const DRAIN_MS = 5000
 
 function overflow(limit: number, declared: number | undefined, size: number): Rejection | undefined {
   if (size > limit) return { status: 413, reason: `the body is over ${limit} bytes` }
@@ -241,7 +240,7 @@ async function readIterable(
       if (problem) {
         // Stopping a Node request stream destroys its socket before the 413 is written: keep discarding
         // what the client still sends (bounded), then stop.
-        limits.background(drain(iterator))
+        void drain(iterator)
         return problem
       }
       chunks.push(chunk)
@@ -254,15 +253,23 @@ async function readIterable(
 
 async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
   let size = 0
+  const stop = (): void => {
+    iterator.return?.()?.catch(() => {})
+  }
+  // Bounded in bytes and time, so a stalled client cannot hold the request open.
+  const timer = setTimeout(stop, DRAIN_MS)
+  ;(timer as { unref?: () => void }).unref?.()
   try {
     while (size < DRAIN_CAP) {
       const { done, value } = await iterator.next()
       if (done) return
       size += toChunk(value)?.length ?? 1
     }
-    await iterator.return?.()
+    stop()
   } catch {
     // The client went away: nothing left to drain.
+  } finally {
+    clearTimeout(timer)
   }
 }
 
