@@ -1,10 +1,18 @@
+import { createCipheriv } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VECTORS } from '../src/crypto/vectors.test-data'
 import { type CryptoBackend, createCallbackCrypto } from '../src/index'
-import type { RuntimeReport } from './runtimes/crypto-checks'
+import type { DecryptOutcomes, DecryptRequest, RuntimeReport } from './runtimes/crypto-checks'
 import { CHINESE_MESSAGE, CHINESE_RANDOM } from './runtimes/crypto-inputs'
-import { type Bundle, bundleModule, type Runtime, type ServeOptions, serveModule } from './runtimes/harness'
+import {
+  type Bundle,
+  bundleModule,
+  type Runtime,
+  type ServedModule,
+  type ServeOptions,
+  serveModule,
+} from './runtimes/harness'
 
 interface Case {
   name: string
@@ -40,16 +48,11 @@ afterAll(async () => {
   await bundle?.cleanup()
 })
 
-async function reportOn(c: Case): Promise<RuntimeReport> {
-  const app = await serveModule(c.runtime, bundle.file, c.options)
-  try {
-    const response = await fetch(app.url)
-    const body = await response.text()
-    if (response.status !== 200) throw new Error(`${c.name} answered ${response.status}: ${body}`)
-    return JSON.parse(body) as RuntimeReport
-  } finally {
-    await app.close()
-  }
+async function get(app: ServedModule, path: string, init?: RequestInit): Promise<unknown> {
+  const response = await fetch(`${app.url}${path}`, init)
+  const body = await response.text()
+  if (response.status !== 200) throw new Error(`${app.runtime} answered ${response.status}: ${body}`)
+  return JSON.parse(body)
 }
 
 const chineseReference = await createCallbackCrypto({
@@ -59,12 +62,74 @@ const chineseReference = await createCallbackCrypto({
   backend: 'node',
 }).encrypt(CHINESE_MESSAGE, { random: CHINESE_RANDOM })
 
-describe.each(CASES)('core crypto and signing on $name', (c) => {
+// §1.3–§1.4 framing encrypted without padding of its own, so that padding and length can be broken.
+const A = VECTORS[0]!
+const HOSTILE_RECEIVE_ID = 'ding6ccabc44d2c8d38b'
+
+function rawEncrypt(plaintext: Buffer): string {
+  const key = Buffer.from(`${A.aesKey}=`, 'base64')
+  const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false)
+  return Buffer.concat([cipher.update(plaintext), cipher.final()]).toString('base64')
+}
+
+function frame(message: Buffer, options: { length?: number; receiveId?: string } = {}): Buffer {
+  const header = Buffer.alloc(20)
+  header.write('1234567890123456', 0, 'latin1')
+  header.writeUInt32BE(options.length ?? message.length, 16)
+  const body = Buffer.concat([header, message, Buffer.from(options.receiveId ?? HOSTILE_RECEIVE_ID)])
+  const pad = 32 - (body.length % 32)
+  return Buffer.concat([body, Buffer.alloc(pad, pad)])
+}
+
+function withByte(buffer: Buffer, index: number, value: number): Buffer {
+  const copy = Buffer.from(buffer)
+  copy[copy.length + index] = value
+  return copy
+}
+
+const CHECK_URL = Buffer.from('{"EventType":"check_url"}')
+const good = rawEncrypt(frame(CHECK_URL))
+// Each input with the outcome every runtime and backend must reach (issue 2: the same decision everywhere).
+const HOSTILE: [string, string][] = [
+  [good, 'ok:{"EventType":"check_url"}'],
+  ['', 'CRYPTO_INVALID_CIPHERTEXT'],
+  ['not base64!', 'CRYPTO_INVALID_CIPHERTEXT'],
+  [`${good.slice(0, 20)} ${good.slice(21)}`, 'CRYPTO_INVALID_CIPHERTEXT'],
+  [`${good}\n`, 'CRYPTO_INVALID_CIPHERTEXT'],
+  [A.encrypt.replaceAll('+', '-').replaceAll('/', '_'), 'CRYPTO_INVALID_CIPHERTEXT'],
+  [VECTORS[1]!.encrypt.replace(/Q==$/, 'R=='), 'CRYPTO_INVALID_CIPHERTEXT'],
+  [VECTORS[1]!.encrypt.replace(/==$/, ''), 'CRYPTO_INVALID_CIPHERTEXT'],
+  ['QUJDRA=', 'CRYPTO_INVALID_CIPHERTEXT'],
+  ['====', 'CRYPTO_INVALID_CIPHERTEXT'],
+  [Buffer.alloc(16).toString('base64'), 'CRYPTO_INVALID_CIPHERTEXT'],
+  [Buffer.alloc(24).toString('base64'), 'CRYPTO_INVALID_CIPHERTEXT'],
+  [Buffer.alloc(47).toString('base64'), 'CRYPTO_INVALID_CIPHERTEXT'],
+  [rawEncrypt(withByte(frame(CHECK_URL), -1, 0)), 'CRYPTO_INVALID_PADDING'],
+  [rawEncrypt(withByte(frame(CHECK_URL), -1, 33)), 'CRYPTO_INVALID_PADDING'],
+  [rawEncrypt(withByte(frame(CHECK_URL), -2, 7)), 'CRYPTO_INVALID_PADDING'],
+  [rawEncrypt(frame(CHECK_URL, { length: 1000 })), 'CRYPTO_INVALID_LENGTH'],
+  [rawEncrypt(frame(CHECK_URL, { length: 0xffffffff })), 'CRYPTO_INVALID_LENGTH'],
+  [rawEncrypt(Buffer.alloc(32, 32)), 'CRYPTO_INVALID_LENGTH'],
+  [rawEncrypt(frame(Buffer.from([0xc3, 0x28, 0xff]))), 'CRYPTO_INVALID_UTF8'],
+  [rawEncrypt(frame(CHECK_URL, { receiveId: `${HOSTILE_RECEIVE_ID}x` })), 'CRYPTO_RECEIVE_ID_MISMATCH'],
+  [
+    rawEncrypt(frame(CHECK_URL, { receiveId: HOSTILE_RECEIVE_ID.slice(0, -1) })),
+    'CRYPTO_RECEIVE_ID_MISMATCH',
+  ],
+]
+
+describe.each(CASES.map((c) => [c.name, c] as const))('core crypto and signing on %s', (_, c) => {
+  let app: ServedModule
   let report: RuntimeReport
 
   beforeAll(async () => {
-    report = await reportOn(c)
+    app = await serveModule(c.runtime, bundle.file, { ...c.options, env: { GREETING: '你好 workerd' } })
+    report = (await get(app, '/')) as RuntimeReport
   }, 30_000)
+
+  afterAll(async () => {
+    await app?.close()
+  })
 
   it(`picks the ${c.picks.backend} backend and ${c.picks.hashes} hashes`, () => {
     expect(report.autoBackend).toBe(c.picks.backend)
@@ -133,5 +198,26 @@ describe.each(CASES)('core crypto and signing on $name', (c) => {
         'accessKey=appid&timestamp=1546084445901&signature=HCbG3xNE3vzhO%2Bu7qCUL1jS5hsu2n5r2cFhnTrtyDAE%3D',
       portableSns: sns,
     })
+  })
+
+  it('makes the same decision on hostile input as Node, with every backend', async () => {
+    const body: DecryptRequest = {
+      aesKey: A.aesKey,
+      receiveId: HOSTILE_RECEIVE_ID,
+      inputs: HOSTILE.map(([input]) => input),
+    }
+    const outcomes = (await get(app, '/decrypt', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })) as DecryptOutcomes
+    const expected = HOSTILE.map(([, outcome]) => outcome)
+    expect(outcomes).toEqual(
+      c.picks.backend === 'node' ? { web: expected, node: expected } : { web: expected },
+    )
+  })
+
+  it('hands the module the env given to the harness', async () => {
+    expect(await get(app, '/env')).toEqual({ GREETING: '你好 workerd' })
   })
 })

@@ -1,6 +1,7 @@
 // Bundled by runtimes.test.ts and served on every runtime: computes what the test then asserts, so that a
-// failure shows the runtime's actual values. GET / answers a RuntimeReport as JSON. Only types and the
-// default export leave this module: workerd takes every named export for an entrypoint.
+// failure shows the runtime's actual values. GET / answers a RuntimeReport, POST /decrypt the outcomes of
+// hostile inputs, GET /env the env the harness passed. Only types and the default export leave this
+// module: workerd takes every named export for an entrypoint.
 import { VECTORS } from '../../src/crypto/vectors.test-data'
 import { hashes } from '../../src/hash/index'
 import {
@@ -140,9 +141,42 @@ async function report(): Promise<RuntimeReport> {
   }
 }
 
+export interface DecryptRequest {
+  aesKey: string
+  receiveId: string
+  inputs: string[]
+}
+
+/** Per backend, what `decrypt` made of each input: `ok:<message>`, an error code, or `untyped:<error>`. */
+export type DecryptOutcomes = Partial<Record<CryptoBackend, string[]>>
+
+async function outcomes(body: DecryptRequest): Promise<DecryptOutcomes> {
+  const result: DecryptOutcomes = {}
+  const auto = createCallbackCrypto({ token: 't', aesKey: body.aesKey, receiveId: body.receiveId }).backend
+  for (const backend of auto === 'node' ? (['web', 'node'] as const) : (['web'] as const)) {
+    const c = createCallbackCrypto({ token: 't', aesKey: body.aesKey, receiveId: body.receiveId, backend })
+    const list: string[] = []
+    for (const input of body.inputs) {
+      try {
+        list.push(`ok:${(await c.decrypt(input)).message}`)
+      } catch (error) {
+        const e = error as Error
+        list.push(error instanceof DingTalkCryptoError ? error.code : `untyped:${e.name}: ${e.message}`)
+      }
+    }
+    result[backend] = list
+  }
+  return result
+}
+
 export default {
-  async fetch(): Promise<Response> {
+  async fetch(request: Request, env: Record<string, string>): Promise<Response> {
     try {
+      const path = new URL(request.url).pathname
+      if (path === '/env') return Response.json(env)
+      if (path === '/decrypt' && request.method === 'POST') {
+        return Response.json(await outcomes((await request.json()) as DecryptRequest))
+      }
       return Response.json(await report())
     } catch (error) {
       const e = error as Error
