@@ -1,0 +1,13 @@
+export { CORPID_PLACEHOLDER, corpIdFromRequest, homePageUrl } from './corp-id'
+export {
+  type CorpAuthorization,
+  type CorpTokenMode,
+  createSuiteClient,
+  DingTalkSuiteError,
+  type PermanentCodeResult,
+  type SuiteAgent,
+  type SuiteAuthInfo,
+  type SuiteClient,
+  type SuiteClientOptions,
+  type SuiteCredentials,
+} from './suite-client'
