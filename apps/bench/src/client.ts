@@ -57,7 +57,6 @@ async function withEmulator<T>(fn: (emu: Emulator, client: DingTalkClient) => Pr
 
 /**
  * The issue’s “Speed and memory” comparisons:
- * - cached `getAccessToken()` vs an already-resolved promise of the same string (the floor of any async cache);
  * - a GET and a JSON POST through the client vs a bare `fetch` of the same URL with the same token and body,
  *   both against the emulator in the same run (goal ≥ 0.9×).
  *
@@ -69,16 +68,7 @@ async function withEmulator<T>(fn: (emu: Emulator, client: DingTalkClient) => Pr
 export async function benchClient(options: BenchOptions): Promise<Comparison[]> {
   return withEmulator(async (emu, client) => {
     const token = await client.getAccessToken()
-    const resolved = Promise.resolve(token)
     const out: Comparison[] = []
-    out.push(
-      await compare(
-        'client: cached getAccessToken()',
-        { name: 'client.getAccessToken()', fn: () => client.getAccessToken() },
-        { name: 'Promise.resolve(token)', fn: () => resolved },
-        { ...options, note: 'in-process; absolute goal ≥ 2 M/s (see figures)' },
-      ),
-    )
     const getUrl = `${emu.url}/user/get?access_token=${encodeURIComponent(token)}&userid=zhangsan`
     out.push(
       await compare(
