@@ -13,6 +13,8 @@ export interface EventContext {
 /** One event `trigger` can push. */
 export interface EventTemplate {
   type: string
+  /** The pushed `EventType` when it differs from `type` (events that only arrive inside SYNC_HTTP pushes). */
+  wire?: string
   scope: EventScope
   summary: string
   build(context: EventContext): Record<string, unknown>
@@ -74,6 +76,27 @@ const suite =
     EventType: '',
     TimeStamp: String(context.now),
     ...fields(context),
+  })
+
+// §2.3: SyncHTTP pushes carry their events as JSON strings in bizData[].biz_data.
+const syncHttp =
+  (bizType: number, bizData: (context: EventContext) => Record<string, unknown>) =>
+  (context: EventContext): Record<string, unknown> => ({
+    EventType: '',
+    bizData: [
+      {
+        gmt_create: context.now,
+        biz_type: bizType,
+        open_cursor: 0,
+        subscribe_id: '7000001_0',
+        id: 1,
+        gmt_modified: context.now,
+        biz_id: '7000001',
+        biz_data: JSON.stringify({ ...bizData(context), syncSeq: '1' }),
+        corp_id: bizType === 2 ? context.suiteKey : context.corpId,
+        status: 0,
+      },
+    ],
   })
 
 const corp = (type: string, summary: string, build: EventTemplate['build']): EventTemplate => ({
@@ -255,25 +278,22 @@ export const EVENTS: readonly EventTemplate[] = [
   ),
   isv(
     'SYNC_HTTP_PUSH_HIGH',
-    'a SyncHTTP push (bizData; default: biz_type 2 suite_ticket)',
-    ({ suiteKey, now }) => ({
-      EventType: '',
-      bizData: [
-        {
-          gmt_create: now,
-          biz_type: 2,
-          open_cursor: 0,
-          subscribe_id: '7000001_0',
-          id: 1,
-          gmt_modified: now,
-          biz_id: suiteKey,
-          biz_data: JSON.stringify({ syncAction: 'suite_ticket', suiteTicket: alnum(48), syncSeq: '1' }),
-          corp_id: suiteKey,
-          status: 0,
-        },
-      ],
-    }),
+    'a SyncHTTP push (bizData; default: biz_type 2, a suite_ticket)',
+    syncHttp(2, () => ({ syncAction: 'suite_ticket', suiteTicket: alnum(48) })),
   ),
+  {
+    type: 'org_suite_auth',
+    wire: 'SYNC_HTTP_PUSH_HIGH',
+    scope: 'suite',
+    summary: 'a corp authorised a SyncHTTP suite (SYNC_HTTP_PUSH_HIGH, biz_type 4, with the permanent code)',
+    build: syncHttp(4, ({ corpId }) => ({
+      syncAction: 'org_suite_auth',
+      permanent_code: randomBytes(20).toString('hex'),
+      auth_corp_info: { corpid: corpId, corp_name: '客户公司' },
+      auth_info: { agent: [{ agentid: 200000001, agent_name: '示例套件', appid: 8000001 }] },
+      auth_user_info: { userId: 'sunqi' },
+    })),
+  },
 ]
 
 export function findEvent(type: string): EventTemplate | undefined {
@@ -282,7 +302,7 @@ export function findEvent(type: string): EventTemplate | undefined {
 
 /** The template's payload with `EventType` filled in. */
 export function buildEvent(template: EventTemplate, context: EventContext): Record<string, unknown> {
-  return { ...template.build(context), EventType: template.type }
+  return { ...template.build(context), EventType: template.wire ?? template.type }
 }
 
 /**

@@ -48,7 +48,7 @@ beforeEach(() => {
 
 describe('trigger', () => {
   it('pushes every event type of §2.2 and §2.3 and accepts a correct reply', async () => {
-    for (const { type, scope } of EVENTS) {
+    for (const { type, scope, wire } of EVENTS) {
       const creating = type === 'check_create_suite_url'
       const app = creating ? creatingApp : scope === 'suite' ? suiteApp : corpApp
       const args = creating
@@ -60,7 +60,7 @@ describe('trigger', () => {
         code: 0,
         out: expect.stringContaining('reply correct'),
       })
-      expect(app.events.at(-1)?.EventType).toBe(type)
+      expect(app.events.at(-1)?.EventType).toBe(wire ?? type)
     }
     expect(corpApp.events.at(-1)).toMatchObject({ CorpId: 'dingcorp0001' })
   })
