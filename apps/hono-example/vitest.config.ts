@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config'
+
+export default defineProject({
+  resolve: { conditions: ['@dingtalk-kit/source'] },
+  ssr: { resolve: { conditions: ['@dingtalk-kit/source'] } },
+  test: { name: 'hono-example', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+})
