@@ -30,10 +30,16 @@ export interface SuiteCallbackClient {
   handleTmpAuthCode(authCode: string): Promise<{ corpId: string }>
   /** Drops everything stored for a corp that removed the suite (§2.3 suite_relieve). */
   removeCorp(corpId: string): Promise<void>
-  /** Optional: re-reads the corp's agent state after `change_auth` and activates when needed (§2.3). */
-  handleChangeAuth?(corpId: string): Promise<void>
-  /** Optional: stores the permanent code of a `SYNC_HTTP_PUSH_*` authorisation and activates (§2.3). */
-  handleOrgSuiteAuth?(corpId: string, permanentCode: string): Promise<void>
+  /** Optional, for `SYNC_HTTP_PUSH_*` suites: stores the pushed permanent code (§2.3 org_suite_auth). */
+  savePermanentCode?(
+    corpId: string,
+    permanentCode: string,
+    info?: { agentId?: number; corpName?: string },
+  ): Promise<void>
+  /** Optional: `service/activate_suite` with the stored permanent code (§4.3). */
+  activateSuite?(corpId: string): Promise<void>
+  /** Optional: `service/get_agent`; `close` 2 means "waiting for activation" (§2.3 change_auth). */
+  getAgent?(corpId: string): Promise<{ close: number | undefined }>
 }
 
 /** What a handler receives besides the event. */
@@ -420,16 +426,31 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
         return async () => {
           await suiteClient.handleTmpAuthCode(event.AuthCode)
         }
-      case 'change_auth':
-        return suiteClient.handleChangeAuth
-          ? () => suiteClient.handleChangeAuth!(event.AuthCorpId)
-          : undefined
+      case 'change_auth': {
+        const { getAgent, activateSuite } = suiteClient
+        if (!getAgent || !activateSuite) return undefined
+        return async () => {
+          // §2.3: close 2 = authorised but waiting for activation.
+          if ((await getAgent.call(suiteClient, event.AuthCorpId)).close === 2) {
+            await activateSuite.call(suiteClient, event.AuthCorpId)
+          }
+        }
+      }
       case 'suite_relieve':
         return () => suiteClient.removeCorp(event.AuthCorpId)
-      case 'org_suite_auth':
-        return suiteClient.handleOrgSuiteAuth
-          ? () => suiteClient.handleOrgSuiteAuth!(event.CorpId, event.permanent_code)
-          : undefined
+      case 'org_suite_auth': {
+        const { savePermanentCode, activateSuite } = suiteClient
+        if (!savePermanentCode) return undefined
+        const agent = (event.auth_info?.agent as Array<{ agentid?: unknown }> | undefined)?.[0]?.agentid
+        const corpName = event.auth_corp_info?.corp_name
+        return async () => {
+          await savePermanentCode.call(suiteClient, event.CorpId, event.permanent_code, {
+            ...(typeof agent === 'number' ? { agentId: agent } : {}),
+            ...(typeof corpName === 'string' ? { corpName } : {}),
+          })
+          await activateSuite?.call(suiteClient, event.CorpId)
+        }
+      }
       default:
         return undefined
     }

@@ -1,0 +1,487 @@
+import { buildPush, checkReply, pushEvent } from '@dingtalk-kit/emulator'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  type CallbackHandler,
+  type CallbackHandlerOptions,
+  createCallbackHandler,
+  type DingTalkCallbackError,
+  memoryStore,
+  type Store,
+  type SuiteCallbackClient,
+} from '../src/index'
+import { AES_KEY, CORP_ID, type HandlerServer, serveHandler, TOKEN } from './callback-helpers'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open: () => void = () => {}
+  const promise = new Promise<void>((resolve) => {
+    open = resolve
+  })
+  return { promise, open }
+}
+
+async function serve(
+  options: Partial<CallbackHandlerOptions> = {},
+): Promise<{ handler: CallbackHandler; server: HandlerServer; errors: DingTalkCallbackError[] }> {
+  const errors: DingTalkCallbackError[] = []
+  const handler = createCallbackHandler({
+    token: TOKEN,
+    aesKey: AES_KEY,
+    receiveId: CORP_ID,
+    onError: (error) => void errors.push(error),
+    ...options,
+  })
+  const server = await serveHandler(handler)
+  cleanups.push(async () => {
+    await handler.idle()
+    await server.close()
+  })
+  return { handler, server, errors }
+}
+
+const event = (id: string) => ({ EventType: 'user_add_org', UserId: [id], CorpId: CORP_ID, TimeStamp: 1 })
+const push = (
+  url: string,
+  payload: Record<string, unknown>,
+  extra: { retries?: number; timeoutMs?: number } = {},
+) =>
+  pushEvent({
+    url,
+    token: TOKEN,
+    aesKey: AES_KEY,
+    receiveId: CORP_ID,
+    event: payload,
+    backoffMs: 1,
+    ...extra,
+  })
+
+/** A store whose operations fail while `failing` is set. */
+function flakyStore(): Store & { failing: Set<keyof Store> } {
+  const inner = memoryStore()
+  const failing = new Set<keyof Store>()
+  const guard = <K extends keyof Store>(name: K): Store[K] =>
+    ((...args: unknown[]) => {
+      if (failing.has(name)) return Promise.reject(new Error(`store ${name} unavailable`))
+      return (inner[name] as (...a: unknown[]) => Promise<unknown>)(...args)
+    }) as Store[K]
+  return {
+    failing,
+    get: guard('get'),
+    set: guard('set'),
+    delete: guard('delete'),
+    setIfAbsent: guard('setIfAbsent'),
+    deleteIfEquals: guard('deleteIfEquals'),
+  }
+}
+
+describe('de-duplication and failures', () => {
+  it('does not mark a failed event done: the re-push runs it again, later re-pushes do not', async () => {
+    const { handler, server, errors } = await serve()
+    let calls = 0
+    handler.on('user_add_org', () => {
+      calls++
+      if (calls === 1) throw new Error('database down')
+    })
+    const result = await push(server.url, event('fail-once'), { retries: 3 })
+    expect(result.attempts.map((a) => a.status)).toEqual([503, 200])
+    expect(result.ok).toBe(true)
+    expect(calls).toBe(2)
+    expect(errors.map((e) => e.code)).toEqual(['CALLBACK_HANDLER_FAILED'])
+    expect(errors[0]?.status).toBe(503)
+    expect(errors[0]?.cause).toEqual(new Error('database down'))
+    expect((await push(server.url, event('fail-once'))).ok).toBe(true)
+    expect(calls).toBe(2)
+  })
+
+  it('runs the handler once for two concurrent deliveries of one event', async () => {
+    const { handler, server } = await serve({ options: { deadlineMs: false } })
+    const release = gate()
+    let calls = 0
+    handler.on('user_add_org', async () => {
+      calls++
+      await release.promise
+    })
+    const both = Promise.all([push(server.url, event('concurrent')), push(server.url, event('concurrent'))])
+    while (server.count < 2) await new Promise((r) => setTimeout(r, 5))
+    release.open()
+    const results = await both
+    expect(results.map((r) => r.ok)).toEqual([true, true])
+    expect(calls).toBe(1)
+  })
+
+  it('runs the handler once across two instances sharing a store', async () => {
+    const store = memoryStore()
+    const a = await serve({ store, options: { deadlineMs: false, pollIntervalMs: 2 } })
+    const b = await serve({ store, options: { deadlineMs: false, pollIntervalMs: 2 } })
+    const release = gate()
+    let calls = 0
+    for (const { handler } of [a, b]) {
+      handler.on('user_add_org', async () => {
+        calls++
+        await release.promise
+      })
+    }
+    const first = push(a.server.url, event('shared'))
+    while (calls < 1) await new Promise((r) => setTimeout(r, 5))
+    const second = push(b.server.url, event('shared'))
+    while (b.server.count < 1) await new Promise((r) => setTimeout(r, 5))
+    release.open()
+    expect((await first).ok).toBe(true)
+    expect((await second).ok).toBe(true)
+    expect(calls).toBe(1)
+  })
+
+  it('asks for a re-push (503) while the store is down, and succeeds once it is back', async () => {
+    const store = flakyStore()
+    const { handler, server, errors } = await serve({ store })
+    let calls = 0
+    handler.on('user_add_org', () => void calls++)
+    store.failing.add('setIfAbsent')
+    const down = await push(server.url, event('store-down'))
+    expect(down.attempts[0]?.status).toBe(503)
+    expect(calls).toBe(0)
+    expect(errors.at(-1)?.code).toBe('CALLBACK_STORE_FAILED')
+    store.failing.clear()
+    expect((await push(server.url, event('store-down'))).ok).toBe(true)
+    expect(calls).toBe(1)
+  })
+
+  it('acknowledges at the deadline while the handler finishes in the background', async () => {
+    const { handler, server, errors } = await serve({ options: { deadlineMs: 30 } })
+    const release = gate()
+    const releaseLate = gate()
+    let finished = 0
+    handler.on('user_add_org', async (e) => {
+      await (e.UserId[0] === 'late-fail' ? releaseLate.promise : release.promise)
+      finished++
+      if (e.UserId[0] === 'late-fail') throw new Error('late failure')
+    })
+    const result = await push(server.url, event('slow'))
+    expect(result.ok).toBe(true)
+    expect(finished).toBe(0)
+    release.open()
+    await handler.idle()
+    expect(finished).toBe(1)
+    expect((await push(server.url, event('slow'))).ok).toBe(true)
+    expect(finished).toBe(1)
+
+    const late = await push(server.url, event('late-fail'))
+    expect(late.ok).toBe(true)
+    expect(finished).toBe(1)
+    releaseLate.open()
+    await handler.idle()
+    const failure = errors.find((e) => e.code === 'CALLBACK_HANDLER_FAILED')
+    expect(failure?.status).toBeUndefined()
+    expect(failure?.message).toContain('after the reply')
+    // Not marked done: a re-push (e.g. a compensation pull) runs it again.
+    await push(server.url, event('late-fail'))
+    await handler.idle()
+    expect(finished).toBe(3)
+  })
+
+  it('answers a URL check even when a check_url handler throws', async () => {
+    const { handler, server, errors } = await serve()
+    handler.on('check_url', () => {
+      throw new Error('oops')
+    })
+    expect((await push(server.url, { EventType: 'check_url' })).ok).toBe(true)
+    expect((await push(server.url, { EventType: 'check_url' })).ok).toBe(true)
+    expect(errors.filter((e) => e.code === 'CALLBACK_HANDLER_FAILED')).toHaveLength(2)
+  })
+})
+
+describe('built-in ISV steps persist before the reply', () => {
+  const SUITE_KEY = 'suitecallbacktest01'
+  const suiteEvent = (fields: Record<string, unknown>) => ({
+    SuiteKey: SUITE_KEY,
+    TimeStamp: String(Date.now()),
+    ...fields,
+  })
+
+  function suite(): SuiteCallbackClient & {
+    tickets: string[]
+    failNext: number
+    removed: string[]
+    codes: string[]
+  } {
+    const state = { tickets: [] as string[], failNext: 0, removed: [] as string[], codes: [] as string[] }
+    return Object.assign(state, {
+      suiteKey: SUITE_KEY,
+      async saveSuiteTicket(ticket: string) {
+        if (state.failNext > 0) {
+          state.failNext--
+          throw new Error('redis down')
+        }
+        state.tickets.push(ticket)
+      },
+      async handleTmpAuthCode(code: string) {
+        state.codes.push(code)
+        return { corpId: 'dingauthorised' }
+      },
+      async removeCorp(corpId: string) {
+        state.removed.push(corpId)
+      },
+    })
+  }
+
+  it('stores the suite_ticket before acknowledging; a failed write is re-pushed', async () => {
+    const client = suite()
+    const { handler, server, errors } = await serve({ receiveId: SUITE_KEY, suiteClient: client })
+    const seen: string[] = []
+    handler.on('suite_ticket', (e) => void seen.push(e.SuiteTicket))
+    client.failNext = 1
+    const result = await pushEvent({
+      url: server.url,
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: SUITE_KEY,
+      event: suiteEvent({ EventType: 'suite_ticket', SuiteTicket: 'ticket-1' }),
+      retries: 2,
+      backoffMs: 1,
+    })
+    expect(result.attempts.map((a) => a.status)).toEqual([503, 200])
+    expect(client.tickets).toEqual(['ticket-1'])
+    expect(seen).toEqual(['ticket-1'])
+    expect(errors.map((e) => e.code)).toEqual(['CALLBACK_SUITE_FAILED'])
+  })
+
+  it('does not repeat a finished built-in step when only the user handler failed', async () => {
+    const client = suite()
+    const { handler, server } = await serve({ receiveId: SUITE_KEY, suiteClient: client })
+    let calls = 0
+    handler.on('tmp_auth_code', () => {
+      calls++
+      if (calls === 1) throw new Error('handler failed')
+    })
+    const result = await pushEvent({
+      url: server.url,
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: SUITE_KEY,
+      event: suiteEvent({ EventType: 'tmp_auth_code', AuthCode: 'single-use-code' }),
+      retries: 2,
+      backoffMs: 1,
+    })
+    expect(result.ok).toBe(true)
+    expect(client.codes).toEqual(['single-use-code'])
+    expect(calls).toBe(2)
+  })
+
+  it('ignores a suite_ticket of another suite and reports it', async () => {
+    const client = suite()
+    const { server, errors } = await serve({ receiveId: SUITE_KEY, suiteClient: client })
+    const result = await pushEvent({
+      url: server.url,
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: SUITE_KEY,
+      event: suiteEvent({ EventType: 'suite_ticket', SuiteTicket: 'x', SuiteKey: 'suiteother' }),
+    })
+    expect(result.ok).toBe(true)
+    expect(client.tickets).toEqual([])
+    expect(errors.map((e) => e.code)).toEqual(['CALLBACK_SUITE_KEY_MISMATCH'])
+  })
+})
+
+describe('the timestamp window (off by default)', () => {
+  it('accepts old timestamps by default, and rejects them both ways when a window is set', async () => {
+    const off = await serve()
+    const old = buildPush({
+      url: off.server.url,
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      event: event('old'),
+      timestamp: '1445827045067',
+    })
+    const send = (url: string, body: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    expect((await send(old.url, old.body)).status).toBe(200)
+
+    const on = await serve({ options: { timestampWindowMs: 60_000 } })
+    let calls = 0
+    on.handler.on('user_add_org', () => void calls++)
+    const at = (timestamp: string) =>
+      buildPush({
+        url: on.server.url,
+        token: TOKEN,
+        aesKey: AES_KEY,
+        receiveId: CORP_ID,
+        event: event(timestamp),
+        timestamp,
+      })
+    const stale = at(String(Date.now() - 120_000))
+    const future = at(String(Date.now() + 120_000))
+    const seconds = at(String(Math.floor(Date.now() / 1000)))
+    expect((await send(stale.url, stale.body)).status).toBe(401)
+    expect((await send(future.url, future.body)).status).toBe(401)
+    expect((await send(seconds.url, seconds.body)).status).toBe(400)
+    const fresh = at(String(Date.now()))
+    const first = await send(fresh.url, fresh.body)
+    expect(first.status).toBe(200)
+    const replay = await send(fresh.url, fresh.body)
+    expect(replay.status).toBe(200)
+    expect(
+      checkReply({
+        status: 200,
+        body: await replay.text(),
+        token: TOKEN,
+        aesKey: AES_KEY,
+        receiveId: CORP_ID,
+      }).ok,
+    ).toBe(true)
+    expect(calls).toBe(1)
+    expect(on.errors.filter((e) => e.status === 401)).toHaveLength(2)
+  })
+})
+
+describe('the Web-standard face and input forms', () => {
+  const make = () =>
+    createCallbackHandler({
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      options: { maxBodyBytes: 4096 },
+    })
+
+  it('handles Request → Response, with waitUntil for work past the deadline', async () => {
+    const handler = createCallbackHandler({
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      options: { deadlineMs: 20 },
+    })
+    const release = gate()
+    handler.on('user_add_org', () => release.promise)
+    const p = buildPush({
+      url: 'https://app.example/cb',
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      event: event('web'),
+    })
+    const kept: Promise<unknown>[] = []
+    const response = await handler.fetch(
+      new Request(p.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: p.body }),
+      { waitUntil: (work) => void kept.push(work) },
+    )
+    expect(response.status).toBe(200)
+    expect(
+      checkReply({
+        status: 200,
+        body: await response.text(),
+        token: TOKEN,
+        aesKey: AES_KEY,
+        receiveId: CORP_ID,
+      }).ok,
+    ).toBe(true)
+    expect(kept).toHaveLength(1)
+    release.open()
+    await Promise.all(kept)
+    await handler.idle()
+    expect((await handler.fetch(new Request(p.url))).status).toBe(405)
+  })
+
+  it('enforces the size limit on a streamed Request body without a Content-Length', async () => {
+    const handler = make()
+    const p = buildPush({
+      url: 'https://app.example/cb',
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      event: event('big'),
+    })
+    let pulled = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++
+        controller.enqueue(new Uint8Array(1024).fill(0x20))
+      },
+    })
+    const response = await handler.fetch(
+      new Request(p.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit),
+    )
+    expect(response.status).toBe(413)
+    expect(pulled).toBeLessThan(10)
+  })
+
+  it('accepts a parsed object, text or bytes, case-insensitive headers, and rejects repeated query values', async () => {
+    const handler = make()
+    const p = buildPush({
+      url: 'https://app.example/cb',
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      event: { EventType: 'check_url' },
+    })
+    const base = { method: 'post', query: p.query }
+    expect((await handler.handle({ ...base, body: JSON.parse(p.body) })).status).toBe(200)
+    expect(
+      (
+        await handler.handle({
+          ...base,
+          headers: { 'Content-Type': 'application/json; charset=utf-8' },
+          body: p.body,
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        await handler.handle({
+          ...base,
+          headers: { 'CONTENT-TYPE': 'application/json' },
+          body: new TextEncoder().encode(p.body),
+        })
+      ).status,
+    ).toBe(200)
+    expect((await handler.handle({ ...base, body: p.body })).status).toBe(415)
+    expect(
+      (
+        await handler.handle({
+          ...base,
+          url: `/cb?${new URLSearchParams(p.query)}`,
+          query: undefined,
+          body: JSON.parse(p.body),
+        })
+      ).status,
+    ).toBe(200)
+    const repeated = { ...p.query, nonce: [p.query.nonce!, 'other'] }
+    expect((await handler.handle({ method: 'POST', query: repeated, body: JSON.parse(p.body) })).status).toBe(
+      400,
+    )
+    const single = { ...p.query, nonce: [p.query.nonce!] }
+    expect((await handler.handle({ method: 'POST', query: single, body: JSON.parse(p.body) })).status).toBe(
+      200,
+    )
+    expect(
+      (
+        await handler.handle({
+          method: 'POST',
+          query: p.query,
+          headers: { 'content-type': ['application/json', 'text/plain'] },
+          body: p.body,
+        })
+      ).status,
+    ).toBe(400)
+    expect(
+      (
+        await handler.handle({
+          method: 'POST',
+          query: p.query,
+          body: 'x'.repeat(5000),
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(413)
+    expect((await handler.handle(undefined as never)).status).toBe(405)
+  })
+})
