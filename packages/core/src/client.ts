@@ -113,13 +113,18 @@ export interface DingTalkClient {
    * token and replays once, retries busy/rate-limited/transient failures; throws a `DingTalkRequestError`.
    */
   request<T = DingTalkResponse>(req: DingTalkRequest): Promise<T>
-  /** The app’s access_token (cached; refreshed once across the process and the store). */
+  /**
+   * The app’s access_token (cached; refreshed once across the process and the store). If the store fails,
+   * it is fetched and cached in this process instead (DingTalk re-returns the same token, §4.2).
+   */
   getAccessToken(): Promise<string>
   /** Drops `token` from the cache if it is still the cached one (after DingTalk rejected it). */
   invalidateAccessToken(token: string): Promise<void>
   /**
    * The jsapi_ticket for `dd.config` (§3.1). Cached and shared like the token: a new ticket invalidates the
-   * old one at DingTalk, so it is fetched once per expiry across every instance on the store.
+   * old one at DingTalk, so it is fetched once per expiry across every instance on the store. If the store
+   * fails, a still-valid ticket keeps being served; otherwise this throws the `DingTalkStoreError` rather
+   * than fetch a ticket that would invalidate the other instances’ tickets.
    */
   getJsapiTicket(): Promise<string>
   /** Drops `ticket` from the cache if it is still the cached one. */
@@ -333,6 +338,8 @@ export function createClientCore(
       kind,
       fetch,
       onRefresh,
+      // §3.1: a ticket fetched without the shared lock would invalidate every other instance's ticket.
+      storeFailure: kind === 'jsapi_ticket' ? 'throw' : 'local',
     })
 
   const accessToken = cache('access_token', fetchAccessToken)

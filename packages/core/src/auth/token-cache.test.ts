@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DingTalkTokenError } from '../errors/request-errors'
 import { memoryStore, type Store } from '../store/store'
+import { DingTalkStoreError } from '../store/store-error'
 import {
   createTokenCache,
   type FetchedToken,
@@ -331,5 +332,69 @@ describe('createTokenCache when the store is down', () => {
     await cache.invalidate('T1')
     expect(await cache.get()).toBe('T2')
     expect(state.calls).toBe(2)
+  })
+
+  it("storeFailure 'throw' (jsapi_ticket): fails with a DingTalkStoreError, fetches nothing", async () => {
+    const events: TokenRefreshEvent[] = []
+    const { state, fetch } = counter([{ value: 'ticket', expiresIn: 7200 }])
+    const cache = base(broken, fetch, { storeFailure: 'throw', onRefresh: (e) => events.push(e) })
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => cache.get()))
+    expect(state.calls).toBe(0)
+    for (const result of results) {
+      expect(result.status).toBe('rejected')
+      const error = (result as PromiseRejectedResult).reason
+      expect(error).toBeInstanceOf(DingTalkStoreError)
+      expect(error).toMatchObject({ code: 'STORE_ERROR', store: 'store' })
+      expect(error.cause).toBeInstanceOf(Error)
+    }
+    expect(events.map((e) => e.outcome)).toEqual(['failed'])
+    await expect(cache.invalidate('ticket')).resolves.toBeUndefined()
+  })
+
+  it("storeFailure 'throw' passes a DingTalkStoreError through and serves a still-valid value", async () => {
+    let t = 1_000_000
+    let down = false
+    const memory = memoryStore({ now: () => t })
+    const redisLike = new DingTalkStoreError('STORE_TIMEOUT', {
+      store: 'redis',
+      operation: 'get',
+      message: 'Redis get timed out after 100 ms',
+    })
+    const flaky: Store = {
+      get: (k) => (down ? Promise.reject(redisLike) : memory.get(k)),
+      set: (k, v, ttl) => (down ? Promise.reject(redisLike) : memory.set(k, v, ttl)),
+      delete: (k) => (down ? Promise.reject(redisLike) : memory.delete(k)),
+      setIfAbsent: (k, v, ttl) => (down ? Promise.reject(redisLike) : memory.setIfAbsent(k, v, ttl)),
+      deleteIfEquals: (k, v) => (down ? Promise.reject(redisLike) : memory.deleteIfEquals(k, v)),
+    }
+    const { state, fetch } = counter((n) => ({ value: `ticket-${n + 1}`, expiresIn: 7200 }))
+    const cache = base(flaky, fetch, { storeFailure: 'throw', now: () => t, refreshMarginMs: 600_000 })
+    expect(await cache.get()).toBe('ticket-1')
+    down = true
+    t += 7_200_000 - 300_000 // inside the refresh margin, still valid
+    expect(await cache.get()).toBe('ticket-1')
+    t += 300_000 // expired
+    await expect(cache.get()).rejects.toBe(redisLike)
+    expect(state.calls).toBe(1)
+    down = false
+    expect(await cache.get()).toBe('ticket-2')
+    expect(state.calls).toBe(2)
+  })
+
+  it("storeFailure 'throw': a store that fails after the fetch still hands out the fresh value", async () => {
+    const inner = memoryStore()
+    let fail = false
+    const store: Store = {
+      ...inner,
+      get: (k) => (fail ? Promise.reject(new Error('gone')) : inner.get(k)),
+      set: () => Promise.reject(new Error('gone')),
+    }
+    const { state, fetch } = counter(() => {
+      fail = true
+      return { value: 'fresh', expiresIn: 7200 }
+    })
+    const cache = base(store, fetch, { storeFailure: 'throw' })
+    expect(await cache.get()).toBe('fresh')
+    expect(state.calls).toBe(1)
   })
 })

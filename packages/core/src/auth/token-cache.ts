@@ -1,5 +1,6 @@
 import { DingTalkTokenError } from '../errors/request-errors'
 import type { Store } from '../store/store'
+import { DingTalkStoreError } from '../store/store-error'
 
 /** What a token fetcher returns: the value and DingTalk’s `expires_in` in seconds. */
 export interface FetchedToken {
@@ -62,6 +63,14 @@ export interface TokenCacheOptions {
   waitTimeoutMs?: number
   /** After a failed refresh, keep serving a still-valid value this long before trying again. Default 10 s. */
   retryAfterFailureMs?: number
+  /**
+   * What a refresh does when the store fails (throws, e.g. Redis down, slow or flapping).
+   * `'local'` (default): fetch in this process, one fetch in flight, and keep the value in memory — right
+   * for access tokens, which DingTalk re-returns unchanged within their validity (§4.2).
+   * `'throw'`: fail with the store’s error — right for the jsapi_ticket, where a fetch invalidates the
+   * ticket every other instance is serving (§3.1). Either way a still-valid value keeps being served.
+   */
+  storeFailure?: 'local' | 'throw'
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number
   /** Told about refreshes, shares and failures; never receives the value. */
@@ -113,6 +122,13 @@ const parse = (raw: string | undefined): StoredEntry | undefined => {
   }
 }
 
+/** A store call failed under `storeFailure: 'throw'`; carries the store’s own error. */
+class StoreFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('store failed')
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 const randomId = (): string => {
@@ -154,6 +170,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
   const pollMs = options.pollIntervalMs ?? 100
   const waitTimeoutMs = options.waitTimeoutMs ?? leaseMs + pollMs
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 10_000
+  const failWithStore = options.storeFailure === 'throw'
   const instanceId = randomId()
   let lockCounter = 0
 
@@ -196,6 +213,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       const raw = await store.get(key)
       return { raw, stored: parse(raw) }
     } catch (error) {
+      if (failWithStore) throw new StoreFailed(error)
       storeError = error
       return { raw: undefined, stored: undefined }
     }
@@ -204,6 +222,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     try {
       return await store.setIfAbsent(lockKey, owner, leaseMs)
     } catch (error) {
+      if (failWithStore) throw new StoreFailed(error)
       storeError = error
       return true
     }
@@ -225,8 +244,15 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         ? fallbackTtlMs
         : Math.min(seconds * 1000, maxTtlMs)
     const mine: StoredEntry = { v: fetched.value, e: t + ttl, t }
-    // A slower refresher never overwrites a newer value: keep whichever expires later.
-    const { stored: current } = await readStore()
+    // A slower refresher never overwrites a newer value: keep whichever expires later. If the store just
+    // failed, the fresh value is served anyway: for a jsapi_ticket it is now the only valid one (§3.1).
+    const current = await readStore().then(
+      (read) => read.stored,
+      (error: unknown) => {
+        if (error instanceof StoreFailed) return undefined
+        throw error
+      },
+    )
     if (current !== undefined && current.e > mine.e && current.e > now() && !isInvalidated(current.v)) {
       return toEntry(current)
     }
@@ -241,6 +267,32 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   const refresh = async (): Promise<string> => {
     const started = now()
+    try {
+      return await refreshShared(started)
+    } catch (error) {
+      if (!(error instanceof StoreFailed)) throw error
+      const cause =
+        error.original instanceof DingTalkStoreError
+          ? error.original
+          : new DingTalkStoreError('STORE_ERROR', {
+              store: 'store',
+              operation: 'refresh',
+              message: `The store failed while refreshing the ${kind}`,
+              cause: error.original,
+            })
+      const t = now()
+      const stale = stillValid(t)
+      if (stale === undefined) {
+        emit({ kind, outcome: 'failed', durationMs: t - started, error: cause })
+        throw cause
+      }
+      memory = { ...stale, refreshAt: t + Math.min(retryAfterFailureMs, (stale.expiresAt - t) / 2) }
+      emit({ kind, outcome: 'stale', expiresAt: stale.expiresAt, durationMs: t - started, error: cause })
+      return stale.value
+    }
+  }
+
+  const refreshShared = async (started: number): Promise<string> => {
     const deadline = started + waitTimeoutMs
     const owner = `${instanceId}:${++lockCounter}`
     let fallback = stillValid(started)
@@ -271,6 +323,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
           emit(event)
           return entry.value
         } catch (error) {
+          if (error instanceof StoreFailed) throw error
           const t = now()
           const stale =
             fallback && fallback.expiresAt > t && !isInvalidated(fallback.value) ? fallback : undefined
@@ -328,7 +381,12 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
         if (invalidated.length > 8) invalidated.shift()
       }
       if (memory?.value === value) memory = undefined
-      const { raw, stored } = await readStore()
+      const read = await readStore().catch((error: unknown) => {
+        if (error instanceof StoreFailed) return undefined
+        throw error
+      })
+      if (read === undefined) return
+      const { raw, stored } = read
       if (raw !== undefined && stored?.v === value) await store.deleteIfEquals(key, raw).catch(() => false)
     },
   }
