@@ -46,6 +46,12 @@ function bodyFields(command: string, text: string): Fields {
  * `{"encrypt":"…"}` or a reply `{"msg_signature","timeStamp","nonce","encrypt"}`.
  */
 export function parseCaptureText(command: string, text: string): { query: Fields; body: Fields } {
+  if (text.trim() === '') {
+    throw new UsageError(
+      'the input is empty: give the captured callback (--query and --body, or a file)',
+      command,
+    )
+  }
   const http = /^(?:POST|GET|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+(\S+)\s+HTTP\/[\d.]+\r?\n/.exec(text)
   if (http) {
     const split = /\r?\n\r?\n/.exec(text)

@@ -22,7 +22,14 @@ const COMMANDS: Record<string, Command> = {
   doctor: doctorCommand,
 }
 
-/** The exit codes of {@link run}: 0 success, 1 a check failed, 2 usage error. */
+/**
+ * The exit codes of {@link run}: 0 success, 1 a check failed, 2 usage error.
+ *
+ * @example
+ * ```ts
+ * if ((await run(['doctor'])) === EXIT_CODES.failed) console.error('fix the configuration first')
+ * ```
+ */
 export const EXIT_CODES: { readonly ok: 0; readonly failed: 1; readonly usage: 2 } = EXIT
 
 /**

@@ -1,4 +1,12 @@
-/** Where the command writes: `process.stdout`, `process.stderr` or anything with `write`. */
+/**
+ * Where the command writes: `process.stdout`, `process.stderr` or anything with `write`.
+ *
+ * @example
+ * ```ts
+ * let text = ''
+ * const stdout: OutputStream = { write: (chunk) => (text += chunk), isTTY: false }
+ * ```
+ */
 export interface OutputStream {
   write(chunk: string): unknown
   /** Colour and live progress are used only when this is `true`. */
@@ -8,6 +16,13 @@ export interface OutputStream {
 /**
  * Everything a command touches outside itself, injectable for tests. Missing members default to the
  * current process (`process.stdout`, `process.env`, …).
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * const running = run(['emulator'], { env: {}, signal: controller.signal, progressDelayMs: 0 })
+ * controller.abort() // stops the emulator; `running` resolves with 0
+ * ```
  */
 export interface CliIo {
   stdout: OutputStream

@@ -337,3 +337,16 @@ describe('sign-jsapi', () => {
     expect(relative.stderr).toContain('JSAPI_INVALID_URL')
   })
 })
+
+describe('input', () => {
+  it('reads stdin unless it is a terminal, and rejects empty input with exit 2', async () => {
+    const piped = await cli(['decrypt', '--aes-key', A.aesKey], {
+      stdin: JSON.stringify({ query: A.query, body }),
+    })
+    expect(piped.code).toBe(0)
+    expect(piped.stdout).toBe(`${A.message}\n`)
+    const empty = await cli(['decrypt', '--aes-key', A.aesKey], { stdin: '  \n' })
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain('the input is empty')
+  })
+})

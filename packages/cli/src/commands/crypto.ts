@@ -46,7 +46,7 @@ async function readCapture(
     }
     ;({ query, body } = parseCaptureText(command, text))
   } else if (flags.query === undefined && flags.body === undefined && flags.encrypt === undefined) {
-    if (io.stdin.isTTY !== false) {
+    if (io.stdin.isTTY === true) {
       throw new UsageError(
         'give the captured callback: --query and --body (or --encrypt), a file, or - for stdin',
         command,
@@ -358,7 +358,7 @@ export async function encryptCommand(argv: string[], io: CliIo, out: Output): Pr
   let message = values.message
   if (message === undefined) {
     const file = positionals[0]
-    if (file === undefined && io.stdin.isTTY !== false) {
+    if (file === undefined && io.stdin.isTTY === true) {
       throw new UsageError('give the text to encrypt: --message, a file, or - for stdin', 'encrypt')
     }
     message = (file === undefined ? await readStdin(io) : await readInput(io, file)).replace(/\r?\n$/, '')
