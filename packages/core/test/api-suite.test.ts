@@ -2,11 +2,14 @@ import { defaultFixture, type Emulator, type Fixture, startEmulator } from '@din
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   type ClientHooks,
+  CORPID_PLACEHOLDER,
+  corpIdFromRequest,
   createSuiteClient,
   DingTalkApiError,
   DingTalkCredentialsError,
   DingTalkError,
   DingTalkSuiteError,
+  homePageUrl,
   memoryStore,
   type Store,
   type SuiteClient,
@@ -174,7 +177,9 @@ describe('the ISV flow end to end', () => {
     const token = await corp.getAccessToken()
     expect(emu.state.tokens.get(token)).toMatchObject({ suiteKey: suiteFx.suiteKey, corpId: customer.corpId })
 
-    const url = 'https://isv.example.com/?corpid=' + customer.corpId
+    // DingTalk opens the home page with $CORPID$ replaced; the backend reads the corpId back from the URL.
+    const url = homePageUrl('https://isv.example.com/app#/home').replace(CORPID_PLACEHOLDER, customer.corpId)
+    expect(suite.forCorp(corpIdFromRequest(url)!)).toBe(corp)
     const config = await corp.jsapi.createConfig({ url, jsApiList: ['biz.contact.choose'] })
     const ticket = await corp.getJsapiTicket()
     expect(config).toMatchObject({ agentId: String(granted.agentId), corpId: customer.corpId })
