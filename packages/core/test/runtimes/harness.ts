@@ -8,7 +8,8 @@
  * generated config (no nodejs_compat unless asked for). The runtimes are the npm packages `bun`, `deno`
  * and `workerd` (exact versions in packages/core/package.json); their postinstalls are denied, so the
  * binaries are taken from the platform packages those wrappers depend on. Nothing is downloaded at run
- * time.
+ * time. Another package's tests (the Hono adapter's) can import this file as it is: binaries and tsdown
+ * resolve from here, so they need no devDependencies of their own.
  *
  * API:
  * - `bundleModule(entry, { conditions?, outDir? }) → Promise<Bundle>`: one self-contained ESM file
