@@ -330,7 +330,6 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     message: string,
     extra: { status?: number; eventType?: string; cause?: unknown } = {},
   ): void => {
-    const error = new DingTalkCallbackError(code, message, extra)
     const level = code === 'CALLBACK_REJECTED' || code === 'CALLBACK_BUSY' ? 'warn' : 'error'
     try {
       logger[level]?.(message, {
@@ -342,6 +341,8 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     } catch {
       // A failing logger must not change the reply.
     }
+    if (errorListeners.size === 0) return
+    const error = new DingTalkCallbackError(code, message, extra)
     for (const listener of errorListeners) {
       try {
         listener(error)
