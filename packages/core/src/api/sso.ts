@@ -135,7 +135,12 @@ export function createSsoApi(ctx: ApiContext): SsoApi {
     },
     async getUserInfoLegacy(code) {
       requireCode(code)
-      const body = await ctx.request<DingTalkResponse>({ path: '/user/getuserinfo', query: { code } })
+      // Single-use code (§5.1): a lost answer must not be re-asked with the spent code (40029).
+      const body = await ctx.request<DingTalkResponse>({
+        path: '/user/getuserinfo',
+        query: { code },
+        idempotent: false,
+      })
       return {
         userId: asString(body.userid),
         deviceId: asString(body.deviceId),
@@ -153,6 +158,7 @@ export function createSsoApi(ctx: ApiContext): SsoApi {
           const body = await ctx.request<DingTalkResponse>({
             path: '/sso/getuserinfo',
             query: { access_token: token, code },
+            idempotent: false,
             auth: 'none',
           })
           const corp = asRecord(body.corp_info)
