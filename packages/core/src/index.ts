@@ -1,3 +1,4 @@
+export * from './api/index'
 export {
   createTokenCache,
   type FetchedToken,
@@ -5,6 +6,7 @@ export {
   type TokenCacheOptions,
   type TokenRefreshEvent,
 } from './auth/token-cache'
+export * from './callback/index'
 export {
   createDingTalkClient,
   type DingTalkClient,
@@ -15,6 +17,7 @@ export {
 export * from './crypto/index'
 export { DingTalkError } from './errors'
 export * from './errors/index'
+export * from './events/index'
 export type {
   AuthMode,
   ClientHooks,
@@ -28,10 +31,8 @@ export type {
   RetryOptions,
   TokenEvent,
 } from './http/pipeline'
+export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
 export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'
-export * from './callback/index'
-export * from './events/index'
-export * from './api/index'
 export * from './suite/index'

@@ -1,0 +1,223 @@
+import { buildPush, checkReply, defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createCallbackHandler } from '../callback/handler'
+import { createDingTalkClient, type DingTalkClient } from '../client'
+import { signJsapi } from '../signing/jsapi'
+import { memoryStore } from '../store/store'
+import { createSuiteClient, type SuiteClient } from '../suite/suite-client'
+import { createDingTalkRoutes, type DingTalkRoutes, type RouteResponse } from './routes'
+
+const org = defaultFixture.orgs[0]!
+const app = org.apps![0]!
+const suiteFx = defaultFixture.suites![0]!
+const customer = defaultFixture.orgs[1]!
+const TOKEN = 'routes-test-token'
+const AES_KEY = 'Yue0EfdN5900c1ce5cf6A152c63DDe1808a60c5ecd7'
+const ORIGIN = 'https://app.example.com'
+
+let emu: Emulator
+let client: DingTalkClient
+let suite: SuiteClient
+let routes: DingTalkRoutes
+const seen: string[] = []
+
+const fast = { retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 1 } }
+
+beforeAll(async () => {
+  emu = await startEmulator({ suiteTicketIntervalMs: 0 })
+  client = createDingTalkClient(
+    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
+    { baseUrl: emu.url, agentId: app.agentId, ...fast },
+  )
+  suite = createSuiteClient(
+    {
+      suiteKey: suiteFx.suiteKey,
+      suiteSecret: suiteFx.suiteSecret,
+      token: suiteFx.token,
+      aesKey: suiteFx.aesKey,
+    },
+    { baseUrl: emu.url, store: memoryStore(), ...fast },
+  )
+  routes = createDingTalkRoutes({
+    client,
+    suiteClient: suite,
+    callback: {
+      token: TOKEN,
+      aesKey: AES_KEY,
+      handlers: { user_add_org: (e) => void seen.push(...e.UserId) },
+    },
+    jsapi: {
+      allowedOrigins: [`${ORIGIN}/`, 'http://localhost:3000'],
+      jsApiList: ['biz.chat.pickConversation'],
+    },
+  })
+})
+
+afterAll(async () => {
+  await emu.close()
+})
+
+const get = async (path: string, query: Record<string, string> | string = {}): Promise<RouteResponse> => {
+  const search = typeof query === 'string' ? query : new URLSearchParams(query).toString()
+  const out = await routes.handle({ method: 'GET', path, url: `/dingtalk${path}?${search}`, headers: {} })
+  if (!out) throw new Error(`no route for ${path}`)
+  return out
+}
+const body = (response: RouteResponse): Record<string, unknown> => JSON.parse(response.body)
+
+describe('GET /jsapi-config (§3)', () => {
+  it('signs the normalised page URL with the current ticket, without revealing it', async () => {
+    const page = `${ORIGIN}/home?name=%E5%BC%A0&x=1#/deep`
+    const response = await get('/jsapi-config', { url: page })
+    expect(response.status).toBe(200)
+    expect(response.headers['cache-control']).toBe('no-store')
+    const { config, url } = body(response) as { config: Record<string, string>; url: string }
+    expect(url).toBe(`${ORIGIN}/home?name=张&x=1`)
+    expect(config).toMatchObject({
+      agentId: String(app.agentId),
+      corpId: org.corpId,
+      jsApiList: ['biz.chat.pickConversation'],
+    })
+    const ticket = await client.jsapi.getTicket()
+    expect(response.body).not.toContain(ticket)
+    expect(emu.isTicketValid(ticket)).toBe(true)
+    expect(config.signature).toBe(
+      signJsapi({ ticket, nonceStr: config.nonceStr!, timeStamp: config.timeStamp!, url: page }),
+    )
+  })
+
+  it('answers 403 for any origin not exactly allowed, and 400 for a missing or bad URL', async () => {
+    for (const url of [
+      'https://evil.example.com/home',
+      'https://app.example.com.evil.com/',
+      'http://app.example.com/',
+      'https://app.example.com:8443/',
+      'http://localhost:3001/',
+    ]) {
+      const response = await get('/jsapi-config', { url })
+      expect(response.status, url).toBe(403)
+      expect(body(response).error).toBe('origin_not_allowed')
+    }
+    expect((await get('/jsapi-config', { url: 'http://localhost:3000/a' })).status).toBe(200)
+    for (const query of [
+      {} as Record<string, string>,
+      { url: '' },
+      { url: '/relative' },
+      { url: 'javascript:alert(1)' },
+    ]) {
+      expect((await get('/jsapi-config', query)).status, JSON.stringify(query)).toBe(400)
+    }
+    expect((await get('/jsapi-config', `url=${ORIGIN}/a&url=${ORIGIN}/b`)).status).toBe(400)
+  })
+
+  it('maps a DingTalk failure to 502 with the errcode and no secret', async () => {
+    const fresh = createDingTalkClient(
+      { appKey: app.appKey, appSecret: 'wrong-secret-value', corpId: org.corpId },
+      { baseUrl: emu.url, agentId: app.agentId, ...fast },
+    )
+    const broken = createDingTalkRoutes({ client: fresh, jsapi: { allowedOrigins: [ORIGIN] } })
+    const response = await broken.handle({
+      method: 'GET',
+      path: '/jsapi-config',
+      query: { url: `${ORIGIN}/` },
+    })
+    expect(response?.status).toBe(502)
+    expect(body(response!)).toMatchObject({ error: 'dingtalk_error', errcode: expect.any(Number) })
+    expect(response?.body).not.toContain('wrong-secret-value')
+  })
+
+  it('uses the authorised corp’s client for ?corpId= (ISV) and 403s an unauthorised corp', async () => {
+    await emu.pushSuiteTicket()
+    await suite.saveSuiteTicket(emu.state.suites.get(suiteFx.suiteKey)!.suiteTicket!)
+    const unauthorised = await get('/jsapi-config', { url: `${ORIGIN}/`, corpId: customer.corpId })
+    expect(unauthorised.status).toBe(403)
+    expect(body(unauthorised)).toEqual({ error: 'corp_not_authorized', errcode: 48004 })
+    const { authCode } = await emu.authorize(customer.corpId, suiteFx.suiteKey)
+    await suite.handleTmpAuthCode(authCode!)
+    const response = await get('/jsapi-config', { url: `${ORIGIN}/`, corpId: customer.corpId })
+    expect(response.status).toBe(200)
+    expect((body(response).config as { corpId: string }).corpId).toBe(customer.corpId)
+    expect((await get('/jsapi-config', { url: `${ORIGIN}/`, corpId: 'not a corp' })).status).toBe(400)
+  })
+})
+
+describe('GET /sso (§5.1)', () => {
+  it('exchanges a code once: 200 with the identity, then 401', async () => {
+    const code = emu.issueAuthCode(org.corpId, 'zhangsan')
+    const first = await get('/sso', { code })
+    expect(first.status).toBe(200)
+    expect(body(first)).toMatchObject({ userId: 'zhangsan', name: '张三', isAdmin: true, corpId: org.corpId })
+    const again = await get('/sso', { code })
+    expect(again.status).toBe(401)
+    expect(body(again)).toMatchObject({ error: 'invalid_code', errcode: 40029 })
+    expect((await get('/sso')).status).toBe(400)
+  })
+
+  it('signs an ISV user in through the corp’s client', async () => {
+    const response = await get('/sso', {
+      code: emu.issueAuthCode(customer.corpId, 'sunqi'),
+      corpId: customer.corpId,
+    })
+    expect(response.status).toBe(200)
+    expect(body(response)).toMatchObject({ userId: 'sunqi', corpId: customer.corpId })
+  })
+})
+
+describe('dispatch', () => {
+  it('answers 405 with Allow for other methods and undefined for unknown paths', async () => {
+    const post = await routes.handle({ method: 'POST', path: '/sso', query: {} })
+    expect(post?.status).toBe(405)
+    expect(post?.headers.allow).toBe('GET')
+    expect(await routes.handle({ method: 'GET', path: '/nope' })).toBeUndefined()
+    expect(await routes.handle({ method: 'GET', path: '/' })).toBeUndefined()
+    const off = createDingTalkRoutes({ client, sso: false })
+    expect(await off.handle({ method: 'GET', path: '/sso', query: { code: 'x' } })).toBeUndefined()
+    expect(await off.handle({ method: 'GET', path: '/jsapi-config', query: { url: ORIGIN } })).toBeUndefined()
+    expect(await off.handle({ method: 'POST', path: '/callback' })).toBeUndefined()
+    expect(off.suiteCallback).toBeUndefined()
+  })
+
+  it('hands POST /callback to the corp handler, with the client, and mounts the suite callback', async () => {
+    const push = buildPush({
+      url: 'http://127.0.0.1/x',
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: org.corpId,
+      event: { EventType: 'user_add_org', UserId: ['lisi'], CorpId: org.corpId, TimeStamp: 1 },
+    })
+    const response = await routes.handle({
+      method: 'POST',
+      path: '/callback',
+      query: push.query,
+      headers: { 'content-type': 'application/json' },
+      body: push.body,
+    })
+    expect(response?.status).toBe(200)
+    expect(
+      checkReply({ status: 200, body: response!.body, token: TOKEN, aesKey: AES_KEY, receiveId: org.corpId })
+        .ok,
+    ).toBe(true)
+    expect(seen).toEqual(['lisi'])
+    expect(routes.suiteCallback).toBeDefined()
+    const unsigned = await routes.handle({
+      method: 'POST',
+      path: '/suite/callback',
+      query: {},
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(unsigned?.status).toBe(400)
+  })
+
+  it('takes an existing handler as is, and strips the prefix in the Web face', async () => {
+    const handler = createCallbackHandler({ token: TOKEN, aesKey: AES_KEY, receiveId: org.corpId })
+    const own = createDingTalkRoutes({ callback: handler })
+    expect(own.callback).toBe(handler)
+    const response = await own.fetch(new Request('http://h/dt/callback', { method: 'GET' }), {
+      prefix: '/dt/',
+    })
+    expect(response?.status).toBe(405)
+    expect(await own.fetch(new Request('http://h/other/callback'), { prefix: '/dt' })).toBeUndefined()
+    expect(await own.fetch(new Request('http://h/dtcallback'), { prefix: '/dt' })).toBeUndefined()
+  })
+})
