@@ -1,5 +1,6 @@
 import type { DingTalkClient } from '../client'
 import { type CallbackCrypto, type CryptoBackend, createCallbackCrypto } from '../crypto/callback-crypto'
+import { timingSafeEqualString } from '../encoding'
 import { parseEvents } from '../events/parse'
 import type { DingTalkEvent, DingTalkEventType, EventOf, ParsedEvent, SyncHttpItem } from '../events/types'
 import { hashes } from '../hash/index'
@@ -181,6 +182,7 @@ export interface CallbackHandler<S extends SuiteCallbackClient = SuiteCallbackCl
 }
 
 const PLACEHOLDER = 'suite4xxxxxxxxxxxxxxx'
+const SIGNATURE_FORMAT = /^[0-9a-f]{40}$/
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 const DONE = 'done'
 const BUILTIN_DONE = 'builtin'
@@ -672,9 +674,21 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
       return reject({ status: 413, reason: `"encrypt" is over ${maxBody} characters` })
 
     const params = { signature: query.signature, timestamp: query.timestamp, nonce: query.nonce, encrypt }
-    try {
-      crypto.checkSignature(params)
-    } catch (cause) {
+    const signature = query.signature
+    if (
+      signature === undefined ||
+      !SIGNATURE_FORMAT.test(signature) ||
+      !timingSafeEqualString(crypto.sign(query.timestamp, query.nonce, encrypt), signature)
+    ) {
+      // The detailed reason is only worth an exception when someone listens for it.
+      let cause: unknown
+      if (errorListeners.size > 0) {
+        try {
+          crypto.checkSignature(params)
+        } catch (error) {
+          cause = error
+        }
+      }
       return reject({ status: 401, reason: 'verification failed' }, cause)
     }
     if (windowMs !== false && Math.abs(now() - Number(query.timestamp)) > windowMs) {
