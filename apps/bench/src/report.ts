@@ -7,6 +7,8 @@ export interface Section {
   comparisons: Comparison[]
   figures?: { label: string; value: string; goal?: string; met?: boolean }[]
   notes?: string[]
+  /** Raw Markdown appended to the section (tables that are not comparisons). */
+  markdown?: string[]
 }
 
 const spread = (m: Measurement): string =>
@@ -55,6 +57,7 @@ export function renderReport(sections: Section[], options: { quick: boolean }): 
     }
     for (const note of section.notes ?? []) lines.push(`- ${note}`)
     if (section.notes?.length) lines.push('')
+    if (section.markdown?.length) lines.push(...section.markdown, '')
   }
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n')
 }

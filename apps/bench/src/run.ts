@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { benchClient, benchClientFigures } from './client'
 import { benchCrypto } from './crypto'
 import { formatOps } from './lib'
+import { benchPeers, interop } from './peers'
 import { renderReport, type Section, verdict } from './report'
 
 const quick = process.argv.includes('--quick')
@@ -22,6 +23,22 @@ sections.push({
     'Candidate: `createCallbackCrypto()` with every strict check on (canonical Base64, ciphertext length, every ' +
       'padding byte, length field, exact receive-id, UTF-8). Baseline: the same work straight on `node:crypto`, ' +
       'one cipher and one hash object per message, as the npm libraries and the official samples do it.',
+  ],
+})
+
+log('· the npm peers')
+const compat = await interop()
+sections.push({
+  title: 'Against the npm packages that do this crypto today',
+  comparisons: await benchPeers(options),
+  notes: [
+    'Goal: dingtalk-kit ahead of every peer (ratio ≥ 1) while doing more work. Each peer is measured as a user ' +
+      'would have to call it (signature compared, receive-id compared where the package leaves it to the caller).',
+  ],
+  markdown: [
+    '| peer | our decrypt of its ciphertext | its decrypt of ours | where it does less (or different) work |',
+    '|---|---|---|---|',
+    ...compat.map((c) => `| ${c.peer} | ${c.oursDecryptsTheirs} | ${c.theyDecryptOurs} | ${c.lessWork} |`),
   ],
 })
 
