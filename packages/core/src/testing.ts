@@ -189,3 +189,13 @@ export function runStoreContract(
     )
   })
 }
+
+export {
+  type CallbackSecrets,
+  type HostileCase,
+  type HostileGroup,
+  type HostileTarget,
+  hostileCorpus,
+  hostileCorpusTests,
+} from './testing/hostile'
+export { chunkedPost, post, type RawResponse, rawHttp } from './testing/http'
