@@ -1,6 +1,13 @@
 import { DingTalkError } from '../errors'
 
-/** What went wrong while handling a callback; see {@link DingTalkCallbackError}. */
+/**
+ * What went wrong while handling a callback; see {@link DingTalkCallbackError}.
+ *
+ * @example
+ * ```ts
+ * callback.onError((e) => { if (e.code === 'CALLBACK_HANDLER_FAILED') alert(e) })
+ * ```
+ */
 export type CallbackErrorCode =
   | 'CALLBACK_REJECTED'
   | 'CALLBACK_HANDLER_FAILED'

@@ -22,6 +22,11 @@ import {
  * What the callback handler needs from an ISV suite client (the suite client of `@dingtalk-kit/core`
  * satisfies it). Each method persists before it resolves: the handler acknowledges a suite event only
  * after it resolved, so a failure makes DingTalk re-push (§2.3).
+ *
+ * @example
+ * ```ts
+ * createCallbackHandler({ token, aesKey, suiteClient: createSuiteClient({ suiteKey, suiteSecret }, { store }), store })
+ * ```
  */
 export interface SuiteCallbackClient {
   readonly suiteKey: string
@@ -43,7 +48,14 @@ export interface SuiteCallbackClient {
   getAgent?(corpId: string): Promise<{ close: number | undefined }>
 }
 
-/** What a handler receives besides the event. */
+/**
+ * What a handler receives besides the event.
+ *
+ * @example
+ * ```ts
+ * callback.on('user_add_org', async (e, ctx) => { await ctx.client?.request({ path: '/topapi/v2/user/get', json: { userid: e.UserId[0] } }) })
+ * ```
+ */
 export interface EventContext<S extends SuiteCallbackClient = SuiteCallbackClient> {
   /** The receive-id the message was encrypted for. */
   receiveId: string
@@ -59,31 +71,66 @@ export interface EventContext<S extends SuiteCallbackClient = SuiteCallbackClien
   suiteClient: S | undefined
 }
 
-/** A handler of one event type; a returned promise is awaited (its value is ignored). */
+/**
+ * A handler of one event type; a returned promise is awaited (its value is ignored).
+ *
+ * @example
+ * ```ts
+ * const onJoin: EventHandler<'user_add_org'> = (e) => syncUsers(e.UserId)
+ * ```
+ */
 export type EventHandler<K extends DingTalkEventType, S extends SuiteCallbackClient = SuiteCallbackClient> = (
   event: EventOf<K>,
   context: EventContext<S>,
 ) => unknown
 
-/** A handler of every event. */
+/**
+ * A handler of every event.
+ *
+ * @example
+ * ```ts
+ * const audit: AnyEventHandler = (e, ctx) => console.log(e.EventType, ctx.dedupeKey)
+ * ```
+ */
 export type AnyEventHandler<S extends SuiteCallbackClient = SuiteCallbackClient> = (
   event: DingTalkEvent,
   context: EventContext<S>,
 ) => unknown
 
-/** Handlers by event type, for the `handlers` option. */
+/**
+ * Handlers by event type, for the `handlers` option.
+ *
+ * @example
+ * ```ts
+ * const handlers: EventHandlers = { user_leave_org: (e) => disableUsers(e.UserId) }
+ * ```
+ */
 export type EventHandlers<S extends SuiteCallbackClient = SuiteCallbackClient> = {
   [K in DingTalkEventType]?: EventHandler<K, S>
 }
 
-/** Where the handler writes what it rejected or why it asked for a re-push. Never given a secret. */
+/**
+ * Where the handler writes what it rejected or why it asked for a re-push. Never given a secret.
+ *
+ * @example
+ * ```ts
+ * createCallbackHandler({ token, aesKey, receiveId, logger: { warn: (msg, data) => log.warn(data, msg) } })
+ * ```
+ */
 export interface CallbackLogger {
   debug?(message: string, data?: Record<string, unknown>): void
   warn?(message: string, data?: Record<string, unknown>): void
   error?(message: string, data?: Record<string, unknown>): void
 }
 
-/** Tuning of {@link createCallbackHandler}. */
+/**
+ * Tuning of {@link createCallbackHandler}.
+ *
+ * @example
+ * ```ts
+ * createCallbackHandler({ token, aesKey, receiveId, options: { deadlineMs: 1000, maxBodyBytes: 64 * 1024 } })
+ * ```
+ */
 export interface CallbackTuning {
   /** Largest body accepted, counted while reading (default 1 MiB); larger gets 413. */
   maxBodyBytes?: number
@@ -115,7 +162,14 @@ export interface CallbackTuning {
   now?: () => number
 }
 
-/** Options of {@link createCallbackHandler}. */
+/**
+ * Options of {@link createCallbackHandler}.
+ *
+ * @example
+ * ```ts
+ * const options: CallbackHandlerOptions = { token, aesKey, receiveId: corpId, store: redisStore({ client }) }
+ * ```
+ */
 export interface CallbackHandlerOptions<S extends SuiteCallbackClient = SuiteCallbackClient> {
   /** The callback token registered with DingTalk. */
   token: string
@@ -146,14 +200,29 @@ export interface CallbackHandlerOptions<S extends SuiteCallbackClient = SuiteCal
   options?: CallbackTuning
 }
 
-/** The handler's answer, for the adapter to write as is. */
+/**
+ * The handler's answer, for the adapter to write as is.
+ *
+ * @example
+ * ```ts
+ * const { status, headers, body } = await callback.handle(request)
+ * res.writeHead(status, headers).end(body)
+ * ```
+ */
 export interface CallbackResponse {
   status: number
   headers: Record<string, string>
   body: string
 }
 
-/** Lets edge hosts keep background work alive after the reply (Workers' `ctx.waitUntil`). */
+/**
+ * Lets edge hosts keep background work alive after the reply (Workers' `ctx.waitUntil`).
+ *
+ * @example
+ * ```ts
+ * export default { fetch: (request: Request, env: unknown, ctx: ExecutionContext) => callback.fetch(request, ctx) }
+ * ```
+ */
 export interface WaitUntilContext {
   waitUntil?(promise: Promise<unknown>): void
 }
@@ -165,6 +234,12 @@ export interface WaitUntilContext {
  * a JSON object with one string `encrypt`); one opaque 401 for every signature, timestamp-window,
  * decryption and receive-id failure; 503 when the app's handler or the store failed, which asks DingTalk
  * to re-push. Never 500.
+ *
+ * @example
+ * ```ts
+ * const callback: CallbackHandler = createCallbackHandler({ token, aesKey, receiveId: corpId })
+ * const off = callback.on('user_leave_org', (e) => disableUsers(e.UserId))
+ * ```
  */
 export interface CallbackHandler<S extends SuiteCallbackClient = SuiteCallbackClient> {
   /** The Node-framework face: normalised request in, status/headers/body out. Never throws. */

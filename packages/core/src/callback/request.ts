@@ -1,9 +1,23 @@
-/** Header values as Node frameworks hand them over, or a Web `Headers`. Names are case-insensitive. */
+/**
+ * Header values as Node frameworks hand them over, or a Web `Headers`. Names are case-insensitive.
+ *
+ * @example
+ * ```ts
+ * await callback.handle({ method: 'POST', url: req.url, headers: req.headers, body: req })
+ * ```
+ */
 export type CallbackHeaders =
   | Headers
   | Readonly<Record<string, string | readonly string[] | number | undefined>>
 
-/** Query values as frameworks hand them over, a `URLSearchParams`, or a raw query string. */
+/**
+ * Query values as frameworks hand them over, a `URLSearchParams`, or a raw query string.
+ *
+ * @example
+ * ```ts
+ * await callback.handle({ method: 'POST', query: ctx.query, headers: ctx.headers, body: ctx.req })
+ * ```
+ */
 export type CallbackQuery =
   | URLSearchParams
   | string
@@ -13,6 +27,11 @@ export type CallbackQuery =
  * The request as an adapter sees it. `body` may be the framework's parsed JSON object, the raw text, the
  * raw bytes, or the unread stream (`ReadableStream` or any async iterable of chunks, such as Node's
  * `IncomingMessage`), in which case the size limit is enforced while reading.
+ *
+ * @example
+ * ```ts
+ * const request: CallbackRequest = { method: req.method, url: req.originalUrl, headers: req.headers, body: req.body }
+ * ```
  */
 export interface CallbackRequest {
   method: string

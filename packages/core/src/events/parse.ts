@@ -124,7 +124,14 @@ const SCHEMAS: { readonly [K in KnownEventType]: Schema } = {
 
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(SCHEMAS))
 
-/** Every `EventType` the parser types (everything but `'unknown'`). */
+/**
+ * Every `EventType` the parser types (everything but `'unknown'`).
+ *
+ * @example
+ * ```ts
+ * for (const type of KNOWN_EVENT_TYPES) callback.on(type, (e) => metrics.count(e.EventType))
+ * ```
+ */
 export const KNOWN_EVENT_TYPES: readonly DingTalkEventType[] = Object.keys(SCHEMAS) as DingTalkEventType[]
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -178,6 +185,12 @@ function unknownEvent(raw: unknown, rawEventType: string | undefined, reason: st
 /**
  * Types one decrypted legacy payload (§2.2, §2.3). `EventType` is trimmed first (the 2016 samples carry
  * stray spaces, §2.3 note). A payload whose fields do not have the documented types becomes `unknown`.
+ *
+ * @example
+ * ```ts
+ * typeEvent({ EventType: 'org_remove', CorpId: 'ding1', TimeStamp: 1 }).EventType // 'org_remove'
+ * typeEvent({ EventType: 'org_remove' }).EventType // 'unknown' (CorpId missing)
+ * ```
  */
 export function typeEvent(payload: Record<string, unknown>): DingTalkEvent {
   const rawType = payload.EventType
@@ -192,7 +205,14 @@ export function typeEvent(payload: Record<string, unknown>): DingTalkEvent {
 
 const SYNC_TYPES: ReadonlySet<string> = new Set(['SYNC_HTTP_PUSH_HIGH', 'SYNC_HTTP_PUSH_MEDIUM'])
 
-/** Options of {@link parseEvents}. */
+/**
+ * Options of {@link parseEvents}.
+ *
+ * @example
+ * ```ts
+ * parseEvents(message, { suiteKey: 'suiteabc' })
+ * ```
+ */
 export interface ParseEventsOptions {
   /** The suite's key, filled into `SuiteKey` of events normalised from `SYNC_HTTP_PUSH_*` items. */
   suiteKey?: string
