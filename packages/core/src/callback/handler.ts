@@ -137,7 +137,10 @@ export interface CallbackTuning {
   /**
    * When user handlers are still running this many ms after the request arrived, the callback is
    * acknowledged and they finish in the background, errors going to `onError` (default 1200, DingTalk
-   * waits 1500, §1.7). `false`: always wait for them (a late reply makes DingTalk re-push).
+   * waits 1500, §1.7). `false`: always wait for them (a late reply makes DingTalk re-push). The built-in
+   * suite steps (storing a suite_ticket or permanent code) are always awaited: nothing is acknowledged
+   * before it is stored. An event whose handler fails after the acknowledgement is not marked done, so a
+   * later re-push or compensation pull runs it again.
    */
   deadlineMs?: number | false
   /**
