@@ -191,6 +191,16 @@ export function runStoreContract(
 }
 
 export {
+  type ConformanceApp,
+  type ConformanceStart,
+  runAdapterConformance,
+} from './testing/conformance'
+export {
+  type ConformanceLog,
+  type ConformanceSetup,
+  conformanceRoutesOptions,
+} from './testing/conformance-options'
+export {
   type CallbackSecrets,
   type HostileCase,
   type HostileGroup,
