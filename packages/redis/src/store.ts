@@ -102,7 +102,11 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     return error
   }
 
-  const run = async <T>(operation: string, command: () => Promise<T>): Promise<T> => {
+  const run = async <T>(
+    operation: string,
+    command: () => Promise<T>,
+    abandoned?: (late: Promise<T>) => void,
+  ): Promise<T> => {
     let probe = false
     if (breakerOn && failures >= threshold) {
       if (Date.now() < openUntil || probing) {
@@ -120,8 +124,10 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
       timer = setTimeout(() => resolve(TIMEOUT), timeoutMs)
     })
     try {
-      const result = await Promise.race([command(), timeout])
+      const pending = command()
+      const result = await Promise.race([pending, timeout])
       if (result === TIMEOUT) {
+        abandoned?.(pending)
         failed()
         throw fail('STORE_TIMEOUT', operation, `Redis ${operation} timed out after ${timeoutMs} ms`)
       }
@@ -145,6 +151,17 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
   }
 
   const k = (key: string): string => keyPrefix + key
+
+  const deleteIfEquals = async (fullKey: string, value: string): Promise<boolean> => {
+    let removed: unknown
+    try {
+      removed = await client.evalsha(DELETE_IF_EQUALS_SHA, 1, fullKey, value)
+    } catch (error) {
+      if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error
+      removed = await client.eval(DELETE_IF_EQUALS, 1, fullKey, value)
+    }
+    return removed === 1
+  }
 
   return {
     client,
@@ -172,17 +189,14 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
         await client.del(k(key))
       }),
     setIfAbsent: (key, value, ttlMs) =>
-      run('setIfAbsent', async () => (await client.set(k(key), value, 'PX', ttlArg(ttlMs), 'NX')) === 'OK'),
-    deleteIfEquals: (key, value) =>
-      run('deleteIfEquals', async () => {
-        let removed: unknown
-        try {
-          removed = await client.evalsha(DELETE_IF_EQUALS_SHA, 1, k(key), value)
-        } catch (error) {
-          if (!isReplyError(error) || !error.message.startsWith('NOSCRIPT')) throw error
-          removed = await client.eval(DELETE_IF_EQUALS, 1, k(key), value)
-        }
-        return removed === 1
-      }),
+      run(
+        'setIfAbsent',
+        async () => (await client.set(k(key), value, 'PX', ttlArg(ttlMs), 'NX')) === 'OK',
+        // The caller was told this failed, so it must not hold the lock (or mark) if Redis runs it late.
+        (late) => {
+          late.then((won) => (won ? deleteIfEquals(k(key), value) : false)).catch(() => false)
+        },
+      ),
+    deleteIfEquals: (key, value) => run('deleteIfEquals', () => deleteIfEquals(k(key), value)),
   }
 }
