@@ -1,0 +1,332 @@
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { defaultFixture, type Emulator, generateAesKey, startEmulator } from '@dingtalk-kit/emulator'
+import {
+  createDingTalkClient,
+  createSuiteClient,
+  DingTalkApiError,
+  type DingTalkClient,
+  type DingTalkKoa,
+  DingTalkRequestError,
+  dingtalk,
+  memoryStore,
+  message,
+  type SuiteClient,
+  type User,
+} from '@dingtalk-kit/koa'
+import { bodyParser } from '@koa/bodyparser'
+import Router from '@koa/router'
+import Koa, { type Context } from 'koa'
+
+/** Credentials of the corp app and, optionally, of an ISV suite. */
+export interface DingTalkSettings {
+  /** Default `https://oapi.dingtalk.com`. */
+  baseUrl?: string
+  appKey: string
+  appSecret: string
+  corpId: string
+  agentId?: number
+  callbackToken: string
+  callbackAesKey: string
+  suite?: { suiteKey: string; suiteSecret: string; token: string; aesKey: string }
+}
+
+/** How to run the example; every field is optional. */
+export interface ExampleConfig {
+  /** DingTalk credentials; without them a bundled emulator is started and its credentials are used. */
+  dingtalk?: DingTalkSettings
+  /** Default 3000 (0 = any free port). */
+  port?: number
+  /** Default `127.0.0.1`. */
+  host?: string
+  /** The URL DingTalk reaches this app at (callback registration); default the listening URL. */
+  publicUrl?: string
+  /** Page origins allowed to get a `dd.config` signature; default the public and listening origins. */
+  allowedOrigins?: string[]
+  /** Keys signing the session cookie; default a random one (sessions end with the process). */
+  sessionKeys?: string[]
+  /** Register the corp callback at start-up (default: only with the bundled emulator). */
+  registerCallback?: boolean
+}
+
+/** A directory entry, kept up to date from contact events. */
+export type DirectoryEntry = Pick<User, 'userId' | 'name' | 'title' | 'deptIdList'>
+
+/** What {@link createApp} builds. */
+export interface ExampleApp {
+  koa: Koa
+  dt: DingTalkKoa
+  client: DingTalkClient
+  suiteClient: SuiteClient | undefined
+  /** The users seen through contact events, by userId. */
+  directory: Map<string, DirectoryEntry>
+}
+
+/** A started example, from {@link startApp}. */
+export interface RunningApp extends ExampleApp {
+  url: string
+  /** The bundled emulator, when no credentials were given. */
+  emulator: Emulator | undefined
+  settings: DingTalkSettings
+  /** Registers `{publicUrl}/dingtalk/callback` for the contact events (DingTalk checks it with check_url). */
+  registerCallback(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The contact events the directory follows. */
+export const CONTACT_EVENTS = ['user_add_org', 'user_modify_org', 'user_leave_org'] as const
+
+interface Session {
+  userId: string
+  name: string
+  corpId: string
+  isAdmin: boolean
+}
+
+const SESSION = 'dt_session'
+const page = readFile(new URL('../public/index.html', import.meta.url), 'utf8')
+
+function readSession(ctx: Context): Session | undefined {
+  const raw = ctx.cookies.get(SESSION, { signed: true })
+  if (!raw) return undefined
+  try {
+    return JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Session
+  } catch {
+    return undefined
+  }
+}
+
+function refuse(ctx: Context, status: number, error: string): void {
+  ctx.status = status
+  ctx.body = { error }
+}
+
+function fail(ctx: Context, error: unknown): void {
+  if (!(error instanceof DingTalkRequestError)) throw error
+  ctx.status = 502
+  ctx.body =
+    error instanceof DingTalkApiError
+      ? { error: 'dingtalk_error', errcode: error.errcode, requestId: error.requestId }
+      : { error: 'dingtalk_unreachable', code: error.code }
+}
+
+/**
+ * The Koa app: the DingTalk routes under `/dingtalk`, a directory kept from contact events, SSO into a
+ * signed HttpOnly session cookie, a page showing its `dd.config`, and conversation messages.
+ */
+export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}): ExampleApp {
+  const baseUrl = settings.baseUrl ? { baseUrl: settings.baseUrl } : {}
+  const client = createDingTalkClient(
+    { appKey: settings.appKey, appSecret: settings.appSecret, corpId: settings.corpId },
+    { ...baseUrl, ...(settings.agentId === undefined ? {} : { agentId: settings.agentId }) },
+  )
+  const suiteClient = settings.suite
+    ? createSuiteClient(settings.suite, { ...baseUrl, store: memoryStore() })
+    : undefined
+  const dt = dingtalk({
+    client,
+    ...(suiteClient ? { suiteClient } : {}),
+    callback: { token: settings.callbackToken, aesKey: settings.callbackAesKey },
+    jsapi: { allowedOrigins: config.allowedOrigins ?? [], jsApiList: ['biz.chat.pickConversation'] },
+  })
+
+  const directory = new Map<string, DirectoryEntry>()
+  for (const type of CONTACT_EVENTS) {
+    dt.on(type, async (ctx) => {
+      const { event } = ctx.state.dingtalk
+      for (const userId of event.UserId) {
+        if (event.EventType === 'user_leave_org') {
+          directory.delete(userId)
+          continue
+        }
+        const { name, title, deptIdList } = await client.contacts.users.get(userId)
+        directory.set(userId, { userId, name, title, deptIdList })
+      }
+    })
+  }
+
+  const api = new Router({ prefix: '/api' })
+  api.post('/login', async (ctx) => {
+    const { code, corpId } = (ctx.request.body ?? {}) as { code?: unknown; corpId?: unknown }
+    const query: Record<string, string> = typeof code === 'string' ? { code } : {}
+    if (typeof corpId === 'string') query.corpId = corpId
+    const identity = await dt.routes.handle({ method: 'GET', path: '/sso', query })
+    if (!identity) return
+    ctx.status = identity.status
+    ctx.set(identity.headers)
+    ctx.body = identity.body
+    if (identity.status !== 200) return
+    const user = JSON.parse(identity.body) as {
+      userId: string
+      name: string
+      corpId: string
+      isAdmin: boolean
+    }
+    const session: Session = {
+      userId: user.userId,
+      name: user.name,
+      corpId: user.corpId,
+      isAdmin: user.isAdmin,
+    }
+    const value = Buffer.from(JSON.stringify(session)).toString('base64url')
+    ctx.cookies.set(SESSION, value, { signed: true, httpOnly: true, sameSite: 'lax', overwrite: true })
+  })
+  api.post('/logout', (ctx) => {
+    ctx.cookies.set(SESSION, null, { signed: true })
+    ctx.status = 204
+  })
+  api.get('/me', (ctx) => {
+    const session = readSession(ctx)
+    if (!session) return refuse(ctx, 401, 'not_signed_in')
+    ctx.body = session
+  })
+  api.get('/directory', (ctx) => {
+    ctx.body = [...directory.values()]
+  })
+  api.post('/messages', async (ctx) => {
+    const session = readSession(ctx)
+    if (!session) return refuse(ctx, 401, 'not_signed_in')
+    const { cid, text } = (ctx.request.body ?? {}) as { cid?: unknown; text?: unknown }
+    if (typeof cid !== 'string' || typeof text !== 'string' || !cid || !text) {
+      return refuse(ctx, 400, 'cid_and_text_required')
+    }
+    try {
+      ctx.body = await client.messages.sendToConversation({
+        sender: session.userId,
+        cid,
+        message: message.text(text),
+      })
+    } catch (error) {
+      fail(ctx, error)
+    }
+  })
+  api.get('/isv/corps/:corpId', async (ctx) => {
+    if (!suiteClient) return refuse(ctx, 404, 'no_suite')
+    const { corpId } = ctx.params as { corpId: string }
+    if (!(await suiteClient.hasCorp(corpId))) return refuse(ctx, 404, 'corp_not_authorized')
+    try {
+      const info = await suiteClient.getAuthInfo(corpId)
+      ctx.body = { corpId, corpName: info.corp.corpName }
+    } catch (error) {
+      fail(ctx, error)
+    }
+  })
+  api.get('/isv/corps/:corpId/users/:userId', async (ctx) => {
+    if (!suiteClient) return refuse(ctx, 404, 'no_suite')
+    const { corpId, userId } = ctx.params as { corpId: string; userId: string }
+    try {
+      const { name, title } = await suiteClient.forCorp(corpId).contacts.users.get(userId)
+      ctx.body = { corpId, userId, name, title }
+    } catch (error) {
+      fail(ctx, error)
+    }
+  })
+
+  const koa = new Koa()
+  koa.keys = config.sessionKeys ?? [generateAesKey()]
+  koa
+    .use(dt.middleware())
+    .use(bodyParser())
+    .use(api.routes())
+    .use(api.allowedMethods())
+    .use(async (ctx, next) => {
+      if (ctx.method !== 'GET' || ctx.path !== '/') return next()
+      ctx.type = 'html'
+      ctx.body = await page
+    })
+  return { koa, dt, client, suiteClient, directory }
+}
+
+async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTalkSettings }> {
+  const emulator = await startEmulator({ suiteTicketIntervalMs: 0 })
+  const org = defaultFixture.orgs[0]!
+  const app = org.apps![0]!
+  const suite = defaultFixture.suites![0]!
+  return {
+    emulator,
+    settings: {
+      baseUrl: emulator.url,
+      appKey: app.appKey,
+      appSecret: app.appSecret,
+      corpId: org.corpId,
+      agentId: app.agentId,
+      callbackToken: 'koa-example-token',
+      callbackAesKey: generateAesKey(),
+      suite: {
+        suiteKey: suite.suiteKey,
+        suiteSecret: suite.suiteSecret,
+        token: suite.token,
+        aesKey: suite.aesKey,
+      },
+    },
+  }
+}
+
+/**
+ * Starts the example: the bundled emulator when `config.dingtalk` is absent, the app on `config.port`.
+ *
+ * @example
+ * ```ts
+ * const running = await startApp({ port: 0 })
+ * console.log(running.url, [...running.directory.keys()])
+ * await running.close()
+ * ```
+ */
+export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> {
+  const bundled = config.dingtalk ? undefined : await bundledEmulator()
+  const settings = config.dingtalk ?? bundled!.settings
+  const server = createServer()
+  server.listen(config.port ?? 3000, config.host ?? '127.0.0.1')
+  try {
+    await once(server, 'listening')
+  } catch (error) {
+    await bundled?.emulator.close()
+    throw error
+  }
+  const { port } = server.address() as AddressInfo
+  const url = `http://${config.host ?? '127.0.0.1'}:${port}`
+  const publicUrl = (config.publicUrl ?? url).replace(/\/+$/, '')
+  const allowedOrigins = config.allowedOrigins ?? [
+    ...new Set([new URL(publicUrl).origin, url, `http://localhost:${port}`]),
+  ]
+  const built = createApp(settings, { ...config, allowedOrigins })
+  server.on('request', built.koa.callback())
+  const emulator = bundled?.emulator
+  const suiteState = settings.suite && emulator?.state.suites.get(settings.suite.suiteKey)
+  if (suiteState) suiteState.callbackUrl = `${publicUrl}/dingtalk/suite/callback`
+
+  const registerCallback = async (): Promise<void> => {
+    const registration = {
+      tags: [...CONTACT_EVENTS],
+      token: settings.callbackToken,
+      aesKey: settings.callbackAesKey,
+      url: `${publicUrl}/dingtalk/callback`,
+    }
+    try {
+      await built.client.callbacks.register(registration)
+    } catch (error) {
+      // §2.4: 71006 = a callback is already registered for this corp; point it here instead.
+      if (!(error instanceof DingTalkApiError) || error.errcode !== 71006) throw error
+      await built.client.callbacks.update(registration)
+    }
+  }
+  const close = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+    await Promise.all([built.dt.routes.callback?.idle(), built.dt.routes.suiteCallback?.idle()])
+    await emulator?.close()
+  }
+  if (config.registerCallback ?? emulator !== undefined) {
+    try {
+      await registerCallback()
+    } catch (error) {
+      await close()
+      throw error
+    }
+  }
+  return { ...built, url, emulator, settings, registerCallback, close }
+}
