@@ -1,0 +1,83 @@
+import 'reflect-metadata'
+import type { DingTalkEventType, EventContext, EventOf, SuiteCallbackClient } from '@dingtalk-kit/core'
+
+const EVENTS = 'dingtalk-kit:on-event'
+
+/** Which callback route's events a method receives. */
+export type DingTalkEventSource = 'callback' | 'suiteCallback'
+
+/**
+ * Options of {@link OnDingTalkEvent}.
+ *
+ * @example
+ * ```ts
+ * @OnDingTalkEvent('suite_relieve', { from: ['suiteCallback'] })
+ * ```
+ */
+export interface OnDingTalkEventOptions {
+  /** The callback routes to listen on (default both: the corp app's and the ISV suite's). */
+  from?: readonly DingTalkEventSource[]
+}
+
+/** A method that handles the events `K`; a returned promise is awaited before the callback is answered. */
+export type DingTalkEventMethod<K extends DingTalkEventType> = (
+  event: EventOf<K>,
+  context: EventContext<SuiteCallbackClient>,
+) => unknown
+
+/** What {@link OnDingTalkEvent} records on a method. */
+export interface DingTalkEventBinding {
+  types: readonly DingTalkEventType[]
+  from: readonly DingTalkEventSource[]
+}
+
+/**
+ * Makes a provider method handle DingTalk callback events of the given type(s). Methods are found when the
+ * application starts (on every static provider and controller) and typed by the event: the first parameter is
+ * `EventOf<K>`, the second the core's `EventContext`. The callback is answered once the method resolved (or
+ * when the reply deadline nears; see the callback options); a method that throws makes DingTalk push again.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class ContactsSync {
+ *   @OnDingTalkEvent('user_add_org')
+ *   async added(event: EventOf<'user_add_org'>) {
+ *     for (const userid of event.UserId) await this.directory.fetch(userid)
+ *   }
+ *
+ *   @OnDingTalkEvent(['org_dept_create', 'org_dept_modify'])
+ *   departments(event: EventOf<'org_dept_create' | 'org_dept_modify'>) {
+ *     this.log.log(`${event.EventType}: ${event.DeptId.join(',')}`)
+ *   }
+ * }
+ * ```
+ */
+export function OnDingTalkEvent<K extends DingTalkEventType>(
+  type: K | readonly K[],
+  options: OnDingTalkEventOptions = {},
+): (target: object, key: string | symbol, descriptor: { value?: DingTalkEventMethod<K> }) => void {
+  const binding: DingTalkEventBinding = {
+    types: typeof type === 'string' ? [type] : [...type],
+    from: options.from ?? ['callback', 'suiteCallback'],
+  }
+  return (_target, _key, descriptor) => {
+    const method = descriptor.value
+    if (typeof method !== 'function') throw new TypeError('@OnDingTalkEvent() decorates methods only')
+    const previous = dingTalkEventBindings(method)
+    Reflect.defineMetadata(EVENTS, [...previous, binding], method)
+  }
+}
+
+/**
+ * The bindings {@link OnDingTalkEvent} recorded on a method (empty when none).
+ *
+ * @example
+ * ```ts
+ * dingTalkEventBindings(ContactsSync.prototype.added) // [{ types: ['user_add_org'], from: [...] }]
+ * ```
+ */
+export function dingTalkEventBindings(method: object): readonly DingTalkEventBinding[] {
+  const found: unknown = Reflect.getMetadata(EVENTS, method)
+  return Array.isArray(found) ? (found as DingTalkEventBinding[]) : []
+}

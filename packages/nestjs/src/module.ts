@@ -1,0 +1,249 @@
+import { type CallbackLogger, createDingTalkRoutes, type DingTalkRoutesOptions } from '@dingtalk-kit/core'
+import {
+  type BeforeApplicationShutdown,
+  type ConfigurableModuleAsyncOptions,
+  ConfigurableModuleBuilder,
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnModuleInit,
+} from '@nestjs/common'
+import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
+import { createDingTalkController, type DingTalkControllerOptions } from './controller'
+import { dingTalkEventBindings } from './events'
+import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
+
+/**
+ * What `forRoot` takes, or `forRootAsync`'s factory returns: the core's `DingTalkRoutesOptions` (clients,
+ * callback handlers or their options, jsapi allow-list, sso).
+ *
+ * @example
+ * ```ts
+ * const options: DingTalkModuleOptions = {
+ *   client: createDingTalkClient({ appKey, appSecret, corpId }, { agentId }),
+ *   callback: { token, aesKey },
+ *   jsapi: { allowedOrigins: ['https://app.example.com'] },
+ * }
+ * ```
+ */
+export interface DingTalkModuleOptions extends DingTalkRoutesOptions {}
+
+/**
+ * Static settings given next to the options (in `forRoot`'s object, or beside `useFactory`): they shape the
+ * module before any factory runs.
+ *
+ * @example
+ * ```ts
+ * DingTalkModule.forRootAsync({ isGlobal: true, prefix: '/hooks/dingtalk', guards: [IpAllowListGuard], useFactory })
+ * ```
+ */
+export interface DingTalkModuleExtras {
+  /** Register the module globally, so any module can inject the client (default `false`). */
+  isGlobal: boolean
+  /** Where the routes mount (default `/dingtalk`); an app's global prefix applies on top. */
+  prefix: string
+  /** Guards for the DingTalk routes only (resolved in the module: list their providers' modules in `imports`). */
+  guards?: DingTalkControllerOptions['guards']
+  /** Interceptors for the DingTalk routes only. */
+  interceptors?: DingTalkControllerOptions['interceptors']
+}
+
+/**
+ * `DingTalkModule.forRoot()`'s argument.
+ *
+ * @example
+ * ```ts
+ * const options: DingTalkModuleForRoot = { client, callback: { token, aesKey }, isGlobal: true }
+ * ```
+ */
+export type DingTalkModuleForRoot = DingTalkModuleOptions & Partial<DingTalkModuleExtras>
+
+/**
+ * `DingTalkModule.forRootAsync()`'s argument: `imports`, and `useFactory` + `inject`, `useClass` or
+ * `useExisting` (a class with `createDingTalkOptions()`), plus the static extras.
+ *
+ * @example
+ * ```ts
+ * const options: DingTalkModuleForRootAsync = {
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ client: createDingTalkClient({ appKey: config.get('KEY')!, appSecret: config.get('SECRET')! }) }),
+ * }
+ * ```
+ */
+export type DingTalkModuleForRootAsync = ConfigurableModuleAsyncOptions<
+  DingTalkModuleOptions,
+  'createDingTalkOptions'
+> &
+  Partial<DingTalkModuleExtras>
+
+const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleName: 'DingTalk' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createDingTalkOptions')
+  .setExtras<DingTalkModuleExtras>({ isGlobal: false, prefix: '/dingtalk' }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+    controllers: [createDingTalkController(extras)],
+  }))
+  .build()
+
+/**
+ * The injection token of the options object itself.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(DINGTALK_MODULE_OPTIONS) options: DingTalkModuleOptions) {}
+ * ```
+ */
+export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
+
+// The core's callback logger, on Nest's logger, for handlers created from options without a logger of their own.
+function withLogger<T extends { logger?: CallbackLogger } | { handle: unknown } | undefined>(
+  options: T,
+  logger: Logger,
+): T {
+  if (!options || 'handle' in options || options.logger) return options
+  const log: CallbackLogger = {
+    debug: (message, data) => logger.debug(message, data),
+    warn: (message, data) => logger.warn(message, data),
+    error: (message, data) => logger.error(message, data),
+  }
+  return { ...options, logger: log }
+}
+
+function createRoutes(options: DingTalkModuleOptions): DingTalkRoutes {
+  const logger = new Logger('DingTalk')
+  return createDingTalkRoutes({
+    ...options,
+    callback: withLogger(options.callback, logger),
+    suiteCallback: withLogger(options.suiteCallback, logger),
+  })
+}
+
+/** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
+@Injectable()
+class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DingTalk')
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(DingTalkRoutes) private readonly routes: DingTalkRoutes,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance: unknown = wrapper.instance
+      if (!instance || typeof instance !== 'object') continue
+      const prototype: unknown = Object.getPrototypeOf(instance)
+      if (!prototype || typeof prototype !== 'object') continue
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method: unknown = Reflect.get(prototype, name)
+        const bindings = typeof method === 'function' ? dingTalkEventBindings(method) : []
+        if (bindings.length === 0) continue
+        if (!wrapper.isDependencyTreeStatic()) {
+          this.logger.warn(
+            `@OnDingTalkEvent() on ${wrapper.name}.${name} ignored: the provider is not a singleton`,
+          )
+          continue
+        }
+        const handler = (event: unknown, context: unknown): unknown =>
+          (method as (e: unknown, c: unknown) => unknown).call(instance, event, context)
+        for (const { types, from } of bindings) {
+          const targets = from.map((source) => this.routes[source]).filter((target) => target !== undefined)
+          if (targets.length === 0) {
+            this.logger.warn(
+              `@OnDingTalkEvent() on ${wrapper.name}.${name}: no ${from.join(' or ')} configured`,
+            )
+          }
+          for (const target of targets) for (const type of types) target.on(type, handler)
+        }
+      }
+    }
+  }
+
+  // Lets handlers still running after their reply (past the deadline) finish before the process exits.
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([this.routes.callback?.idle(), this.routes.suiteCallback?.idle()])
+  }
+}
+
+/**
+ * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
+ * `GET {prefix}/jsapi-config` and `GET {prefix}/sso` (those configured), makes the client, suite client,
+ * store and routes injectable by class, and wires `@OnDingTalkEvent()` methods to the callback handlers.
+ *
+ * @example
+ * ```ts
+ * @Module({
+ *   imports: [
+ *     DingTalkModule.forRoot({
+ *       isGlobal: true,
+ *       client: createDingTalkClient({ appKey, appSecret, corpId }, { agentId }),
+ *       callback: { token, aesKey },
+ *       jsapi: { allowedOrigins: ['https://app.example.com'] },
+ *     }),
+ *   ],
+ *   providers: [ContactsSync],
+ * })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: DingTalkRoutes, useFactory: createRoutes, inject: [DINGTALK_MODULE_OPTIONS] },
+    {
+      provide: DingTalkClient,
+      useFactory: (o: DingTalkModuleOptions) => o.client,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    {
+      provide: DingTalkSuiteClient,
+      useFactory: (o: DingTalkModuleOptions) => o.suiteClient,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    {
+      provide: DingTalkStore,
+      useFactory: (o: DingTalkModuleOptions) => o.client?.store ?? o.suiteClient?.store,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    DingTalkEventExplorer,
+  ],
+  exports: [DingTalkRoutes, DingTalkClient, DingTalkSuiteClient, DingTalkStore, DINGTALK_MODULE_OPTIONS],
+})
+export class DingTalkModule {
+  /**
+   * Configures the module with options known up front.
+   *
+   * @example
+   * ```ts
+   * DingTalkModule.forRoot({ client, callback: { token, aesKey }, prefix: '/dingtalk' })
+   * ```
+   */
+  static forRoot(options: DingTalkModuleForRoot): DynamicModule {
+    return { ...builder.ConfigurableModuleClass.forRoot(options), module: DingTalkModule }
+  }
+
+  /**
+   * Configures the module from a factory (e.g. reading `ConfigService`); `isGlobal`, `prefix`, `guards` and
+   * `interceptors` sit beside the factory because they shape the module before it runs.
+   *
+   * @example
+   * ```ts
+   * DingTalkModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({
+   *     client: createDingTalkClient({ appKey: config.getOrThrow('DINGTALK_APP_KEY'), appSecret: config.getOrThrow('DINGTALK_APP_SECRET') }),
+   *     callback: { token: config.getOrThrow('DINGTALK_CALLBACK_TOKEN'), aesKey: config.getOrThrow('DINGTALK_CALLBACK_AES_KEY') },
+   *   }),
+   * })
+   * ```
+   */
+  static forRootAsync(options: DingTalkModuleForRootAsync): DynamicModule {
+    return { ...builder.ConfigurableModuleClass.forRootAsync(options), module: DingTalkModule }
+  }
+}

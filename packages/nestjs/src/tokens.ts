@@ -1,0 +1,74 @@
+import type {
+  DingTalkClient as CoreDingTalkClient,
+  DingTalkRoutes as CoreDingTalkRoutes,
+  Store,
+  SuiteClient,
+} from '@dingtalk-kit/core'
+
+// Each token is an abstract class merged with the core interface: one name is both the injection token and
+// the type, so `@Inject(DingTalkClient) client: DingTalkClient` (or, with emitDecoratorMetadata, the type
+// alone) injects the value given in the module options. No instance of these classes is ever created.
+
+/**
+ * The corp app client given as `client` in the module options (`undefined` when none was given).
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * export class Directory {
+ *   constructor(@Inject(DingTalkClient) private readonly client: DingTalkClient) {}
+ *   user(userid: string) {
+ *     return this.client.contacts.users.get(userid)
+ *   }
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
+export abstract class DingTalkClient {}
+export interface DingTalkClient extends CoreDingTalkClient {}
+
+/**
+ * The ISV suite client given as `suiteClient` in the module options (`undefined` when none was given).
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(DingTalkSuiteClient) private readonly suite: DingTalkSuiteClient) {}
+ * listUsers(corpId: string) {
+ *   return this.suite.forCorp(corpId).contacts.users.list({ deptId: 1 })
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
+export abstract class DingTalkSuiteClient {}
+export interface DingTalkSuiteClient extends SuiteClient {}
+
+/**
+ * The store behind the client (else the suite client): tokens, tickets, permanent codes. `undefined` when
+ * the options have neither.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(DingTalkStore) private readonly store: DingTalkStore) {}
+ * remember(key: string, value: string) {
+ *   return this.store.set(`myapp:${key}`, value, 60_000)
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
+export abstract class DingTalkStore {}
+export interface DingTalkStore extends Store {}
+
+/**
+ * The routes the module mounts (`createDingTalkRoutes` of the core), with the callback handlers: add
+ * handlers with `.callback?.on()` when a decorator does not fit.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(DingTalkRoutes) routes: DingTalkRoutes) {
+ *   routes.callback?.onAny((event) => this.audit.record(event.EventType))
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
+export abstract class DingTalkRoutes {}
+export interface DingTalkRoutes extends CoreDingTalkRoutes {}

@@ -1,0 +1,95 @@
+import { buildPush, checkReply } from '@dingtalk-kit/emulator'
+import { Body, Controller, Module, Post } from '@nestjs/common'
+import { afterEach, describe, expect, it } from 'vitest'
+import { DingTalkModule, type EventContext, type EventOf, OnDingTalkEvent } from '../src/index'
+import { AES_KEY, CORP_ID, PLATFORMS, type Running, startNest, TOKEN } from './helpers'
+
+const running: Running[] = []
+afterEach(async () => {
+  for (const app of running.splice(0)) await app.close()
+})
+
+const received: number[] = []
+
+class Sizes {
+  @OnDingTalkEvent('user_add_org')
+  added(_event: EventOf<'user_add_org'>, context: EventContext): void {
+    received.push(String((context.raw as { Note?: string }).Note).length)
+  }
+}
+
+@Controller('echo')
+class Echo {
+  @Post()
+  echo(@Body() body: unknown): unknown {
+    return { got: body }
+  }
+}
+
+@Module({
+  imports: [DingTalkModule.forRoot({ callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID } })],
+  controllers: [Echo],
+  providers: [Sizes],
+})
+class AppModule {}
+
+const variants = [
+  { name: 'the default body parser', options: {} },
+  { name: 'rawBody: true', options: { rawBody: true } },
+  { name: 'bodyParser: false', options: { bodyParser: false } },
+]
+
+function push(url: string, event: Record<string, unknown> = {}) {
+  return buildPush({
+    url: `${url}/dingtalk/callback`,
+    token: TOKEN,
+    aesKey: AES_KEY,
+    receiveId: CORP_ID,
+    event: {
+      EventType: 'user_add_org',
+      UserId: ['u1'],
+      CorpId: CORP_ID,
+      eventId: `e${Math.random()}`,
+      ...event,
+    },
+  })
+}
+
+async function post(url: string, body: string, type = 'application/json') {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body })
+  return { status: response.status, body: await response.text() }
+}
+
+describe.each(PLATFORMS)('callback bodies on %s', (platform) => {
+  describe.each(variants)('with $name', ({ options }) => {
+    it('hands the core the exact bytes: duplicate keys 400, 300 kB accepted, over 1 MiB 413, text 415', async () => {
+      const app = await startNest(platform, AppModule, options)
+      running.push(app)
+      const genuine = push(app.url)
+      const duplicate = `{"encrypt":"${genuine.encrypt}","encrypt":"${genuine.encrypt}"}`
+      expect((await post(genuine.url, duplicate)).status).toBe(400)
+      const escaped = `{"encrypt":"${genuine.encrypt}","\\u0065ncrypt":"x"}`
+      expect((await post(genuine.url, escaped)).status).toBe(400)
+
+      received.length = 0
+      const large = push(app.url, { Note: 'x'.repeat(300_000) })
+      expect(large.body.length).toBeGreaterThan(300_000)
+      const reply = await post(large.url, large.body)
+      expect(reply.status).toBe(200)
+      expect(checkReply({ ...reply, token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID }).ok).toBe(true)
+      expect(received).toEqual([300_000])
+
+      const huge = `{"encrypt":"${'A'.repeat(2 * 1024 * 1024)}"}`
+      expect((await post(genuine.url, huge)).status).toBe(413)
+      expect((await post(genuine.url, genuine.body, 'text/plain')).status).toBe(415)
+      expect((await post(genuine.url, genuine.body)).status).toBe(200)
+    })
+  })
+
+  it('leaves the app’s other routes to its body parser', async () => {
+    const app = await startNest(platform, AppModule)
+    running.push(app)
+    const echoed = await post(`${app.url}/echo`, '{"a":[1,2]}')
+    expect(JSON.parse(echoed.body)).toEqual({ got: { a: [1, 2] } })
+  })
+})

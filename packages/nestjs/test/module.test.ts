@@ -1,0 +1,247 @@
+import { buildPush, checkReply } from '@dingtalk-kit/emulator'
+import {
+  type CallHandler,
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Module,
+  type NestInterceptor,
+} from '@nestjs/common'
+import type { Observable } from 'rxjs'
+import { tap } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createDingTalkClient,
+  DINGTALK_MODULE_OPTIONS,
+  DingTalkClient,
+  DingTalkModule,
+  type DingTalkModuleOptions,
+  DingTalkRoutes,
+  DingTalkStore,
+  DingTalkSuiteClient,
+  type EventContext,
+  type EventOf,
+  memoryStore,
+  OnDingTalkEvent,
+  type RouteResponse,
+} from '../src/index'
+import { AES_KEY, CORP_ID, PLATFORMS, type Running, startNest, TOKEN } from './helpers'
+
+const running: Running[] = []
+afterEach(async () => {
+  for (const app of running.splice(0)) await app.close()
+})
+
+async function start(...args: Parameters<typeof startNest>): Promise<Running> {
+  const app = await startNest(...args)
+  running.push(app)
+  return app
+}
+
+function push(baseUrl: string, event: Record<string, unknown>) {
+  return buildPush({ url: baseUrl, token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID, event })
+}
+
+async function send(url: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  })
+  return { status: response.status, body: await response.text(), headers: response.headers }
+}
+
+const acked = (reply: { status: number; body: string }): boolean =>
+  checkReply({ ...reply, token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID }).ok
+
+@Injectable()
+class Contacts {
+  readonly seen: string[] = []
+  readonly contexts: EventContext[] = []
+
+  @OnDingTalkEvent('user_add_org')
+  added(event: EventOf<'user_add_org'>, context: EventContext): void {
+    this.seen.push(`added:${event.UserId.join(',')}`)
+    this.contexts.push(context)
+  }
+
+  @OnDingTalkEvent(['org_dept_create', 'org_dept_remove'])
+  @OnDingTalkEvent('user_leave_org')
+  async changed(event: EventOf<'org_dept_create' | 'org_dept_remove' | 'user_leave_org'>): Promise<void> {
+    await Promise.resolve()
+    this.seen.push(event.EventType)
+  }
+
+  @OnDingTalkEvent('user_modify_org')
+  failing(): never {
+    throw new Error('not now')
+  }
+}
+
+const client = createDingTalkClient(
+  { appKey: 'dingnestappkey', appSecret: 'nest-app-secret', corpId: CORP_ID },
+  { baseUrl: 'http://127.0.0.1:9', store: memoryStore() },
+)
+const options: DingTalkModuleOptions = { client, callback: { token: TOKEN, aesKey: AES_KEY } }
+
+describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
+  it('runs @OnDingTalkEvent methods of any provider, typed by the event, and answers with the encrypted reply', async () => {
+    @Module({ imports: [DingTalkModule.forRoot(options)], providers: [Contacts] })
+    class AppModule {}
+    const { app, url } = await start(platform, AppModule)
+    const contacts = app.get(Contacts)
+
+    const added = push(`${url}/dingtalk/callback`, {
+      EventType: 'user_add_org',
+      UserId: ['u1', 'u2'],
+      CorpId: CORP_ID,
+    })
+    const reply = await send(added.url, added.body)
+    expect(reply.status).toBe(200)
+    expect(acked(reply)).toBe(true)
+    expect(contacts.seen).toEqual(['added:u1,u2'])
+    expect(contacts.contexts[0]?.client).toBe(client)
+    expect(contacts.contexts[0]?.receiveId).toBe(CORP_ID)
+
+    for (const EventType of ['org_dept_create', 'org_dept_remove']) {
+      const dept = push(`${url}/dingtalk/callback`, { EventType, DeptId: [7], CorpId: CORP_ID })
+      expect(acked(await send(dept.url, dept.body))).toBe(true)
+    }
+    const left = push(`${url}/dingtalk/callback`, {
+      EventType: 'user_leave_org',
+      UserId: ['u1'],
+      CorpId: CORP_ID,
+    })
+    expect(acked(await send(left.url, left.body))).toBe(true)
+    expect(contacts.seen).toEqual(['added:u1,u2', 'org_dept_create', 'org_dept_remove', 'user_leave_org'])
+
+    // A handler that throws asks DingTalk to push again.
+    const modified = push(`${url}/dingtalk/callback`, {
+      EventType: 'user_modify_org',
+      UserId: ['u1'],
+      CorpId: CORP_ID,
+    })
+    expect((await send(modified.url, modified.body)).status).toBe(503)
+  })
+
+  it('makes the client, suite client, store and routes injectable by class', async () => {
+    @Injectable()
+    class Uses {
+      constructor(
+        @Inject(DingTalkClient) readonly client: DingTalkClient,
+        @Inject(DingTalkSuiteClient) readonly suite: DingTalkSuiteClient,
+        @Inject(DingTalkStore) readonly store: DingTalkStore,
+        @Inject(DingTalkRoutes) readonly routes: DingTalkRoutes,
+        @Inject(DINGTALK_MODULE_OPTIONS) readonly options: DingTalkModuleOptions,
+      ) {}
+    }
+    @Module({ imports: [DingTalkModule.forRoot(options)], providers: [Uses] })
+    class AppModule {}
+    const { app } = await start(platform, AppModule)
+    const uses = app.get(Uses)
+    expect(uses.client).toBe(client)
+    expect(uses.store).toBe(client.store)
+    expect(uses.suite).toBeUndefined()
+    expect(typeof uses.routes.handle).toBe('function')
+    expect(uses.routes.callback).toBeDefined()
+    expect(uses.options.client).toBe(client)
+  })
+
+  it('forRootAsync: factory with imports and inject, isGlobal, a custom prefix under a global prefix', async () => {
+    const CONFIG = Symbol('config')
+    @Module({
+      providers: [{ provide: CONFIG, useValue: { token: TOKEN, aesKey: AES_KEY } }],
+      exports: [CONFIG],
+    })
+    class ConfigModule {}
+
+    @Injectable()
+    class ElsewhereService {
+      constructor(@Inject(DingTalkClient) readonly client: DingTalkClient) {}
+    }
+    @Module({ providers: [ElsewhereService], exports: [ElsewhereService] })
+    class ElsewhereModule {}
+
+    @Module({
+      imports: [
+        DingTalkModule.forRootAsync({
+          isGlobal: true,
+          prefix: '/hooks/dd/',
+          imports: [ConfigModule],
+          inject: [CONFIG],
+          useFactory: async (config: { token: string; aesKey: string }) => ({ client, callback: config }),
+        }),
+        ElsewhereModule,
+      ],
+      providers: [Contacts],
+    })
+    class AppModule {}
+    const { app, url } = await start(platform, AppModule, { globalPrefix: 'api' })
+    expect(app.get(ElsewhereService).client).toBe(client)
+
+    const added = push(`${url}/api/hooks/dd/callback`, {
+      EventType: 'user_add_org',
+      UserId: ['u9'],
+      CorpId: CORP_ID,
+    })
+    expect(acked(await send(added.url, added.body))).toBe(true)
+    expect(app.get(Contacts).seen).toEqual(['added:u9'])
+    expect((await fetch(`${url}/dingtalk/callback`, { method: 'POST' })).status).toBe(404)
+  })
+
+  it('answers 404 for a route that is not configured, and the core status codes for the rest', async () => {
+    @Module({ imports: [DingTalkModule.forRoot(options)] })
+    class AppModule {}
+    const { url } = await start(platform, AppModule)
+    expect((await fetch(`${url}/dingtalk/suite/callback`, { method: 'POST' })).status).toBe(404)
+    expect((await fetch(`${url}/dingtalk/jsapi-config?url=https://a.example/`)).status).toBe(404)
+    expect((await fetch(`${url}/dingtalk/nothing`)).status).toBe(404)
+    const get = await fetch(`${url}/dingtalk/callback`)
+    expect(get.status).toBe(405)
+    expect(get.headers.get('allow')).toBe('POST')
+    expect((await fetch(`${url}/dingtalk/sso`)).status).toBe(400)
+  })
+
+  it('applies global guards and the module’s own guards and interceptors to the routes', async () => {
+    const calls: string[] = []
+    @Injectable()
+    class BlockHeader implements CanActivate {
+      canActivate(context: ExecutionContext): boolean {
+        const req = context.switchToHttp().getRequest<{ headers: Record<string, string> }>()
+        calls.push(`guard:${context.getHandler().name}`)
+        return req.headers['x-block'] === undefined
+      }
+    }
+    @Injectable()
+    class Observe implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+        return next
+          .handle()
+          .pipe(tap((value) => calls.push(`interceptor:${(value as RouteResponse).status}`)))
+      }
+    }
+    @Module({
+      imports: [DingTalkModule.forRoot({ ...options, guards: [BlockHeader], interceptors: [new Observe()] })],
+    })
+    class AppModule {}
+    const { app, url } = await start(platform, AppModule)
+    let global = 0
+    app.useGlobalGuards({
+      canActivate: () => {
+        global++
+        return true
+      },
+    })
+
+    const added = push(`${url}/dingtalk/callback`, {
+      EventType: 'user_add_org',
+      UserId: ['u1'],
+      CorpId: CORP_ID,
+    })
+    expect((await send(added.url, added.body, { 'x-block': '1' })).status).toBe(403)
+    expect(acked(await send(added.url, added.body))).toBe(true)
+    expect(calls).toEqual(['guard:callback', 'guard:callback', 'interceptor:200'])
+    expect(global).toBeGreaterThanOrEqual(0)
+  })
+})
