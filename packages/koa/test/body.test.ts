@@ -25,6 +25,7 @@ function setup(install: (app: Koa, limit?: number) => void): {
     handlers: { user_add_org: (event) => void seen.push(...event.UserId) },
   })
   const app = new Koa()
+  app.silent = true
   install(app, LIMIT)
   app.use(async (ctx) => {
     const reply = await callback.handle({
