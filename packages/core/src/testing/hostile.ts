@@ -437,18 +437,22 @@ export function hostileCorpusTests(target: () => HostileTarget): void {
     )
     expect(declared.status).toBe(413)
     expect(await chunkedPost(`${t.url}?${new URLSearchParams(push.query)}`, 10 * 1024 * 1024)).toBe(413)
+    // Content-Length and Transfer-Encoding together: RFC 9112 §6.3 lets a server reject the request (Node
+    // does: 400) or frame it by Transfer-Encoding alone (workerd does: then this genuine push is handled).
     const conflicting = await rawHttp(
       port,
       `POST ${path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 5\nTransfer-Encoding: chunked\nConnection: close\n\n`,
       `${push.body.length.toString(16)}\r\n${push.body}\r\n0\r\n\r\n`,
     )
-    expect(conflicting.status).toBe(400)
+    expect([400, 200]).toContain(conflicting.status)
+    const framedByTe = conflicting.status === 200 ? 1 : 0
+    if (framedByTe) expect(checkReply({ status: 200, body: conflicting.body, ...t.secrets }).ok).toBe(true)
     const lying = await rawHttp(
       port,
       `POST ${path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 10\nConnection: close\n\n`,
       push.body,
     )
     expect(lying.status).toBe(400)
-    expect((await t.handled()) - before).toBe(0)
+    expect((await t.handled()) - before).toBe(framedByTe)
   })
 }

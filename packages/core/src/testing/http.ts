@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
 
 /**
@@ -36,7 +35,9 @@ export function rawHttp(port: number, head: string, body: string | Uint8Array = 
       const match = /^HTTP\/1\.1 (\d{3})/.exec(text)
       if (!match) return reject(new Error(`no HTTP response: ${JSON.stringify(text.slice(0, 80))}`))
       const split = text.indexOf('\r\n\r\n')
-      resolve({ status: Number(match[1]), body: split === -1 ? '' : text.slice(split + 4) })
+      const body = split === -1 ? '' : text.slice(split + 4)
+      const chunked = /\r\ntransfer-encoding:\s*chunked/i.test(text.slice(0, split))
+      resolve({ status: Number(match[1]), body: chunked ? unchunk(body) : body })
     })
     socket.write(head.replaceAll('\n', '\r\n'))
     if (body.length > 0) socket.write(body)
@@ -44,9 +45,22 @@ export function rawHttp(port: number, head: string, body: string | Uint8Array = 
   })
 }
 
+function unchunk(body: string): string {
+  let out = ''
+  let rest = body
+  for (;;) {
+    const line = rest.indexOf('\r\n')
+    const size = Number.parseInt(rest.slice(0, line), 16)
+    if (line === -1 || !(size > 0)) return out
+    out += rest.slice(line + 2, line + 2 + size)
+    rest = rest.slice(line + 2 + size + 2)
+  }
+}
+
 /**
- * Streams `total` bytes of a JSON-looking body with chunked encoding (no Content-Length) and resolves
- * with the status the server answered, as soon as it answers.
+ * Streams `total` bytes of a JSON-looking body with chunked encoding (no Content-Length) over a raw socket
+ * and resolves with the status the server answered, as soon as it answers — also when it then closes the
+ * connection while the client is still sending (what a server that stops reading should do).
  *
  * @example
  * ```ts
@@ -58,33 +72,46 @@ export function chunkedPost(
   total: number,
   headers: Record<string, string> = {},
 ): Promise<number> {
+  const target = new URL(url)
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-    })
+    const socket = connect(Number(target.port), '127.0.0.1')
+    let received = ''
     let settled = false
-    req.on('response', (res) => {
+    const finish = (status: number | undefined): void => {
+      if (settled) return
       settled = true
-      res.resume()
-      resolve(res.statusCode ?? 0)
+      socket.destroy()
+      if (status === undefined)
+        reject(new Error(`no HTTP response: ${JSON.stringify(received.slice(0, 80))}`))
+      else resolve(status)
+    }
+    socket.on('data', (data: Buffer) => {
+      received += data.toString('latin1')
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(received)
+      if (match) finish(Number(match[1]))
     })
-    req.on('error', (error) => {
-      if (!settled) reject(error)
-    })
-    const chunk = Buffer.alloc(64 * 1024, 0x61)
+    socket.on('error', () => {})
+    socket.on('close', () => finish(undefined))
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
+    socket.write(
+      `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+        `Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n${extra.join('')}\r\n`,
+    )
+    const frame = (bytes: Buffer): Buffer =>
+      Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')])
+    const chunk = frame(Buffer.alloc(64 * 1024, 0x61))
     let sent = 0
     const pump = (): void => {
-      while (sent < total && !settled) {
-        sent += chunk.length
-        if (!req.write(chunk)) {
-          req.once('drain', pump)
+      while (sent < total && !settled && !socket.destroyed) {
+        sent += 64 * 1024
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump)
           return
         }
       }
-      req.end()
+      if (!settled && !socket.destroyed) socket.write('0\r\n\r\n')
     }
-    req.write('{"encrypt":"')
+    socket.write(frame(Buffer.from('{"encrypt":"')))
     pump()
   })
 }

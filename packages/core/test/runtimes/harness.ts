@@ -168,8 +168,12 @@ export function runtimeBinary(runtime: Runtime): string {
 export interface ServeOptions {
   /** The `env` the module's `fetch` receives (workerd: text bindings). */
   env?: Record<string, string>
-  /** workerd only. Default: compatibility date 2025-09-01 and no flags (so no `process`, no `node:*`). */
-  workerd?: { compatibilityDate?: string; compatibilityFlags?: readonly string[] }
+  /**
+   * workerd only. Default: compatibility date 2025-09-01 and no flags (so no `process`, no `node:*`), and
+   * outbound `fetch` to public addresses only (workerd's default); `localNetwork: true` also allows
+   * private and loopback addresses, e.g. an emulator on 127.0.0.1.
+   */
+  workerd?: { compatibilityDate?: string; compatibilityFlags?: readonly string[]; localNetwork?: boolean }
   /** Default 20 s: how long the runtime may take to start listening. */
   startTimeoutMs?: number
 }
@@ -294,9 +298,13 @@ function workerdConfig(
 ): string {
   const bindings = Object.entries(env).map(([name, text]) => `(name = ${capnp(name)}, text = ${capnp(text)})`)
   const flags = (options.compatibilityFlags ?? []).map(capnp)
+  // A service named "internet" replaces workerd's default outbound network (public addresses only).
+  const internet = options.localNetwork
+    ? ', (name = "internet", network = (allow = ["public", "private", "local"]))'
+    : ''
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
+  services = [(name = "main", worker = .worker)${internet}],
   sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
 );
 const worker :Workerd.Worker = (
