@@ -54,43 +54,37 @@ function bodyOf(req: PlatformRequest): unknown {
  * ```
  */
 export function createDingTalkController(options: DingTalkControllerOptions): Type<unknown> {
-  @Controller(options.prefix)
   class DingTalkController {
     constructor(
-      @Inject(DingTalkRoutes) private readonly routes: DingTalkRoutes,
-      @Inject(HttpAdapterHost) private readonly host: HttpAdapterHost,
+      private readonly routes: DingTalkRoutes,
+      private readonly host: HttpAdapterHost,
     ) {
       // The adapter exists before the app's body parsers are registered (also in a testing module).
       host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
     }
 
-    @All('callback')
-    callback(@Req() req: PlatformRequest, @Res() res: unknown): Promise<RouteResponse> {
+    callback(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
       return this.dispatch('/callback', req, res)
     }
 
-    @All('suite/callback')
-    suiteCallback(@Req() req: PlatformRequest, @Res() res: unknown): Promise<RouteResponse> {
+    suiteCallback(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
       return this.dispatch('/suite/callback', req, res)
     }
 
-    @All('jsapi-config')
-    jsapiConfig(@Req() req: PlatformRequest, @Res() res: unknown): Promise<RouteResponse> {
+    jsapiConfig(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
       return this.dispatch('/jsapi-config', req, res)
     }
 
-    @All('sso')
-    sso(@Req() req: PlatformRequest, @Res() res: unknown): Promise<RouteResponse> {
+    sso(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
       return this.dispatch('/sso', req, res)
     }
 
     // Returns what it wrote, so interceptors see the route's answer.
     private async dispatch(path: string, req: PlatformRequest, res: unknown): Promise<RouteResponse> {
-      const url = req.originalUrl ?? req.url
       const response = await this.routes.handle({
         method: req.method,
         path,
-        url,
+        url: req.originalUrl ?? req.url,
         headers: originalHeaders(req),
         body: bodyOf(req),
       })
@@ -100,6 +94,23 @@ export function createDingTalkController(options: DingTalkControllerOptions): Ty
       adapter.reply(res, response.body, response.status)
       return response
     }
+  }
+  // Decorators applied as calls: this source is also compiled by consumers' transforms (tsx, esbuild),
+  // which may not enable TypeScript's experimental decorators for files outside their own project.
+  Controller(options.prefix)(DingTalkController)
+  Inject(DingTalkRoutes)(DingTalkController, undefined, 0)
+  Inject(HttpAdapterHost)(DingTalkController, undefined, 1)
+  const prototype = DingTalkController.prototype
+  const paths = {
+    callback: 'callback',
+    suiteCallback: 'suite/callback',
+    jsapiConfig: 'jsapi-config',
+    sso: 'sso',
+  }
+  for (const [method, path] of Object.entries(paths)) {
+    All(path)(prototype, method, Object.getOwnPropertyDescriptor(prototype, method)!)
+    Req()(prototype, method, 0)
+    Res()(prototype, method, 1)
   }
   if (options.guards?.length) UseGuards(...options.guards)(DingTalkController)
   if (options.interceptors?.length) UseInterceptors(...options.interceptors)(DingTalkController)

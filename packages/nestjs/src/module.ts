@@ -123,14 +123,13 @@ function createRoutes(options: DingTalkModuleOptions): DingTalkRoutes {
 }
 
 /** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
-@Injectable()
 class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('DingTalk')
 
   constructor(
-    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
-    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
-    @Inject(DingTalkRoutes) private readonly routes: DingTalkRoutes,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly routes: DingTalkRoutes,
   ) {}
 
   onModuleInit(): void {
@@ -191,29 +190,6 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
  * export class AppModule {}
  * ```
  */
-@Module({
-  imports: [DiscoveryModule],
-  providers: [
-    { provide: DingTalkRoutes, useFactory: createRoutes, inject: [DINGTALK_MODULE_OPTIONS] },
-    {
-      provide: DingTalkClient,
-      useFactory: (o: DingTalkModuleOptions) => o.client,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
-    {
-      provide: DingTalkSuiteClient,
-      useFactory: (o: DingTalkModuleOptions) => o.suiteClient,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
-    {
-      provide: DingTalkStore,
-      useFactory: (o: DingTalkModuleOptions) => o.client?.store ?? o.suiteClient?.store,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
-    DingTalkEventExplorer,
-  ],
-  exports: [DingTalkRoutes, DingTalkClient, DingTalkSuiteClient, DingTalkStore, DINGTALK_MODULE_OPTIONS],
-})
 export class DingTalkModule {
   /**
    * Configures the module with options known up front.
@@ -247,3 +223,32 @@ export class DingTalkModule {
     return { ...builder.ConfigurableModuleClass.forRootAsync(options), module: DingTalkModule }
   }
 }
+
+// Decorators applied as calls, for the same reason as in controller.ts.
+Injectable()(DingTalkEventExplorer)
+for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes].entries()) {
+  Inject(token)(DingTalkEventExplorer, undefined, index)
+}
+Module({
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: DingTalkRoutes, useFactory: createRoutes, inject: [DINGTALK_MODULE_OPTIONS] },
+    {
+      provide: DingTalkClient,
+      useFactory: (o: DingTalkModuleOptions) => o.client,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    {
+      provide: DingTalkSuiteClient,
+      useFactory: (o: DingTalkModuleOptions) => o.suiteClient,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    {
+      provide: DingTalkStore,
+      useFactory: (o: DingTalkModuleOptions) => o.client?.store ?? o.suiteClient?.store,
+      inject: [DINGTALK_MODULE_OPTIONS],
+    },
+    DingTalkEventExplorer,
+  ],
+  exports: [DingTalkRoutes, DingTalkClient, DingTalkSuiteClient, DingTalkStore, DINGTALK_MODULE_OPTIONS],
+})(DingTalkModule)
