@@ -5,6 +5,7 @@ import { formatOps } from './lib'
 import { benchPeers, interop } from './peers'
 import { benchRedis } from './redis'
 import { renderReport, type Section, verdict } from './report'
+import { benchTokenConcurrency } from './tokens'
 
 const quick = process.argv.includes('--quick')
 const options = { quick }
@@ -62,6 +63,26 @@ sections.push({
       value: `${(figures.memory.heapBeforeBytes / 2 ** 20).toFixed(1)} MiB → ${(figures.memory.heapAfterBytes / 2 ** 20).toFixed(1)} MiB (${figures.memory.bytesPerCall.toFixed(1)} B/call${figures.memory.gcForced ? ', after forced GC' : ''})`,
     },
   ],
+})
+
+log('· getAccessToken() under concurrency')
+const concurrency = await benchTokenConcurrency(options)
+sections.push({
+  title: 'getAccessToken() under 1, 100 and 1,000 concurrent callers',
+  comparisons: [],
+  figures: concurrency.flatMap((c) => [
+    {
+      label: `${c.callers} caller(s), cold cache: time until every caller has the token`,
+      value: `p50 ${c.coldP50Ms.toFixed(1)} ms, max ${c.coldMaxMs.toFixed(1)} ms`,
+    },
+    {
+      label: `${c.callers} caller(s), cold cache: gettoken calls per round`,
+      value: c.gettokenPerColdRound.join(', '),
+      goal: '1 per round',
+      met: c.gettokenPerColdRound.every((n) => n === 1),
+    },
+    { label: `${c.callers} caller(s), cached`, value: formatOps(c.cachedCallsPerSec) },
+  ]),
 })
 
 log('· Redis store, 8 processes')
