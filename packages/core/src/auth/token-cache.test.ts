@@ -260,7 +260,7 @@ describe('createTokenCache', () => {
 
   it('gives up with TOKEN_REFRESH_TIMEOUT when the holder never writes, without calling DingTalk', async () => {
     const store = memoryStore()
-    await store.setIfAbsent(`${KEY}:lock`, 'stuck-instance', 60_000)
+    await store.setIfAbsent(`${KEY}:lock`, `stuck-instance:1@${Date.now() + 60_000}`, 60_000)
     const { state, fetch } = counter([{ value: 'T', expiresIn: 7200 }])
     const cache = base(store, fetch, { waitTimeoutMs: 30 })
     const error = await cache.get().catch((e: unknown) => e)
@@ -277,9 +277,26 @@ describe('createTokenCache', () => {
     const cache = base(store, fetch, { now, waitTimeoutMs: 0 })
     await cache.get()
     t = 7200_000 - 1000
-    await store.setIfAbsent(`${KEY}:lock`, 'other', 60_000)
+    await store.setIfAbsent(`${KEY}:lock`, `other:1@${t + 60_000}`, 60_000)
     expect(await cache.get()).toBe('T1')
     expect(state.calls).toBe(1)
+  })
+
+  it('a foreign or garbage value under the lock key (no lease expiry, no TTL) is a miss, not a lock', async () => {
+    for (const foreign of [
+      'garbage',
+      '{"v":1}',
+      'someone-else@not-a-time',
+      `expired@${Date.now() - 60_000}`,
+    ]) {
+      const store = memoryStore()
+      await store.set(`${KEY}:lock`, foreign)
+      const { state, fetch } = counter([{ value: 'T', expiresIn: 7200 }])
+      const cache = base(store, fetch, { waitTimeoutMs: 30 })
+      expect(await cache.get()).toBe('T')
+      expect(state.calls).toBe(1)
+      expect(await store.get(`${KEY}:lock`)).toBeUndefined()
+    }
   })
 
   it('reports refreshes without the value', async () => {

@@ -218,9 +218,23 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
       return { raw: undefined, stored: undefined }
     }
   }
+  // The lease value carries its own expiry, so a value that is not ours (garbage, a foreign writer, a
+  // lock written without TTL) or one far past its lease cannot block every refresh forever: it is
+  // compare-and-deleted and the lock taken again.
+  const leaseExpiry = (value: string | undefined): number | undefined => {
+    const at = value?.lastIndexOf('@') ?? -1
+    const expiry = at > 0 ? Number(value!.slice(at + 1)) : Number.NaN
+    return Number.isFinite(expiry) ? expiry : undefined
+  }
   const tryLock = async (owner: string): Promise<boolean> => {
     try {
-      return await store.setIfAbsent(lockKey, owner, leaseMs)
+      if (await store.setIfAbsent(lockKey, owner, leaseMs)) return true
+      const held = await store.get(lockKey)
+      if (held === undefined) return store.setIfAbsent(lockKey, owner, leaseMs)
+      const expiry = leaseExpiry(held)
+      if (expiry !== undefined && expiry + pollMs > now()) return false
+      await store.deleteIfEquals(lockKey, held)
+      return store.setIfAbsent(lockKey, owner, leaseMs)
     } catch (error) {
       if (failWithStore) throw new StoreFailed(error)
       storeError = error
@@ -294,7 +308,7 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
 
   const refreshShared = async (started: number): Promise<string> => {
     const deadline = started + waitTimeoutMs
-    const owner = `${instanceId}:${++lockCounter}`
+    const owner = `${instanceId}:${++lockCounter}@${now() + leaseMs}`
     let fallback = stillValid(started)
     for (;;) {
       const { stored } = await readStore()
