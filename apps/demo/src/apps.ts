@@ -1,4 +1,7 @@
+import { DingTalkApiError, type DingTalkClient } from '@dingtalk-kit/core'
+import { startApp as startHono } from 'dingtalk-kit-hono-example/src/app'
 import { startApp as startKoa } from 'dingtalk-kit-koa-example/src/app'
+import { startApp as startNest } from 'dingtalk-kit-nestjs-example/src/app'
 
 /** The corp app and suite credentials every example app is started with (all pointed at one emulator). */
 export interface DemoSettings {
@@ -14,18 +17,50 @@ export interface DemoSettings {
 
 /** An example app as the demo drives it: the same routes in NestJS, Koa and Hono. */
 export interface DemoApp {
-  name: string
+  name: 'NestJS' | 'Koa' | 'Hono'
   url: string
   /** Registers `{url}/dingtalk/callback` with DingTalk (which checks it with check_url). */
   registerCallback(): Promise<void>
   close(): Promise<void>
 }
 
+async function register(client: DingTalkClient, settings: DemoSettings, url: string): Promise<void> {
+  const registration = {
+    tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
+    token: settings.callbackToken,
+    aesKey: settings.callbackAesKey,
+    url: `${url}/dingtalk/callback`,
+  }
+  try {
+    await client.callbacks.register(registration)
+  } catch (error) {
+    // §2.4: 71006 = this corp already has a callback; point it at this app instead.
+    if (!(error instanceof DingTalkApiError) || error.errcode !== 71006) throw error
+    await client.callbacks.update(registration)
+  }
+}
+
+/** Starts the three example apps in this process, each on a free port, all against the same DingTalk. */
 export async function startExampleApps(settings: DemoSettings): Promise<DemoApp[]> {
   const started: DemoApp[] = []
+  const config = { dingtalk: settings, port: 0, registerCallback: false }
   try {
-    const koa = await startKoa({ dingtalk: settings, port: 0, registerCallback: false })
+    const nest = await startNest(config)
+    started.push({
+      name: 'NestJS',
+      url: nest.url,
+      registerCallback: nest.registerCallback,
+      close: nest.close,
+    })
+    const koa = await startKoa(config)
     started.push({ name: 'Koa', url: koa.url, registerCallback: koa.registerCallback, close: koa.close })
+    const hono = await startHono(config)
+    started.push({
+      name: 'Hono',
+      url: hono.url,
+      registerCallback: () => register(hono.client, settings, hono.url),
+      close: hono.close,
+    })
   } catch (error) {
     await Promise.all(started.map((app) => app.close()))
     throw error

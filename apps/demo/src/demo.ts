@@ -147,6 +147,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       })
     }
 
+    const byName = (name: DemoApp['name']): DemoApp | undefined => apps.find((app) => app.name === name)
     const directoryApp = apps.at(-1)
     await step(
       `Create 研发三部 and 王小明; ${directoryApp?.name ?? 'the app'} fetches the new user`,
@@ -172,7 +173,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       },
     )
 
-    const jsapiApp = apps[0]
+    const jsapiApp = byName('Hono')
     await step(`Mint a dd.config for a page URL with a #hash (${jsapiApp?.name ?? 'app'})`, async () => {
       check(jsapiApp, 'no app')
       const page = `${jsapiApp.url}/index.html?from=%E9%92%89%E9%92%89&x=1#/contacts`
@@ -194,7 +195,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return `signed URL ${body.url} (hash dropped, query decoded); signature ${body.config.signature.slice(0, 12)}… matches the current ticket`
     })
 
-    const ssoApp = apps[1] ?? apps[0]
+    const ssoApp = byName('NestJS')
     let cookie = ''
     await step(`Sign 张三 in by code (${ssoApp?.name ?? 'app'})`, async () => {
       check(ssoApp, 'no app')
@@ -248,7 +249,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return `message/send_to_conversation from zhangsan to ${cid}: ${JSON.stringify(message.msg)}`
     })
 
-    const isvApp = apps[2] ?? apps[0]
+    const isvApp = byName('Koa')
     await step(`ISV: suite URL check (check_create_suite_url → ${isvApp?.name ?? 'app'})`, async () => {
       check(isvApp, 'no app')
       const result = await pushEvent({
