@@ -1,0 +1,295 @@
+import type { AddressInfo } from 'node:net'
+import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import {
+  createDingTalkClient,
+  createSuiteClient,
+  DingTalkApiError,
+  type DingTalkClient,
+  type DingTalkHono,
+  dingtalk,
+  message,
+  type SuiteClient,
+} from '@dingtalk-kit/hono'
+import { serve } from '@hono/node-server'
+import { type Context, Hono } from 'hono'
+import { getSignedCookie, setSignedCookie } from 'hono/cookie'
+import { page } from './page'
+
+/** The DingTalk app (and optional ISV suite) the example serves. */
+export interface DingTalkSettings {
+  /** Default `https://oapi.dingtalk.com`. */
+  baseUrl?: string
+  appKey: string
+  appSecret: string
+  corpId: string
+  agentId?: number
+  callbackToken: string
+  callbackAesKey: string
+  suite?: { suiteKey: string; suiteSecret: string; token: string; aesKey: string }
+}
+
+/** Everything the example is configured with; `configFromEnv` builds it from environment variables. */
+export interface ExampleConfig {
+  /** Default 3000; 0 picks a free port. */
+  port?: number
+  /** Default `127.0.0.1`. */
+  host?: string
+  /** Where DingTalk reaches this app (callback registration). Default `http://{host}:{port}`. */
+  publicUrl?: string
+  /** Page origins allowed to get a dd.config. Default: the public URL's origin. */
+  allowedOrigins?: string[]
+  /** Signs the session cookie. Default: a random secret (sessions end when the process does). */
+  sessionSecret?: string
+  /** Register (or update) the corp callback at start. Default: only with the bundled emulator. */
+  registerCallback?: boolean
+  /** Without it, a bundled emulator is started and its fixture's credentials are used. */
+  dingtalk?: DingTalkSettings
+}
+
+/** A directory entry kept up to date from contact events. */
+export interface DirectoryEntry {
+  userId: string
+  name: string
+  title: string
+  deptIds: number[]
+}
+
+/** The example app, ready to be served by any Hono host. */
+export interface ExampleApp {
+  app: Hono
+  dingtalk: DingTalkHono
+  client: DingTalkClient
+  suiteClient: SuiteClient | undefined
+  directory: Map<string, DirectoryEntry>
+}
+
+/** A started example: its URL, the emulator it runs against (when bundled), and how to stop it. */
+export interface RunningExample extends ExampleApp {
+  url: string
+  emulator: Emulator | undefined
+  close(): Promise<void>
+}
+
+interface Session {
+  userId: string
+  name: string
+  corpId: string
+  isAdmin: boolean
+}
+
+const COOKIE = 'dt_session'
+
+function randomSecret(): string {
+  const bytes = new Uint8Array(32)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Builds the example's Hono app: DingTalk routes under /dingtalk, the page, session login, directory, messages. */
+export function createApp(
+  settings: DingTalkSettings,
+  options: {
+    allowedOrigins: string[]
+    sessionSecret: string
+    secureCookie?: boolean
+    extra?: (app: Hono) => void
+  },
+): ExampleApp {
+  const base = settings.baseUrl ? { baseUrl: settings.baseUrl } : {}
+  const client = createDingTalkClient(
+    { appKey: settings.appKey, appSecret: settings.appSecret, corpId: settings.corpId },
+    { ...base, ...(settings.agentId === undefined ? {} : { agentId: settings.agentId }) },
+  )
+  const suiteClient = settings.suite ? createSuiteClient(settings.suite, base) : undefined
+  const directory = new Map<string, DirectoryEntry>()
+
+  const dt = dingtalk({
+    client,
+    ...(suiteClient ? { suiteClient } : {}),
+    callback: { token: settings.callbackToken, aesKey: settings.callbackAesKey },
+    jsapi: {
+      allowedOrigins: options.allowedOrigins,
+      jsApiList: ['biz.chat.pickConversation', 'biz.contact.choose', 'device.notification.alert'],
+    },
+  })
+  const refresh = async (userIds: readonly string[]): Promise<void> => {
+    for (const userId of userIds) {
+      const user = await client.contacts.users.get(userId)
+      directory.set(userId, { userId, name: user.name, title: user.title, deptIds: user.deptIdList })
+    }
+  }
+  dt.onEvent('user_add_org', (c) => refresh(c.get('dingtalkEvent').UserId))
+  dt.onEvent('user_modify_org', (c) => refresh(c.get('dingtalkEvent').UserId))
+  dt.onEvent('user_leave_org', (c) => {
+    for (const userId of c.get('dingtalkEvent').UserId) directory.delete(userId)
+  })
+
+  const app = new Hono()
+  app.route('/dingtalk', dt)
+  app.get('/', (c) => c.html(page({ corpId: settings.corpId })))
+
+  app.post('/api/login', async (c) => {
+    const { code, corpId } = await c.req.json<{ code?: string; corpId?: string }>().catch(() => ({}) as never)
+    if (typeof code !== 'string' || code === '') return c.json({ error: 'code is required' }, 400)
+    try {
+      const target =
+        corpId && corpId !== settings.corpId && suiteClient ? suiteClient.forCorp(corpId) : client
+      const user = await target.sso.getUserInfo(code)
+      const session: Session = {
+        userId: user.userId,
+        name: user.name,
+        corpId: corpId || settings.corpId,
+        isAdmin: user.sys,
+      }
+      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, {
+        httpOnly: true,
+        sameSite: 'Lax',
+        path: '/',
+        secure: options.secureCookie ?? false,
+        maxAge: 8 * 3600,
+      })
+      return c.json(session)
+    } catch (error) {
+      if (error instanceof DingTalkApiError && error.errcode === 40029)
+        return c.json({ error: 'invalid code' }, 401)
+      throw error
+    }
+  })
+
+  const session = async (c: Context): Promise<Session | undefined> => {
+    const raw = await getSignedCookie(c, options.sessionSecret, COOKIE)
+    return typeof raw === 'string' ? (JSON.parse(raw) as Session) : undefined
+  }
+
+  app.get('/api/me', async (c) => {
+    const me = await session(c)
+    return me ? c.json(me) : c.json({ error: 'not signed in' }, 401)
+  })
+  app.post('/api/logout', (c) => {
+    c.header('set-cookie', `${COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`)
+    return c.body(null, 204)
+  })
+
+  app.get('/api/directory', (c) => c.json([...directory.values()]))
+
+  app.post('/api/messages', async (c) => {
+    const me = await session(c)
+    if (!me) return c.json({ error: 'not signed in' }, 401)
+    const { cid, text } = await c.req.json<{ cid?: string; text?: string }>().catch(() => ({}) as never)
+    if (!cid || !text) return c.json({ error: 'cid and text are required' }, 400)
+    const { receivers } = await client.messages.sendToConversation({
+      sender: me.userId,
+      cid,
+      message: message.text(text),
+    })
+    return c.json({ receivers })
+  })
+
+  app.get('/api/isv/corps/:corpId', async (c) => {
+    if (!suiteClient) return c.json({ error: 'no ISV suite configured' }, 404)
+    const corpId = c.req.param('corpId')
+    if (!(await suiteClient.hasCorp(corpId))) return c.json({ corpId, authorized: false })
+    const info = await suiteClient.getAuthInfo(corpId)
+    return c.json({ corpId, authorized: true, info })
+  })
+
+  app.onError((error, c) => {
+    console.error('request failed:', error instanceof Error ? error.message : error)
+    return c.json({ error: 'internal error' }, 500)
+  })
+  options.extra?.(app)
+  return { app, dingtalk: dt, client, suiteClient, directory }
+}
+
+const EMULATOR_CALLBACK = {
+  token: 'hono-example-token',
+  aesKey: 'HonoExample0AesKey0123456789abcdefghijklmno',
+}
+
+/** Starts the example on Node: with `config.dingtalk` against DingTalk, otherwise against a bundled emulator. */
+export async function startApp(config: ExampleConfig = {}): Promise<RunningExample> {
+  let emulator: Emulator | undefined
+  let settings = config.dingtalk
+  if (!settings) {
+    emulator = await startEmulator({ suiteTicketIntervalMs: 0 })
+    const org = defaultFixture.orgs[0]!
+    const fixtureApp = org.apps![0]!
+    const suite = defaultFixture.suites![0]!
+    settings = {
+      baseUrl: emulator.url,
+      appKey: fixtureApp.appKey,
+      appSecret: fixtureApp.appSecret,
+      corpId: org.corpId,
+      agentId: fixtureApp.agentId,
+      callbackToken: EMULATOR_CALLBACK.token,
+      callbackAesKey: EMULATOR_CALLBACK.aesKey,
+      suite: {
+        suiteKey: suite.suiteKey,
+        suiteSecret: suite.suiteSecret,
+        token: suite.token!,
+        aesKey: suite.aesKey!,
+      },
+    }
+  }
+  const host = config.host ?? '127.0.0.1'
+  const dt = settings
+  // Listen first (port 0 picks one), then build the app: its default allowed origin is its own URL.
+  let example: ExampleApp | undefined
+  let url = ''
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const fetch = (request: Request): Response | Promise<Response> =>
+      example ? example.app.fetch(request) : new Response('starting', { status: 503 })
+    const s = serve({ fetch, port: config.port ?? 3000, hostname: host }, (info: AddressInfo) => {
+      url = `http://${host}:${info.port}`
+      resolve(s)
+    })
+  })
+  const publicUrl = (config.publicUrl ?? url).replace(/\/+$/, '')
+  const built = createApp(settings, {
+    allowedOrigins: config.allowedOrigins ?? [new URL(publicUrl).origin],
+    sessionSecret: config.sessionSecret ?? randomSecret(),
+    secureCookie: publicUrl.startsWith('https:'),
+    extra: (app) => {
+      // With the bundled emulator: mint free-login codes, which the DingTalk client gives a real page.
+      const emu = emulator
+      if (!emu) return
+      app.get('/dev/auth-code', (c) =>
+        c.json({
+          code: emu.issueAuthCode(c.req.query('corpId') ?? dt.corpId, c.req.query('userId') ?? 'zhangsan'),
+        }),
+      )
+    },
+  })
+  example = built
+
+  if (emulator && settings.suite) {
+    emulator.state.suites.get(settings.suite.suiteKey)!.callbackUrl = `${publicUrl}/dingtalk/suite/callback`
+  }
+  if (config.registerCallback ?? emulator !== undefined) {
+    const registration = {
+      url: `${publicUrl}/dingtalk/callback`,
+      token: settings.callbackToken,
+      aesKey: settings.callbackAesKey,
+      tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
+    }
+    await built.client.callbacks.register(registration).catch(async (error: unknown) => {
+      // 71006: already registered (a restart) → point it here.
+      if (error instanceof DingTalkApiError && error.errcode === 71006)
+        return built.client.callbacks.update(registration)
+      throw error
+    })
+  }
+  return {
+    ...built,
+    url: publicUrl,
+    emulator,
+    async close() {
+      await emulator?.idle()
+      await new Promise<void>((resolve) => {
+        if ('closeAllConnections' in server) server.closeAllConnections()
+        server.close(() => resolve())
+      })
+      await emulator?.close()
+    },
+  }
+}
