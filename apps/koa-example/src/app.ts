@@ -134,7 +134,7 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
 
   const directory = new Map<string, DirectoryEntry>()
   for (const type of CONTACT_EVENTS) {
-    dt.on(type, async (ctx) => {
+    dt.onEvent(type, async (ctx) => {
       const { event } = ctx.state.dingtalk
       for (const userId of event.UserId) {
         if (event.EventType === 'user_leave_org') {

@@ -92,7 +92,7 @@ export interface DingTalkKoa {
    * context of the request that delivered the event, within the callback's reply deadline; a throw asks
    * DingTalk to re-push. Returns a function that removes it.
    */
-  on<K extends DingTalkEventType>(type: K, middleware: DingTalkEventMiddleware<K>): () => void
+  onEvent<K extends DingTalkEventType>(type: K, middleware: DingTalkEventMiddleware<K>): () => void
 }
 
 const current = new AsyncLocalStorage<Context>()
@@ -119,7 +119,7 @@ function write(ctx: Context, response: RouteResponse): void {
  *   callback: { token, aesKey },
  *   jsapi: { allowedOrigins: ['https://app.example.com'] },
  * })
- * dt.on('user_add_org', async (ctx) => {
+ * dt.onEvent('user_add_org', async (ctx) => {
  *   await directory.add(ctx.state.dingtalk.event.UserId)
  * })
  * new Koa().use(dt.middleware()).listen(3000)
@@ -157,12 +157,12 @@ export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
       router.all('/{*path}', (ctx, next) => answer(ctx, `/${ctx.params.path ?? ''}`, next))
       return router
     },
-    on(type, middleware) {
+    onEvent(type, middleware) {
       const offs = handlers.map((handler) =>
         handler.on(type, (event, context) => {
           const ctx = current.getStore()
           if (!ctx)
-            throw new TypeError(`dingtalk().on('${type}') handlers only run for requests Koa received`)
+            throw new TypeError(`dingtalk().onEvent('${type}') handlers only run for requests Koa received`)
           ctx.state.dingtalk = { event, context }
           return middleware(ctx as Parameters<typeof middleware>[0])
         }),

@@ -14,6 +14,7 @@ import {
   dingtalk,
   type EventOf,
 } from '../src/index'
+import { signedCallback } from '../src/testing'
 import { bodySetups } from './helpers'
 
 const org = defaultFixture.orgs[0]!
@@ -175,12 +176,12 @@ describe.each(bodySetups)('the callback route with $name', ({ install }) => {
   })
 })
 
-describe('on() and ctx.state', () => {
+describe('onEvent() and ctx.state', () => {
   it('runs Koa middleware per event with the typed event on ctx.state, seen by outer middleware too', async () => {
     const dt = dingtalk(options())
     const users: string[] = []
     const outer: string[] = []
-    dt.on('user_add_org', async (ctx) => {
+    dt.onEvent('user_add_org', async (ctx) => {
       expectTypeOf(ctx.state.dingtalk.event).toEqualTypeOf<EventOf<'user_add_org'>>()
       users.push(...ctx.state.dingtalk.event.UserId, ctx.state.requestId as string)
     })
@@ -211,7 +212,7 @@ describe('on() and ctx.state', () => {
   it('asks DingTalk to re-push when the middleware throws, and stops after the returned function', async () => {
     const dt = dingtalk(options())
     let calls = 0
-    const off = dt.on('user_add_org', () => {
+    const off = dt.onEvent('user_add_org', () => {
       calls++
       throw new DingTalkError('APP_DOWN', 'directory unavailable')
     })
@@ -237,5 +238,28 @@ describe('on() and ctx.state', () => {
     expect(dt.routes.callback).toBeDefined()
     expect(dt.routes.suiteCallback).toBeUndefined()
     expect(new DingTalkError('X', 'x')).toBeInstanceOf(Error)
+  })
+})
+
+describe('signedCallback() (testing entry)', () => {
+  it('builds a callback the routes accept, and one they reject once tampered', async () => {
+    const seen: string[] = []
+    const dt = dingtalk(options({ prefix: '/hooks' }))
+    dt.onEvent('user_leave_org', (ctx) => void seen.push(...ctx.state.dingtalk.event.UserId))
+    const server = new Koa().use(dt.middleware()).callback()
+    const event = { EventType: 'user_leave_org', UserId: ['gone-1'], CorpId: org.corpId, TimeStamp: '1' }
+    const cb = await signedCallback({ token, aesKey, receiveId: org.corpId, event, path: '/hooks/callback' })
+    const res = await request(server).post(cb.url).set(cb.headers).send(cb.body)
+    expect(res.status).toBe(200)
+    expect(isSuccess(res)).toBe(true)
+    expect(seen).toEqual(['gone-1'])
+    const other = await signedCallback({
+      token: 'other-token',
+      aesKey,
+      receiveId: org.corpId,
+      event,
+      path: '/hooks/callback',
+    })
+    expect((await request(server).post(other.url).set(other.headers).send(other.body)).status).toBe(401)
   })
 })
