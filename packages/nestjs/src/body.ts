@@ -1,75 +1,56 @@
-import { pipeline, Transform } from 'node:stream'
 import type { AbstractHttpAdapter } from '@nestjs/core'
 
-// Callback bodies must reach the core byte for byte (duplicate keys, exact size limit, R6.10–11), whatever
-// body parser the app runs. Express: the content type is held back from the parsers that run before the
-// route, so the stream stays unread for the core. Fastify: the bytes are kept while its parser reads them.
+// Callback bodies must reach the core byte for byte (duplicate keys, its size limit, R6.10–11), whatever
+// body parser the app runs. Before any parser, the body headers of callback requests are set aside, so
+// Express's and Fastify's parsers see a request without a body and leave the stream unread; the route hands
+// the stream and the original headers to the core, which reads it within its limit.
 
-const HIDDEN_TYPE: unique symbol = Symbol.for('dingtalk-kit.content-type')
+const HIDDEN: unique symbol = Symbol.for('dingtalk-kit.body-headers')
+const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding'] as const
 
-interface NodeRequest {
-  url?: string
-  headers: Record<string, string | string[] | undefined>
-  [HIDDEN_TYPE]?: string | string[]
+type Headers = Record<string, string | string[] | undefined> & {
+  [HIDDEN]?: Record<string, string | string[]>
 }
 
 interface FastifyLike {
   addHook(
-    name: 'preParsing',
-    hook: (
-      request: { url: string; rawBody?: unknown },
-      reply: unknown,
-      payload: NodeJS.ReadableStream,
-      done: (error: Error | null, payload: NodeJS.ReadableStream) => void,
-    ) => void,
+    name: 'onRequest',
+    hook: (request: { url: string; headers: Headers }, reply: unknown, done: () => void) => void,
   ): unknown
 }
 
-function callbackPath(prefix: string): (url: string | undefined) => boolean {
-  const base = `/${prefix.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
-  const ends = [`${base}/callback`, `${base}/suite/callback`]
-  return (url) => {
-    const path = (url ?? '').split('?', 1)[0]!.replace(/\/+$/, '')
-    return ends.some((end) => path.endsWith(end))
+function setAside(url: string | undefined, headers: Headers, ends: readonly string[]): void {
+  const path = (url ?? '').split('?', 1)[0]!.replace(/\/+$/, '')
+  if (!ends.some((end) => path.endsWith(end))) return
+  const hidden: Record<string, string | string[]> = {}
+  for (const name of BODY_HEADERS) {
+    const value = headers[name]
+    if (value === undefined) continue
+    hidden[name] = value
+    delete headers[name]
   }
+  Object.defineProperty(headers, HIDDEN, { value: hidden, configurable: true })
 }
 
-/** Installs the platform's hook; called once the HTTP adapter exists and before its body parsers do. */
+/** Installs the hook; called once the HTTP adapter exists, before its body parsers are registered. */
 export function keepCallbackBodies(adapter: AbstractHttpAdapter, prefix: string): void {
-  const matches = callbackPath(prefix)
+  const base = `/${prefix.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
+  const ends = [`${base}/callback`, `${base}/suite/callback`]
   if (adapter.getType() === 'fastify') {
-    ;(adapter.getInstance() as FastifyLike).addHook('preParsing', (request, _reply, payload, done) => {
-      if (!matches(request.url)) return done(null, payload)
-      const chunks: Buffer[] = []
-      const keep = new Transform({
-        transform(chunk: Buffer, _encoding, next) {
-          chunks.push(chunk)
-          next(null, chunk)
-        },
-        flush(next) {
-          request.rawBody = Buffer.concat(chunks)
-          next()
-        },
-      })
-      done(
-        null,
-        pipeline(payload, keep, () => {}),
-      )
+    ;(adapter.getInstance() as FastifyLike).addHook('onRequest', (request, _reply, done) => {
+      setAside(request.url, request.headers, ends)
+      done()
     })
   } else if (adapter.getType() === 'express') {
-    adapter.use((req: NodeRequest, _res: unknown, next: () => void) => {
-      const type = req.headers['content-type']
-      if (type !== undefined && matches(req.url)) {
-        req[HIDDEN_TYPE] = type
-        delete req.headers['content-type']
-      }
+    adapter.use((req: { url?: string; headers: Headers }, _res: unknown, next: () => void) => {
+      setAside(req.url, req.headers, ends)
       next()
     })
   }
 }
 
-/** The request's headers as the client sent them (with the content type held back on Express). */
-export function originalHeaders(req: NodeRequest): NodeRequest['headers'] {
-  const type = req[HIDDEN_TYPE]
-  return type === undefined ? req.headers : { ...req.headers, 'content-type': type }
+/** The request's headers as the client sent them. */
+export function originalHeaders(headers: Headers): Headers {
+  const hidden = headers[HIDDEN]
+  return hidden === undefined ? headers : { ...headers, ...hidden }
 }

@@ -85,7 +85,7 @@ export function createDingTalkController(options: DingTalkControllerOptions): Ty
         method: req.method,
         path,
         url: req.originalUrl ?? req.url,
-        headers: originalHeaders(req),
+        headers: originalHeaders(req.headers),
         body: bodyOf(req),
       })
       if (!response) throw new NotFoundException()
