@@ -136,6 +136,8 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
   for (const type of CONTACT_EVENTS) {
     dt.onEvent(type, async (ctx) => {
       const { event } = ctx.state.dingtalk
+      // The suite callback also carries contact events of customer corps; this directory is the own corp's.
+      if (event.CorpId !== settings.corpId) return
       for (const userId of event.UserId) {
         if (event.EventType === 'user_leave_org') {
           directory.delete(userId)
