@@ -127,9 +127,22 @@ function waitUntilOf(c: Context): WaitUntilContext | undefined {
   }
 }
 
+const WHOLE = 64 * 1024
+
 async function bodyOf(c: Context): Promise<unknown> {
   // A body-parsing middleware that ran first consumed the stream; Hono caches what it read.
-  return c.req.raw.bodyUsed ? c.req.text() : (c.req.raw.body ?? undefined)
+  if (c.req.raw.bodyUsed) return c.req.text()
+  // Small declared bodies (every real callback) are read whole: @hono/node-server serves that without a Web
+  // stream. Anything else is streamed, so the core enforces its size limit while reading.
+  const declared = Number(c.req.header('content-length') ?? Number.NaN)
+  if (declared <= WHOLE && c.req.header('transfer-encoding') === undefined) {
+    // A client that hangs up mid-body leaves an empty (so rejected) body.
+    return c.req.arrayBuffer().then(
+      (bytes) => new Uint8Array(bytes),
+      () => '',
+    )
+  }
+  return c.req.raw.body ?? undefined
 }
 
 function write(c: Context, response: RouteResponse): Response {
