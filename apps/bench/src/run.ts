@@ -1,4 +1,7 @@
 import { writeFileSync } from 'node:fs'
+import { benchHonoAdapter } from './adapter-hono'
+import { benchKoaAdapter } from './adapter-koa'
+import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import { benchCrypto } from './crypto'
 import { formatOps } from './lib'
@@ -83,6 +86,21 @@ sections.push({
     },
     { label: `${c.callers} caller(s), cached`, value: formatOps(c.cachedCallsPerSec) },
   ]),
+})
+
+log('· the callback route through each adapter (autocannon on loopback)')
+sections.push({
+  title: 'Callback route through each adapter vs the same route hand-written on the bare framework',
+  comparisons: [
+    ...(await benchNestjsAdapter(options)),
+    ...(await benchKoaAdapter(options)),
+    ...(await benchHonoAdapter(options)),
+  ],
+  notes: [
+    'Requests/s of POST …/callback (verify + decrypt + typed event + de-duplication + encrypted reply) under ' +
+      'autocannon on loopback, against a route on the same framework that does verify + decrypt + reply with ' +
+      '`node:crypto` and nothing else. p50/p99 latency in the notes of each row.',
+  ],
 })
 
 log('· Redis store, 8 processes')
