@@ -5,6 +5,7 @@ import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import { benchCrypto } from './crypto'
 import { formatOps } from './lib'
+import { benchCallbackMemory } from './memory'
 import { benchPeers, interop } from './peers'
 import { benchRedis } from './redis'
 import { renderReport, type Section, verdict } from './report'
@@ -100,6 +101,25 @@ sections.push({
     'Requests/s of POST …/callback (verify + decrypt + typed event + de-duplication + encrypted reply) under ' +
       'autocannon on loopback, against a route on the same framework that does verify + decrypt + reply with ' +
       '`node:crypto` and nothing else. p50/p99 latency in the notes of each row.',
+  ],
+})
+
+log('· heap over many callbacks through an adapter')
+const memory = await benchCallbackMemory(options)
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+sections.push({
+  title: 'Memory: callbacks through an adapter',
+  comparisons: [],
+  figures: [
+    {
+      label: `heap after ${memory.callbacks.toLocaleString('en')} distinct callbacks through ${memory.adapter}`,
+      value: `${mib(memory.heapBeforeBytes)} → ${mib(memory.heapAfterBytes)} (+${mib(memory.heapAfterBytes - memory.heapBeforeBytes)}${memory.gcForced ? ', after forced GC' : ''}); ${memory.handled.toLocaleString('en')} handled, ${memory.failures} failed`,
+      goal: `growth ≤ ${mib(memory.boundBytes)}`,
+      met: memory.heapAfterBytes - memory.heapBeforeBytes <= memory.boundBytes && memory.failures === 0,
+    },
+  ],
+  notes: [
+    `Every callback is a new event, so each leaves a de-duplication mark; the store keeps at most ${memory.dedupeEntries.toLocaleString('en')} (oldest evicted), which is what bounds the heap.`,
   ],
 })
 
