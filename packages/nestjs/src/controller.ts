@@ -12,81 +12,89 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common'
-import { HttpAdapterHost } from '@nestjs/core'
-import { keepCallbackBodies, originalHeaders } from './body'
+import { type AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core'
 import { DingTalkRoutes } from './tokens'
 
-/** The request as Express and Fastify hand it to a handler (Fastify keeps Node's request in `raw`). */
-interface PlatformRequest {
-  method: string
-  url: string
-  originalUrl?: string
-  headers: Record<string, string | string[] | undefined>
-  body?: unknown
-  rawBody?: unknown
-  raw?: { readableEnded?: boolean }
-  readableEnded?: boolean
-}
-
-/** Where the route mounts and what wraps it (the module's static extras). */
+/** Where the routes mount and what wraps them (the module's static extras). */
 export interface DingTalkControllerOptions {
   prefix: string
   guards?: ReadonlyArray<Type<CanActivate> | CanActivate>
   interceptors?: ReadonlyArray<Type<NestInterceptor> | NestInterceptor>
 }
 
-// The raw bytes when the app keeps them (`rawBody: true`), else what a body parser made of them, else the
-// unread Node stream: the core then reads it itself, enforcing its size limit while reading.
-function bodyOf(req: PlatformRequest): unknown {
-  if (req.rawBody instanceof Uint8Array) return req.rawBody
-  const stream = req.raw ?? req
-  return stream.readableEnded ? req.body : stream
+type Headers = Record<string, string | string[] | undefined> & { [HIDDEN]?: Headers }
+/** The request as Express and Fastify hand it over (Fastify keeps Node's request in `raw`). */
+interface PlatformRequest {
+  method: string
+  url: string
+  originalUrl?: string
+  headers: Headers
+  body?: unknown
+  raw?: { readableEnded?: boolean }
+  readableEnded?: boolean
 }
 
-/**
- * Creates the controller that mounts the DingTalk routes under `prefix` (the module does this for you).
- * Global guards, interceptors and filters apply to it like to any controller.
- *
- * @example
- * ```ts
- * @Module({ controllers: [createDingTalkController({ prefix: '/dingtalk' })] })
- * class RoutesOnly {}
- * ```
- */
+// Longest first: `/suite/callback` before `/callback`.
+const ROUTES = ['/suite/callback', '/callback', '/jsapi-config', '/sso']
+
+function routeOf(url: string, base: string): string | undefined {
+  const path = url.split('?', 1)[0]!.replace(/\/+$/, '')
+  return ROUTES.find((route) => path.endsWith(base + route))
+}
+
+// Callback bodies must reach the core byte for byte (duplicate keys, its size limit: R6.10–11) whatever body
+// parser the app runs. Before any parser runs, the body headers of callback requests are set aside: Express's
+// and Fastify's parsers then see no body and leave the stream unread, and the core reads it within its limit.
+const HIDDEN: unique symbol = Symbol.for('dingtalk-kit.body-headers')
+const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding']
+
+function keepCallbackBodies(adapter: AbstractHttpAdapter, base: string): void {
+  const setAside = (url: string, headers: Headers): void => {
+    if (!routeOf(url, base)?.endsWith('/callback')) return
+    const hidden: Headers = {}
+    for (const name of BODY_HEADERS) {
+      hidden[name] = headers[name]
+      delete headers[name]
+    }
+    Object.defineProperty(headers, HIDDEN, { value: hidden, configurable: true })
+  }
+  if (adapter.getType() === 'fastify') {
+    const fastify = adapter.getInstance<{ addHook(name: string, hook: unknown): void }>()
+    fastify.addHook('onRequest', (request: PlatformRequest, _reply: unknown, done: () => void) => {
+      setAside(request.url, request.headers)
+      done()
+    })
+  } else {
+    adapter.use((req: PlatformRequest, _res: unknown, next: () => void) => {
+      setAside(req.url, req.headers)
+      next()
+    })
+  }
+}
+
+/** Creates the controller that mounts the DingTalk routes under `prefix` (the module does this). */
 export function createDingTalkController(options: DingTalkControllerOptions): Type<unknown> {
+  const base = `/${options.prefix.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
   class DingTalkController {
     constructor(
       private readonly routes: DingTalkRoutes,
       private readonly host: HttpAdapterHost,
     ) {
-      // The adapter exists before the app's body parsers are registered (also in a testing module).
-      host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
-    }
-
-    callback(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
-      return this.dispatch('/callback', req, res)
-    }
-
-    suiteCallback(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
-      return this.dispatch('/suite/callback', req, res)
-    }
-
-    jsapiConfig(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
-      return this.dispatch('/jsapi-config', req, res)
-    }
-
-    sso(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
-      return this.dispatch('/sso', req, res)
+      // The adapter exists before the app registers its body parsers (in a testing module too).
+      host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, base))
     }
 
     // Returns what it wrote, so interceptors see the route's answer.
-    private async dispatch(path: string, req: PlatformRequest, res: unknown): Promise<RouteResponse> {
+    async handle(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
+      const url = req.originalUrl ?? req.url
+      const stream = req.raw ?? req
+      const hidden = req.headers[HIDDEN]
       const response = await this.routes.handle({
         method: req.method,
-        path,
-        url: req.originalUrl ?? req.url,
-        headers: originalHeaders(req.headers),
-        body: bodyOf(req),
+        path: routeOf(url, base) ?? '/',
+        url,
+        headers: hidden ? { ...req.headers, ...hidden } : req.headers,
+        body: stream.readableEnded ? req.body : stream,
       })
       if (!response) throw new NotFoundException()
       const adapter = this.host.httpAdapter
@@ -95,23 +103,19 @@ export function createDingTalkController(options: DingTalkControllerOptions): Ty
       return response
     }
   }
-  // Decorators applied as calls: this source is also compiled by consumers' transforms (tsx, esbuild),
-  // which may not enable TypeScript's experimental decorators for files outside their own project.
+  // Decorators applied as calls: consumers' transforms (tsx, esbuild) compile this source through the
+  // `@dingtalk-kit/source` condition and may not enable TypeScript's experimental decorators for it.
+  const prototype = DingTalkController.prototype
   Controller(options.prefix)(DingTalkController)
   Inject(DingTalkRoutes)(DingTalkController, undefined, 0)
   Inject(HttpAdapterHost)(DingTalkController, undefined, 1)
-  const prototype = DingTalkController.prototype
-  const paths = {
-    callback: 'callback',
-    suiteCallback: 'suite/callback',
-    jsapiConfig: 'jsapi-config',
-    sso: 'sso',
-  }
-  for (const [method, path] of Object.entries(paths)) {
-    All(path)(prototype, method, Object.getOwnPropertyDescriptor(prototype, method)!)
-    Req()(prototype, method, 0)
-    Res()(prototype, method, 1)
-  }
+  All(ROUTES.map((route) => route.slice(1)))(
+    prototype,
+    'handle',
+    Object.getOwnPropertyDescriptor(prototype, 'handle')!,
+  )
+  Req()(prototype, 'handle', 0)
+  Res()(prototype, 'handle', 1)
   if (options.guards?.length) UseGuards(...options.guards)(DingTalkController)
   if (options.interceptors?.length) UseInterceptors(...options.interceptors)(DingTalkController)
   return DingTalkController

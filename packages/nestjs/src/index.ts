@@ -1,5 +1,5 @@
 export * from '@dingtalk-kit/core'
-export { createDingTalkController, type DingTalkControllerOptions } from './controller'
+export type { DingTalkControllerOptions } from './controller'
 export {
   type DingTalkEventBinding,
   type DingTalkEventMethod,

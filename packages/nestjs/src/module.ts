@@ -1,4 +1,4 @@
-import { type CallbackLogger, createDingTalkRoutes, type DingTalkRoutesOptions } from '@dingtalk-kit/core'
+import { createDingTalkRoutes, type DingTalkRoutesOptions } from '@dingtalk-kit/core'
 import {
   type BeforeApplicationShutdown,
   type ConfigurableModuleAsyncOptions,
@@ -9,6 +9,7 @@ import {
   Logger,
   Module,
   type OnModuleInit,
+  type Provider,
 } from '@nestjs/common'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { createDingTalkController, type DingTalkControllerOptions } from './controller'
@@ -99,29 +100,6 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
  */
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
-// The core's callback logger, on Nest's logger, for handlers created from options without a logger of their own.
-function withLogger<T extends { logger?: CallbackLogger } | { handle: unknown } | undefined>(
-  options: T,
-  logger: Logger,
-): T {
-  if (!options || 'handle' in options || options.logger) return options
-  const log: CallbackLogger = {
-    debug: (message, data) => logger.debug(message, data),
-    warn: (message, data) => logger.warn(message, data),
-    error: (message, data) => logger.error(message, data),
-  }
-  return { ...options, logger: log }
-}
-
-function createRoutes(options: DingTalkModuleOptions): DingTalkRoutes {
-  const logger = new Logger('DingTalk')
-  return createDingTalkRoutes({
-    ...options,
-    callback: withLogger(options.callback, logger),
-    suiteCallback: withLogger(options.suiteCallback, logger),
-  })
-}
-
 /** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
 class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('DingTalk')
@@ -134,30 +112,18 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
 
   onModuleInit(): void {
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const instance: unknown = wrapper.instance
+      const instance = wrapper.instance as Record<string, unknown> | undefined
       if (!instance || typeof instance !== 'object') continue
-      const prototype: unknown = Object.getPrototypeOf(instance)
-      if (!prototype || typeof prototype !== 'object') continue
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const method: unknown = Reflect.get(prototype, name)
-        const bindings = typeof method === 'function' ? dingTalkEventBindings(method) : []
-        if (bindings.length === 0) continue
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(
-            `@OnDingTalkEvent() on ${wrapper.name}.${name} ignored: the provider is not a singleton`,
-          )
-          continue
-        }
-        const handler = (event: unknown, context: unknown): unknown =>
-          (method as (e: unknown, c: unknown) => unknown).call(instance, event, context)
-        for (const { types, from } of bindings) {
-          const targets = from.map((source) => this.routes[source]).filter((target) => target !== undefined)
-          if (targets.length === 0) {
-            this.logger.warn(
-              `@OnDingTalkEvent() on ${wrapper.name}.${name}: no ${from.join(' or ')} configured`,
-            )
-          }
-          for (const target of targets) for (const type of types) target.on(type, handler)
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const method = instance[name]
+        if (typeof method !== 'function') continue
+        for (const { types, from } of dingTalkEventBindings(method)) {
+          const targets = from.flatMap((source) => this.routes[source] ?? [])
+          const where = `@OnDingTalkEvent() on ${wrapper.name}.${name}`
+          if (!wrapper.isDependencyTreeStatic())
+            this.logger.warn(`${where} ignored: not a singleton provider`)
+          else if (targets.length === 0) this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
+          else for (const target of targets) for (const type of types) target.on(type, method.bind(instance))
         }
       }
     }
@@ -229,25 +195,21 @@ Injectable()(DingTalkEventExplorer)
 for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes].entries()) {
   Inject(token)(DingTalkEventExplorer, undefined, index)
 }
+const fromOptions = (
+  provide: abstract new () => unknown,
+  useFactory: (options: DingTalkModuleOptions) => unknown,
+): Provider => ({
+  provide,
+  useFactory,
+  inject: [DINGTALK_MODULE_OPTIONS],
+})
 Module({
   imports: [DiscoveryModule],
   providers: [
-    { provide: DingTalkRoutes, useFactory: createRoutes, inject: [DINGTALK_MODULE_OPTIONS] },
-    {
-      provide: DingTalkClient,
-      useFactory: (o: DingTalkModuleOptions) => o.client,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
-    {
-      provide: DingTalkSuiteClient,
-      useFactory: (o: DingTalkModuleOptions) => o.suiteClient,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
-    {
-      provide: DingTalkStore,
-      useFactory: (o: DingTalkModuleOptions) => o.client?.store ?? o.suiteClient?.store,
-      inject: [DINGTALK_MODULE_OPTIONS],
-    },
+    fromOptions(DingTalkRoutes, createDingTalkRoutes),
+    fromOptions(DingTalkClient, (options) => options.client),
+    fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
+    fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
     DingTalkEventExplorer,
   ],
   exports: [DingTalkRoutes, DingTalkClient, DingTalkSuiteClient, DingTalkStore, DINGTALK_MODULE_OPTIONS],

@@ -8,6 +8,7 @@ import {
   Module,
   type NestInterceptor,
 } from '@nestjs/common'
+import { APP_GUARD } from '@nestjs/core'
 import type { Observable } from 'rxjs'
 import { tap } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -205,12 +206,16 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
 
   it('applies global guards and the module’s own guards and interceptors to the routes', async () => {
     const calls: string[] = []
+    const pathOf = (context: ExecutionContext): string =>
+      context.switchToHttp().getRequest<{ url: string }>().url.split('?', 1)[0]!
     @Injectable()
     class BlockHeader implements CanActivate {
       canActivate(context: ExecutionContext): boolean {
-        const req = context.switchToHttp().getRequest<{ headers: Record<string, string> }>()
-        calls.push(`guard:${context.getHandler().name}`)
-        return req.headers['x-block'] === undefined
+        calls.push(`guard:${pathOf(context)}`)
+        return (
+          context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-block'] ===
+          undefined
+        )
       }
     }
     @Injectable()
@@ -221,18 +226,19 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
           .pipe(tap((value) => calls.push(`interceptor:${(value as RouteResponse).status}`)))
       }
     }
+    @Injectable()
+    class Global implements CanActivate {
+      canActivate(context: ExecutionContext): boolean {
+        calls.push(`global:${pathOf(context)}`)
+        return true
+      }
+    }
     @Module({
       imports: [DingTalkModule.forRoot({ ...options, guards: [BlockHeader], interceptors: [new Observe()] })],
+      providers: [{ provide: APP_GUARD, useClass: Global }],
     })
     class AppModule {}
-    const { app, url } = await start(platform, AppModule)
-    let global = 0
-    app.useGlobalGuards({
-      canActivate: () => {
-        global++
-        return true
-      },
-    })
+    const { url } = await start(platform, AppModule)
 
     const added = push(`${url}/dingtalk/callback`, {
       EventType: 'user_add_org',
@@ -241,7 +247,16 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
     })
     expect((await send(added.url, added.body, { 'x-block': '1' })).status).toBe(403)
     expect(acked(await send(added.url, added.body))).toBe(true)
-    expect(calls).toEqual(['guard:callback', 'guard:callback', 'interceptor:200'])
-    expect(global).toBeGreaterThanOrEqual(0)
+    expect((await fetch(`${url}/dingtalk/sso`)).status).toBe(400)
+    expect(calls).toEqual([
+      'global:/dingtalk/callback',
+      'guard:/dingtalk/callback',
+      'global:/dingtalk/callback',
+      'guard:/dingtalk/callback',
+      'interceptor:200',
+      'global:/dingtalk/sso',
+      'guard:/dingtalk/sso',
+      'interceptor:400',
+    ])
   })
 })
