@@ -436,7 +436,10 @@ export function hostileCorpusTests(target: () => HostileTarget): void {
       '{"encrypt":"',
     )
     expect(declared.status).toBe(413)
-    expect(await chunkedPost(`${t.url}?${new URLSearchParams(push.query)}`, 10 * 1024 * 1024)).toBe(413)
+    // 0: the server cut the connection mid-body and the reset swallowed its 413 (seen on Bun); still refused.
+    expect([413, 0]).toContain(
+      await chunkedPost(`${t.url}?${new URLSearchParams(push.query)}`, 10 * 1024 * 1024),
+    )
     // Content-Length and Transfer-Encoding together: RFC 9112 §6.3 lets a server reject the request (Node
     // does: 400) or frame it by Transfer-Encoding alone (workerd does: then this genuine push is handled).
     const conflicting = await rawHttp(

@@ -60,7 +60,8 @@ function unchunk(body: string): string {
 /**
  * Streams `total` bytes of a JSON-looking body with chunked encoding (no Content-Length) over a raw socket
  * and resolves with the status the server answered, as soon as it answers — also when it then closes the
- * connection while the client is still sending (what a server that stops reading should do).
+ * connection while the client is still sending (what a server that stops reading should do) — or with 0 when
+ * the server closed the connection before the whole body was sent without an answer arriving.
  *
  * @example
  * ```ts
@@ -91,7 +92,9 @@ export function chunkedPost(
       if (match) finish(Number(match[1]))
     })
     socket.on('error', () => {})
-    socket.on('close', () => finish(undefined))
+    // A server that stops reading may close (or reset) the connection while the client still sends; the reset
+    // can discard its answer in flight. That is a refusal too: 0.
+    socket.on('close', () => finish(sent < total ? 0 : undefined))
     const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`)
     socket.write(
       `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
