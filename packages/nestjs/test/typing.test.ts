@@ -1,5 +1,7 @@
+import type { Logger } from '@nestjs/common'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
+  type CallbackLogger,
   type DingTalkClient as CoreDingTalkClient,
   DingTalkClient,
   dingTalkEventBindings,
@@ -40,6 +42,10 @@ describe('typing', () => {
       { types: ['org_dept_create', 'org_dept_modify'], from: ['suiteCallback'] },
     ])
     expect(dingTalkEventBindings(Handlers.prototype.constructor)).toEqual([])
+  })
+
+  it('takes Nest’s Logger as the callback logger', () => {
+    expectTypeOf<Logger>().toExtend<CallbackLogger>()
   })
 
   it('the DingTalkClient token is the core client type', () => {
