@@ -1,10 +1,8 @@
 import type { RouteResponse } from '@dingtalk-kit/core'
 import {
   All,
-  type CanActivate,
   Controller,
   Inject,
-  type NestInterceptor,
   NotFoundException,
   Req,
   Res,
@@ -13,14 +11,8 @@ import {
   UseInterceptors,
 } from '@nestjs/common'
 import { type AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core'
+import type { DingTalkModuleExtras } from './module'
 import { DingTalkRoutes } from './tokens'
-
-/** Where the routes mount and what wraps them (the module's static extras). */
-export interface DingTalkControllerOptions {
-  prefix: string
-  guards?: ReadonlyArray<Type<CanActivate> | CanActivate>
-  interceptors?: ReadonlyArray<Type<NestInterceptor> | NestInterceptor>
-}
 
 type Headers = Record<string, string | string[] | undefined> & { [HIDDEN]?: Headers }
 /** The request as Express and Fastify hand it over (Fastify keeps Node's request in `raw`). */
@@ -73,7 +65,7 @@ function keepCallbackBodies(adapter: AbstractHttpAdapter, base: string): void {
 }
 
 /** Creates the controller that mounts the DingTalk routes under `prefix` (the module does this). */
-export function createDingTalkController(options: DingTalkControllerOptions): Type<unknown> {
+export function createDingTalkController(options: DingTalkModuleExtras): Type<unknown> {
   const base = `/${options.prefix.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
   class DingTalkController {
     constructor(

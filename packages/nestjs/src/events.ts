@@ -3,7 +3,14 @@ import type { DingTalkEventType, EventContext, EventOf, SuiteCallbackClient } fr
 
 const EVENTS = 'dingtalk-kit:on-event'
 
-/** Which callback route's events a method receives. */
+/**
+ * Which callback route's events a method receives: the corp app's (`callback`) or the ISV suite's.
+ *
+ * @example
+ * ```ts
+ * const from: DingTalkEventSource[] = ['suiteCallback']
+ * ```
+ */
 export type DingTalkEventSource = 'callback' | 'suiteCallback'
 
 /**
@@ -19,13 +26,27 @@ export interface OnDingTalkEventOptions {
   from?: readonly DingTalkEventSource[]
 }
 
-/** A method that handles the events `K`; a returned promise is awaited before the callback is answered. */
+/**
+ * A method that handles the events `K`; a returned promise is awaited before the callback is answered.
+ *
+ * @example
+ * ```ts
+ * const onAdded: DingTalkEventMethod<'user_add_org'> = (event) => console.log(event.UserId)
+ * ```
+ */
 export type DingTalkEventMethod<K extends DingTalkEventType> = (
   event: EventOf<K>,
   context: EventContext<SuiteCallbackClient>,
 ) => unknown
 
-/** What {@link OnDingTalkEvent} records on a method. */
+/**
+ * What {@link OnDingTalkEvent} records on a method.
+ *
+ * @example
+ * ```ts
+ * const binding: DingTalkEventBinding = { types: ['user_add_org'], from: ['callback', 'suiteCallback'] }
+ * ```
+ */
 export interface DingTalkEventBinding {
   types: readonly DingTalkEventType[]
   from: readonly DingTalkEventSource[]

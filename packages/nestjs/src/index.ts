@@ -1,5 +1,4 @@
 export * from '@dingtalk-kit/core'
-export type { DingTalkControllerOptions } from './controller'
 export {
   type DingTalkEventBinding,
   type DingTalkEventMethod,

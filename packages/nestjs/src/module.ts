@@ -1,6 +1,7 @@
 import { createDingTalkRoutes, type DingTalkRoutesOptions } from '@dingtalk-kit/core'
 import {
   type BeforeApplicationShutdown,
+  type CanActivate,
   type ConfigurableModuleAsyncOptions,
   ConfigurableModuleBuilder,
   type DynamicModule,
@@ -8,11 +9,13 @@ import {
   Injectable,
   Logger,
   Module,
+  type NestInterceptor,
   type OnModuleInit,
   type Provider,
+  type Type,
 } from '@nestjs/common'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
-import { createDingTalkController, type DingTalkControllerOptions } from './controller'
+import { createDingTalkController } from './controller'
 import { dingTalkEventBindings } from './events'
 import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
 
@@ -46,9 +49,9 @@ export interface DingTalkModuleExtras {
   /** Where the routes mount (default `/dingtalk`); an app's global prefix applies on top. */
   prefix: string
   /** Guards for the DingTalk routes only (resolved in the module: list their providers' modules in `imports`). */
-  guards?: DingTalkControllerOptions['guards']
+  guards?: ReadonlyArray<Type<CanActivate> | CanActivate>
   /** Interceptors for the DingTalk routes only. */
-  interceptors?: DingTalkControllerOptions['interceptors']
+  interceptors?: ReadonlyArray<Type<NestInterceptor> | NestInterceptor>
 }
 
 /**
