@@ -66,6 +66,8 @@ export interface ExampleApp {
 /** A started example: its URL, the emulator it runs against (when bundled), and how to stop it. */
 export interface RunningExample extends ExampleApp {
   url: string
+  /** Registers (or, when one exists, updates) `{url}/dingtalk/callback` with DingTalk, which checks it (check_url). */
+  registerCallback(): Promise<void>
   emulator: Emulator | undefined
   close(): Promise<void>
 }
@@ -265,23 +267,26 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
   if (emulator && settings.suite) {
     emulator.state.suites.get(settings.suite.suiteKey)!.callbackUrl = `${publicUrl}/dingtalk/suite/callback`
   }
-  if (config.registerCallback ?? emulator !== undefined) {
+  const registerCallback = async (): Promise<void> => {
     const registration = {
       url: `${publicUrl}/dingtalk/callback`,
-      token: settings.callbackToken,
-      aesKey: settings.callbackAesKey,
+      token: dt.callbackToken,
+      aesKey: dt.callbackAesKey,
       tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
     }
-    await built.client.callbacks.register(registration).catch(async (error: unknown) => {
-      // 71006: already registered (a restart) → point it here.
-      if (error instanceof DingTalkApiError && error.errcode === 71006)
-        return built.client.callbacks.update(registration)
-      throw error
-    })
+    try {
+      await built.client.callbacks.register(registration)
+    } catch (error) {
+      // §2.4 71006: a callback is already registered (a restart) → point it here.
+      if (!(error instanceof DingTalkApiError) || error.errcode !== 71006) throw error
+      await built.client.callbacks.update(registration)
+    }
   }
+  if (config.registerCallback ?? emulator !== undefined) await registerCallback()
   return {
     ...built,
     url: publicUrl,
+    registerCallback,
     emulator,
     async close() {
       await emulator?.idle()

@@ -38,6 +38,9 @@ describe('hono example end to end, through the emulator over real HTTP', () => {
     const registration = await admin.callbacks.get()
     expect(registration.url).toBe(`${running.url}/dingtalk/callback`)
     expect(running.emulator!.log.some((entry) => entry.path === '/call_back/register_call_back')).toBe(true)
+    // Again (a restart): 71006 → updated in place, checked with check_url again.
+    await running.registerCallback()
+    expect((await admin.callbacks.get()).url).toBe(`${running.url}/dingtalk/callback`)
   })
 
   it('keeps the directory from contact events, fetching each new user through the API', async () => {
