@@ -248,7 +248,10 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
   })
   const publicUrl = (config.publicUrl ?? url).replace(/\/+$/, '')
   const built = createApp(settings, {
-    allowedOrigins: config.allowedOrigins ?? [new URL(publicUrl).origin],
+    // The page is this app's own: its public origin, and the local names it is opened under in development.
+    allowedOrigins: config.allowedOrigins ?? [
+      ...new Set([new URL(publicUrl).origin, url, `http://localhost:${new URL(url).port}`]),
+    ],
     sessionSecret: config.sessionSecret ?? randomSecret(),
     secureCookie: publicUrl.startsWith('https:'),
     extra: (app) => {

@@ -209,6 +209,13 @@ describe('dispatch', () => {
     expect(unsigned?.status).toBe(400)
   })
 
+  it('refuses a jsapi route it could not serve or an allow-list entry that is not an origin', () => {
+    expect(() => createDingTalkRoutes({ jsapi: { allowedOrigins: [ORIGIN] } })).toThrow(TypeError)
+    expect(() => createDingTalkRoutes({ client, jsapi: { allowedOrigins: ['app.example.com'] } })).toThrow(
+      /not an http\(s\) origin/,
+    )
+  })
+
   it('takes an existing handler as is, and strips the prefix in the Web face', async () => {
     const handler = createCallbackHandler({ token: TOKEN, aesKey: AES_KEY, receiveId: org.corpId })
     const own = createDingTalkRoutes({ callback: handler })

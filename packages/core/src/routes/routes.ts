@@ -243,8 +243,19 @@ export function createDingTalkRoutes(options: DingTalkRoutesOptions): DingTalkRo
     ? options.callback
     : options.callback && createCallbackHandler({ ...(client ? { client } : {}), ...options.callback })
   const suiteCallback = createSuiteCallback(options)
-  const jsapi = options.jsapi && (client || suiteClient) ? options.jsapi : undefined
-  const allowed = new Set((jsapi?.allowedOrigins ?? []).map((origin) => originOf(origin) ?? origin))
+  const jsapi = options.jsapi
+  if (jsapi && !client && !suiteClient) {
+    throw new TypeError('The jsapi-config route needs a client or a suiteClient to fetch jsapi tickets with')
+  }
+  const allowed = new Set(
+    (jsapi?.allowedOrigins ?? []).map((origin) => {
+      const parsed = originOf(origin)
+      if (parsed === undefined) {
+        throw new TypeError(`jsapi.allowedOrigins: ${JSON.stringify(origin)} is not an http(s) origin`)
+      }
+      return parsed
+    }),
+  )
   const sso = options.sso !== false && (client !== undefined || suiteClient !== undefined)
 
   const clientFor = (request: RouteRequest): DingTalkClient => {
