@@ -192,9 +192,13 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
     c.set('dingtalk', routes)
     const request = { method: c.req.method, path, url: c.req.url, headers: c.req.raw.headers }
     const context = waitUntilOf(c)
-    const response = CALLBACKS.has(path)
-      ? await storage.run(c, async () => routes.handle({ ...request, body: await bodyOf(c) }, context))
-      : await routes.handle(request, context)
+    let response: RouteResponse | undefined
+    if (CALLBACKS.has(path)) {
+      const body = await bodyOf(c)
+      response = await storage.run(c, () => routes.handle({ ...request, body }, context))
+    } else {
+      response = await routes.handle(request, context)
+    }
     return response && write(c, response)
   }
 
