@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCallbackHandler } from '../callback/handler'
 import { createDingTalkClient, type DingTalkClient } from '../client'
 import { signJsapi } from '../signing/jsapi'
-import { memoryStore } from '../store/store'
+import { memoryStore, type Store } from '../store/store'
+import { DingTalkStoreError } from '../store/store-error'
 import { createSuiteClient, type SuiteClient } from '../suite/suite-client'
 import { createDingTalkRoutes, type DingTalkRoutes, type RouteResponse } from './routes'
 
@@ -124,6 +125,36 @@ describe('GET /jsapi-config (§3)', () => {
     expect(response?.status).toBe(502)
     expect(body(response!)).toMatchObject({ error: 'dingtalk_error', errcode: expect.any(Number) })
     expect(response?.body).not.toContain('wrong-secret-value')
+  })
+
+  it('answers 503 with Retry-After, not 500, when the shared store is down (no ticket can be fetched safely)', async () => {
+    const down: Store = {
+      get: () =>
+        Promise.reject(
+          new DingTalkStoreError('STORE_UNAVAILABLE', {
+            store: 'redis',
+            operation: 'get',
+            message: 'Redis is down',
+          }),
+        ),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+      setIfAbsent: () => Promise.reject(new Error('down')),
+      deleteIfEquals: () => Promise.reject(new Error('down')),
+    }
+    const fresh = createDingTalkClient(
+      { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
+      { baseUrl: emu.url, agentId: app.agentId, store: down, ...fast },
+    )
+    const routesOnDownStore = createDingTalkRoutes({ client: fresh, jsapi: { allowedOrigins: [ORIGIN] } })
+    const response = await routesOnDownStore.handle({
+      method: 'GET',
+      path: '/jsapi-config',
+      query: { url: `${ORIGIN}/` },
+    })
+    expect(response?.status).toBe(503)
+    expect(response?.headers['retry-after']).toBe('1')
+    expect(body(response!)).toEqual({ error: 'temporarily_unavailable', code: 'STORE_UNAVAILABLE' })
   })
 
   it('uses the authorised corp’s client for ?corpId= (ISV) and 403s an unauthorised corp', async () => {

@@ -3,8 +3,14 @@ import { createCallbackHandler } from '../callback/handler'
 import type { CallbackHeaders, CallbackQuery } from '../callback/request'
 import type { DingTalkClient } from '../client'
 import { DingTalkError } from '../errors'
-import { DingTalkApiError, DingTalkRateLimitError, DingTalkRequestError } from '../errors/request-errors'
+import {
+  DingTalkApiError,
+  DingTalkRateLimitError,
+  DingTalkRequestError,
+  DingTalkTokenError,
+} from '../errors/request-errors'
 import { normalizeJsapiUrl } from '../signing/jsapi'
+import { DingTalkStoreError } from '../store/store-error'
 import { DingTalkSuiteError, type SuiteClient } from '../suite/suite-client'
 
 /**
@@ -207,6 +213,10 @@ function failure(error: unknown): RouteResponse {
     return error.code === 'CORP_NOT_AUTHORIZED'
       ? json(403, { error: 'corp_not_authorized', errcode: error.errcode })
       : json(503, { error: 'suite_not_ready', errcode: error.errcode }, { 'retry-after': '1' })
+  }
+  // The shared store (Redis) is down or another instance's refresh did not finish: try again shortly.
+  if (error instanceof DingTalkStoreError || error instanceof DingTalkTokenError) {
+    return json(503, { error: 'temporarily_unavailable', code: error.code }, { 'retry-after': '1' })
   }
   if (error instanceof DingTalkError) return json(500, { error: 'misconfigured', code: error.code })
   return json(500, { error: 'internal_error' })
