@@ -29,10 +29,7 @@ interface PlatformRequest {
 // Longest first: `/suite/callback` before `/callback`.
 const ROUTES = ['/suite/callback', '/callback', '/jsapi-config', '/sso']
 
-function routeOf(url: string, base: string): string | undefined {
-  const path = url.split('?', 1)[0]!.replace(/\/+$/, '')
-  return ROUTES.find((route) => path.endsWith(base + route))
-}
+const pathOf = (url: string): string => url.split('?', 1)[0]!.replace(/\/+$/, '')
 
 // Callback bodies must reach the core byte for byte (duplicate keys, its size limit: R6.10–11) whatever body
 // parser the app runs. Before any parser runs, the body headers of callback requests are set aside: Express's
@@ -42,7 +39,10 @@ const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding']
 
 function keepCallbackBodies(adapter: AbstractHttpAdapter, base: string): void {
   const setAside = (url: string, headers: Headers): void => {
-    if (!routeOf(url, base)?.endsWith('/callback')) return
+    const path = pathOf(url)
+    // Under the root prefix only the exact path counts, so that an app's own `/oauth/callback` keeps its body.
+    if (!['/callback', '/suite/callback'].some((end) => (base ? path.endsWith(base + end) : path === end)))
+      return
     const hidden: Headers = {}
     for (const name of BODY_HEADERS) {
       hidden[name] = headers[name]
@@ -83,7 +83,7 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
       const hidden = req.headers[HIDDEN]
       const response = await this.routes.handle({
         method: req.method,
-        path: routeOf(url, base) ?? '/',
+        path: ROUTES.find((route) => pathOf(url).endsWith(route)) ?? '/',
         url,
         headers: hidden ? { ...req.headers, ...hidden } : req.headers,
         body: stream.readableEnded ? req.body : stream,

@@ -92,4 +92,40 @@ describe.each(PLATFORMS)('callback bodies on %s', (platform) => {
     const echoed = await post(`${app.url}/echo`, '{"a":[1,2]}')
     expect(JSON.parse(echoed.body)).toEqual({ got: { a: [1, 2] } })
   })
+
+  it('under the root prefix, sets aside only the exact callback paths (an app’s /oauth/callback keeps its body)', async () => {
+    @Controller('oauth')
+    class OAuth {
+      @Post('callback')
+      callback(@Body() body: unknown): unknown {
+        return { got: body }
+      }
+    }
+    @Module({
+      imports: [
+        DingTalkModule.forRoot({
+          prefix: '/',
+          callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID },
+        }),
+      ],
+      controllers: [OAuth],
+    })
+    class RootModule {}
+    const app = await startNest(platform, RootModule)
+    running.push(app)
+    expect(JSON.parse((await post(`${app.url}/oauth/callback`, '{"code":"x"}')).body)).toEqual({
+      got: { code: 'x' },
+    })
+    const genuine = buildPush({
+      url: `${app.url}/callback`,
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: CORP_ID,
+      event: { EventType: 'user_add_org', UserId: ['r'], CorpId: CORP_ID },
+    })
+    expect(
+      (await post(genuine.url, `{"encrypt":"${genuine.encrypt}","encrypt":"${genuine.encrypt}"}`)).status,
+    ).toBe(400)
+    expect((await post(genuine.url, genuine.body)).status).toBe(200)
+  })
 })
