@@ -72,8 +72,9 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
       private readonly routes: DingTalkRoutes,
       private readonly host: HttpAdapterHost,
     ) {
-      // The adapter exists before the app registers its body parsers (in a testing module too).
-      host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, base))
+      // Before the app registers its body parsers: now, or once a testing module is given its adapter.
+      if (host.httpAdapter) keepCallbackBodies(host.httpAdapter, base)
+      else host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, base))
     }
 
     // Returns what it wrote, so interceptors see the route's answer.
