@@ -1,5 +1,6 @@
 import { buildPush, checkReply, pushEvent } from '@dingtalk-kit/emulator'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createDingTalkClient, type DingTalkClient } from '../src/client'
 import {
   type CallbackHandler,
   type CallbackHandlerOptions,
@@ -132,6 +133,19 @@ describe('de-duplication and failures', () => {
     release.open()
     expect((await first).ok).toBe(true)
     expect((await second).ok).toBe(true)
+    expect(calls).toBe(1)
+  })
+
+  it("de-duplicates in the client's store by default, so instances sharing a client store run an event once", async () => {
+    const store = memoryStore()
+    const clientOn = (): DingTalkClient =>
+      createDingTalkClient({ appKey: 'dingdedupe', appSecret: 'secret', corpId: CORP_ID }, { store })
+    const a = await serve({ client: clientOn(), receiveId: CORP_ID })
+    const b = await serve({ client: clientOn(), receiveId: CORP_ID })
+    let calls = 0
+    for (const { handler } of [a, b]) handler.on('user_add_org', () => void calls++)
+    expect((await push(a.server.url, event('client-store'))).ok).toBe(true)
+    expect((await push(b.server.url, event('client-store'))).ok).toBe(true)
     expect(calls).toBe(1)
   })
 

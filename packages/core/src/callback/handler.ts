@@ -30,6 +30,8 @@ import {
  */
 export interface SuiteCallbackClient {
   readonly suiteKey: string
+  /** The suite client's store; the handler de-duplicates in it unless given its own. */
+  readonly store?: Store
   /** Stores the latest suite_ticket (§2.3, §4.3). */
   saveSuiteTicket(ticket: string): Promise<void>
   /** `service/get_permanent_code` → store → `service/activate_suite` (§2.3, within 5 s). */
@@ -183,7 +185,10 @@ export interface CallbackHandlerOptions<S extends SuiteCallbackClient = SuiteCal
    * encrypted for (§1.1). Default: the suite client's `suiteKey`, else the client's `corpId`.
    */
   receiveId?: string
-  /** Where de-duplication marks live; share one across instances (default `memoryStore()`). */
+  /**
+   * Where de-duplication marks live; share one across instances. Default: the suite client's or the client's
+   * store (so a Redis-backed client de-duplicates across instances with no extra setup), else `memoryStore()`.
+   */
   store?: Store
   /** The corp app client, handed to handlers. */
   client?: DingTalkClient
@@ -361,7 +366,7 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     })
     return placeholderCrypto
   }
-  const store = options.store ?? memoryStore()
+  const store = options.store ?? options.suiteClient?.store ?? options.client?.store ?? memoryStore()
   const now = tuning.now ?? Date.now
   const maxBody = positive(tuning.maxBodyBytes, 1024 * 1024)
   const deadlineMs = tuning.deadlineMs === false ? false : positive(tuning.deadlineMs, 1200)
