@@ -1,8 +1,6 @@
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { createDingTalkClient, type DingTalkClient } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
-import { type BenchOptions, type Comparison, compare, type Measurement, measure } from './lib'
+import { type BenchOptions, type Comparison, compare, gcFunction, type Measurement, measure } from './lib'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
@@ -27,17 +25,6 @@ export interface ClientFigures {
   /** Client calls against the emulator, one at a time. */
   calls: Measurement[]
   memory: MemoryFigures
-}
-
-function gcFunction(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: () => void }).gc
-  if (existing) return existing
-  try {
-    setFlagsFromString('--expose-gc')
-    return runInNewContext('gc') as () => void
-  } catch {
-    return undefined
-  }
 }
 
 async function withEmulator<T>(fn: (emu: Emulator, client: DingTalkClient) => Promise<T>): Promise<T> {

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+
 /**
  * A tiny, dependency-free benchmark harness. Every figure is measured in rounds that alternate between
  * the candidate and its baseline, so both see the same machine noise; we report the median of the
@@ -104,4 +107,16 @@ export function formatOps(ops: number): string {
   if (ops >= 1e6) return `${(ops / 1e6).toFixed(2)} M/s`
   if (ops >= 1e3) return `${(ops / 1e3).toFixed(1)} k/s`
   return `${ops.toFixed(1)} /s`
+}
+
+/** `gc()` for heap figures: the global one under --expose-gc, else one exposed at run time. */
+export function gcFunction(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc
+  if (existing) return existing
+  try {
+    setFlagsFromString('--expose-gc')
+    return runInNewContext('gc') as () => void
+  } catch {
+    return undefined
+  }
 }

@@ -1,13 +1,11 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { memoryStore } from '@dingtalk-kit/core'
 import { buildPush, generateAesKey } from '@dingtalk-kit/emulator'
 import { dingtalk } from '@dingtalk-kit/koa'
 import Koa from 'koa'
-import type { BenchOptions } from './lib'
+import { type BenchOptions, gcFunction } from './lib'
 
 /** Heap around a long run of callbacks through an adapter. */
 export interface CallbackMemory {
@@ -22,17 +20,6 @@ export interface CallbackMemory {
   handled: number
   failures: number
   gcForced: boolean
-}
-
-function gc(): (() => void) | undefined {
-  const existing = (globalThis as { gc?: () => void }).gc
-  if (existing) return existing
-  try {
-    setFlagsFromString('--expose-gc')
-    return runInNewContext('gc') as () => void
-  } catch {
-    return undefined
-  }
 }
 
 const settle = async (collect: (() => void) | undefined): Promise<number> => {
@@ -72,7 +59,7 @@ export async function benchCallbackMemory(options: BenchOptions): Promise<Callba
   await once(server, 'listening')
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dingtalk/callback`
   const total = options.quick ? 2_000 : 100_000
-  const collect = gc()
+  const collect = gcFunction()
   let failures = 0
   let next = 0
   const send = async (): Promise<void> => {
