@@ -11,7 +11,7 @@ import {
 import { APP_GUARD } from '@nestjs/core'
 import type { Observable } from 'rxjs'
 import { tap } from 'rxjs'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   createDingTalkClient,
   DINGTALK_MODULE_OPTIONS,
@@ -80,11 +80,17 @@ class Contacts {
   }
 }
 
-const client = createDingTalkClient(
-  { appKey: 'dingnestappkey', appSecret: 'nest-app-secret', corpId: CORP_ID },
-  { baseUrl: 'http://127.0.0.1:9', store: memoryStore() },
-)
-const options: DingTalkModuleOptions = { client, callback: { token: TOKEN, aesKey: AES_KEY } }
+// A fresh client (and so a fresh store) per test: the callback handler de-duplicates in the client's store,
+// and these tests push the same events on both platforms.
+let client: DingTalkClient
+let options: DingTalkModuleOptions
+beforeEach(() => {
+  client = createDingTalkClient(
+    { appKey: 'dingnestappkey', appSecret: 'nest-app-secret', corpId: CORP_ID },
+    { baseUrl: 'http://127.0.0.1:9', store: memoryStore() },
+  )
+  options = { client, callback: { token: TOKEN, aesKey: AES_KEY } }
+})
 
 describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
   it('runs @OnDingTalkEvent methods of any provider, typed by the event, and answers with the encrypted reply', async () => {
