@@ -136,6 +136,36 @@ describe('de-duplication and failures', () => {
     expect(calls).toBe(1)
   })
 
+  it("hands the locals an adapter passes with a request to that request's event handlers", async () => {
+    const handler = createCallbackHandler({ token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID })
+    const seen: unknown[] = []
+    handler.on('user_add_org', (_event, context) => void seen.push(context.locals))
+    const requestFor = (id: string) => {
+      const built = buildPush({
+        url: 'http://localhost/callback',
+        token: TOKEN,
+        aesKey: AES_KEY,
+        receiveId: CORP_ID,
+        event: event(id),
+      })
+      return {
+        method: 'POST',
+        url: built.url,
+        headers: { 'content-type': 'application/json' },
+        body: built.body,
+      }
+    }
+    const a = { request: 'a' }
+    const b = { request: 'b' }
+    const replies = await Promise.all([
+      handler.handle(requestFor('locals-a'), { locals: a }),
+      handler.handle(requestFor('locals-b'), { locals: b }),
+      handler.handle(requestFor('locals-none')),
+    ])
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200])
+    expect(seen).toEqual([a, b, undefined])
+  })
+
   it("de-duplicates in the client's store by default, so instances sharing a client store run an event once", async () => {
     const store = memoryStore()
     const clientOn = (): DingTalkClient =>

@@ -84,49 +84,6 @@ export interface DingTalkHono extends Hono {
   middleware(prefix?: string): MiddlewareHandler
 }
 
-interface ContextStorage {
-  run<T>(store: Context, fn: () => T): T
-  getStore(): Context | undefined
-}
-
-// AsyncLocalStorage where the host has one (Node, Bun, Deno, workerd with nodejs_compat), found without a
-// static node: import; elsewhere callback requests are handled one at a time so the context is unambiguous.
-function contextStorage(): ContextStorage {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-  let mod: { AsyncLocalStorage?: new () => ContextStorage } | undefined
-  try {
-    mod = proc?.getBuiltinModule?.('node:async_hooks') as typeof mod
-  } catch {}
-  if (mod?.AsyncLocalStorage) return new mod.AsyncLocalStorage()
-  let current: Context | undefined
-  let queue: Promise<unknown> = Promise.resolve()
-  return {
-    run(store, fn) {
-      const run = queue.then(async () => {
-        current = store
-        try {
-          return await fn()
-        } finally {
-          current = undefined
-        }
-      })
-      queue = run.catch(() => {})
-      return run as ReturnType<typeof fn>
-    },
-    getStore: () => current,
-  }
-}
-
-function waitUntilOf(c: Context): WaitUntilContext | undefined {
-  try {
-    const ctx = c.executionCtx
-    return { waitUntil: (promise) => ctx.waitUntil(promise) }
-  } catch {
-    // Node, Bun and Deno servers give Hono no execution context; reading it throws.
-    return undefined
-  }
-}
-
 const WHOLE = 64 * 1024
 
 async function bodyOf(c: Context): Promise<unknown> {
@@ -178,10 +135,24 @@ const CALLBACKS = new Set(['/callback', '/suite/callback'])
 export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
   const { prefix: defaultPrefix = '/dingtalk', ...routeOptions } = options
   const routes = createDingTalkRoutes(routeOptions)
-  const storage = contextStorage()
   const handlers = [routes.callback, routes.suiteCallback].filter((h) => h !== undefined)
+  // Node, Bun and Deno servers give Hono no execution context, and reading it throws; a host does not change
+  // while it serves, so the first failure is remembered instead of paying for an exception per request.
+  let hostHasExecutionCtx: boolean | undefined
+  const waitUntilOf = (c: Context): WaitUntilContext | undefined => {
+    if (hostHasExecutionCtx === false) return undefined
+    try {
+      const ctx = c.executionCtx
+      hostHasExecutionCtx = true
+      return { waitUntil: (promise) => ctx.waitUntil(promise) }
+    } catch {
+      hostHasExecutionCtx ??= false
+      return undefined
+    }
+  }
+  // The request's Hono context travels with the request as `locals` (EventContext.locals).
   const remember = (event: DingTalkEvent, context: EventContext): Context | undefined => {
-    const c = storage.getStore()
+    const c = context.locals as Context | undefined
     c?.set('dingtalkEvent', event)
     c?.set('dingtalkEventContext', context)
     return c
@@ -191,14 +162,10 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
   const answer = async (c: Context, path: string): Promise<Response | undefined> => {
     c.set('dingtalk', routes)
     const request = { method: c.req.method, path, url: c.req.url, headers: c.req.raw.headers }
-    const context = waitUntilOf(c)
-    let response: RouteResponse | undefined
-    if (CALLBACKS.has(path)) {
-      const body = await bodyOf(c)
-      response = await storage.run(c, () => routes.handle({ ...request, body }, context))
-    } else {
-      response = await routes.handle(request, context)
-    }
+    const context = { ...waitUntilOf(c), locals: c }
+    const response = CALLBACKS.has(path)
+      ? await routes.handle({ ...request, body: await bodyOf(c) }, context)
+      : await routes.handle(request, context)
     return response && write(c, response)
   }
 

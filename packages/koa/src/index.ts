@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks'
 import {
   createDingTalkRoutes,
   type DingTalkEvent,
@@ -95,8 +94,6 @@ export interface DingTalkKoa {
   onEvent<K extends DingTalkEventType>(type: K, middleware: DingTalkEventMiddleware<K>): () => void
 }
 
-const current = new AsyncLocalStorage<Context>()
-
 function write(ctx: Context, response: RouteResponse): void {
   ctx.status = response.status
   ctx.set(response.headers)
@@ -130,16 +127,17 @@ export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
   const prefix = `/${given.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
   const routes = createDingTalkRoutes(routeOptions)
   const handlers = [routes.callback, routes.suiteCallback].filter((h) => h !== undefined)
+  // The request's Koa context travels with the request as `locals` (EventContext.locals).
   for (const handler of handlers) {
     handler.onAny((event, context) => {
-      const ctx = current.getStore()
+      const ctx = context.locals as Context | undefined
       if (ctx) ctx.state.dingtalk = { event, context }
     })
   }
 
   const answer = async (ctx: Context, path: string, next: () => Promise<unknown>): Promise<void> => {
     const request = { method: ctx.method, path, url: ctx.url, headers: ctx.headers, body: requestBody(ctx) }
-    const response = await current.run(ctx, () => routes.handle(request))
+    const response = await routes.handle(request, { locals: ctx })
     if (response) write(ctx, response)
     else await next()
   }
@@ -160,7 +158,7 @@ export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
     onEvent(type, middleware) {
       const offs = handlers.map((handler) =>
         handler.on(type, (event, context) => {
-          const ctx = current.getStore()
+          const ctx = context.locals as Context | undefined
           if (!ctx)
             throw new TypeError(`dingtalk().onEvent('${type}') handlers only run for requests Koa received`)
           ctx.state.dingtalk = { event, context }

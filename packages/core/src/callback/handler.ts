@@ -71,6 +71,11 @@ export interface EventContext<S extends SuiteCallbackClient = SuiteCallbackClien
   client: DingTalkClient | undefined
   /** The suite client given in the options. */
   suiteClient: S | undefined
+  /**
+   * What the adapter passed with this request as `locals` (its framework context: Koa's `ctx`, Hono's `c`),
+   * so event handlers reach their request without AsyncLocalStorage. `undefined` when none was passed.
+   */
+  locals: unknown
 }
 
 /**
@@ -233,6 +238,8 @@ export interface CallbackResponse {
  */
 export interface WaitUntilContext {
   waitUntil?(promise: Promise<unknown>): void
+  /** Handed to the event handlers of this request as `EventContext.locals` (adapters pass their context). */
+  locals?: unknown
 }
 
 /**
@@ -463,6 +470,7 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     parsed: ParsedEvent,
     matched: string,
     dedupeKey: string | undefined,
+    request: WaitUntilContext | undefined,
   ): EventContext<S> => ({
     receiveId: matched,
     dedupeKey,
@@ -470,6 +478,7 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
     sync: parsed.sync,
     client: options.client,
     suiteClient,
+    locals: request?.locals,
   })
 
   const dispatch = async (event: DingTalkEvent, context: EventContext<S>): Promise<void> => {
@@ -657,7 +666,7 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
         const { event } = o.unit.parsed
         let done = false
         try {
-          await dispatch(event, contextOf(o.unit.parsed, matched, o.unit.key))
+          await dispatch(event, contextOf(o.unit.parsed, matched, o.unit.key, waitUntil))
           done = true
         } catch (cause) {
           ok = false
@@ -850,13 +859,13 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
       const { event } = first
       if (URL_CHECKS.has(event.EventType)) {
         // §1.7, §2.3: URL checks are answered every time (no de-duplication); handlers are best effort.
-        await bestEffort(event, contextOf(first, matched, undefined), deadlineAt, waitUntil)
+        await bestEffort(event, contextOf(first, matched, undefined, waitUntil), deadlineAt, waitUntil)
         return event.EventType === 'check_url'
           ? { kind: 'ack' }
           : { kind: 'ack', message: (event as { Random: string }).Random }
       }
       if (event.EventType === 'check_suite_license_code') {
-        const context = contextOf(first, matched, undefined)
+        const context = contextOf(first, matched, undefined, waitUntil)
         let valid = false
         if (options.checkLicenseCode) {
           try {
