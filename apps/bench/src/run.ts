@@ -147,9 +147,10 @@ sections.push({
 })
 
 const report = renderReport(sections, options)
-const target = new URL('../REPORT.md', import.meta.url)
+// A quick run (CI) must not overwrite the committed report of a full run.
+const target = new URL(quick ? '../REPORT.quick.md' : '../REPORT.md', import.meta.url)
 writeFileSync(target, `${report}\n`)
 for (const section of sections) {
   for (const c of section.comparisons) log(`  ${c.group}: ${c.ratio.toFixed(2)}× ${verdict(c)}`)
 }
-log(`report written to apps/bench/REPORT.md`)
+log(`report written to apps/bench/${quick ? 'REPORT.quick.md' : 'REPORT.md'}`)
