@@ -133,7 +133,7 @@ describe('the Koa example against the emulator, over HTTP', () => {
     expect(ticket?.ok).toBe(true)
     expect((await get(`/api/isv/corps/${customer.corpId}`)).status).toBe(404)
     const authorized = await emu.authorize(customer.corpId, suite.suiteKey)
-    expect(authorized).toBeDefined()
+    expect(authorized.push?.result?.ok).toBe(true)
     await emu.idle()
     const corp = await get(`/api/isv/corps/${customer.corpId}`)
     expect(corp.status).toBe(200)

@@ -235,7 +235,7 @@ describe('onEvent() and ctx.state', () => {
 
   it('exposes the core routes and handlers', () => {
     const dt: DingTalkKoa = dingtalk(options())
-    expect(dt.routes.callback).toBeDefined()
+    expect(typeof dt.routes.callback?.handle).toBe('function')
     expect(dt.routes.suiteCallback).toBeUndefined()
     expect(new DingTalkError('X', 'x')).toBeInstanceOf(Error)
   })

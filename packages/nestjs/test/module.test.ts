@@ -151,7 +151,7 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
     expect(uses.store).toBe(client.store)
     expect(uses.suite).toBeUndefined()
     expect(typeof uses.routes.handle).toBe('function')
-    expect(uses.routes.callback).toBeDefined()
+    expect(typeof uses.routes.callback?.handle).toBe('function')
     expect(uses.options.client).toBe(client)
   })
 

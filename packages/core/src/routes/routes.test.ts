@@ -229,7 +229,7 @@ describe('dispatch', () => {
         .ok,
     ).toBe(true)
     expect(seen).toEqual(['lisi'])
-    expect(routes.suiteCallback).toBeDefined()
+    expect(typeof routes.suiteCallback?.handle).toBe('function')
     const unsigned = await routes.handle({
       method: 'POST',
       path: '/suite/callback',
