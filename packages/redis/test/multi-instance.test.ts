@@ -32,7 +32,7 @@ interface FetchNote {
 
 describe.runIf(canStartRedis)(
   '8 instances (Node processes) on one Redis and one DingTalk',
-  { timeout: 30_000 },
+  { timeout: 90_000 }, // 8 real processes on a 2-core machine: bounded by the lease and the wait timeout, not by speed
   () => {
     let server: RedisServer
     let emu: Emulator
@@ -169,6 +169,9 @@ describe.runIf(canStartRedis)(
       const lease = await admin.get(TOKEN_LOCK)
       holder.proc.kill('SIGKILL')
       expect(lease).not.toBeNull()
+      // On a loaded machine the holder can die between its note and its request reaching DingTalk; then the
+      // latency fault would still be armed for the instance that takes over. Disarm it.
+      emu.faults.clear()
 
       // While the dead holder's lease is in Redis, nobody else may call gettoken (its own call may still be
       // on the way: the note is sent just before the request).
@@ -191,7 +194,9 @@ describe.runIf(canStartRedis)(
       expect(results.flatMap((r) => r.errors)).toEqual([])
       const values = new Set(results.flatMap((r) => r.values))
       expect(values.size).toBe(1)
-      expect(emu.count('/gettoken') - before).toBe(2)
+      // The holder's own call may or may not have reached DingTalk before it died; the taker's did.
+      expect(emu.count('/gettoken') - before).toBeGreaterThanOrEqual(1)
+      expect(emu.count('/gettoken') - before).toBeLessThanOrEqual(2)
       const takeover = fetches.slice(firstFetch).filter((f) => f.path === '/gettoken')
       expect(takeover).toHaveLength(2)
       expect(takeover[1]!.pid).not.toBe(holder.pid)
