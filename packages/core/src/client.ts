@@ -19,8 +19,7 @@ import {
   type DingTalkRequest,
   type DingTalkResponse,
   type RetryOptions,
-  safely,
-  type TokenEvent,
+  tokenRefreshReporter,
 } from './http/pipeline'
 import { Redactor } from './http/redact'
 import { memoryStore, type Store, storeKey } from './store/store'
@@ -282,23 +281,7 @@ export function createClientCore(
   const redactor = new Redactor()
   for (const secret of identity.secrets) redactor.remember(secret)
 
-  const onRefresh = (event: {
-    kind: string
-    outcome: TokenEvent['outcome']
-    expiresAt?: number
-    durationMs: number
-    error?: unknown
-  }): void => {
-    if (hooks.onTokenRefresh === undefined) return
-    const out: TokenEvent = { kind: event.kind, outcome: event.outcome, durationMs: event.durationMs }
-    if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
-    if (event.error !== undefined) {
-      const code = (event.error as { code?: unknown }).code
-      const degraded = event.outcome === 'fetched' || event.outcome === 'shared'
-      out.error = degraded ? 'STORE_UNAVAILABLE' : typeof code === 'string' ? code : 'UNKNOWN'
-    }
-    safely(hooks.onTokenRefresh, out)
-  }
+  const onRefresh = tokenRefreshReporter(hooks)
 
   const tokens: { access_token?: TokenCache } = {}
   const request = createPipeline({

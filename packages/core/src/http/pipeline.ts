@@ -1,3 +1,4 @@
+import type { TokenRefreshEvent } from '../auth/token-cache'
 import { isRateLimited, isTokenInvalid } from '../errors/catalogue'
 import {
   DingTalkApiError,
@@ -206,6 +207,25 @@ export const safely = <E>(hook: ((event: E) => void) | undefined, event: E): voi
     // Observers never break calls.
   }
 }
+
+/**
+ * Turns the token cache's refresh events into the `onTokenRefresh` hook's redacted `TokenEvent`: only an
+ * error code, never the error (which may quote a value); a refresh that worked without the store reports
+ * `STORE_UNAVAILABLE`.
+ */
+export const tokenRefreshReporter =
+  (hooks: ClientHooks): ((event: TokenRefreshEvent) => void) =>
+  (event) => {
+    if (hooks.onTokenRefresh === undefined) return
+    const out: TokenEvent = { kind: event.kind, outcome: event.outcome, durationMs: event.durationMs }
+    if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
+    if (event.error !== undefined) {
+      const code = (event.error as { code?: unknown }).code
+      const degraded = event.outcome === 'fetched' || event.outcome === 'shared'
+      out.error = degraded ? 'STORE_UNAVAILABLE' : typeof code === 'string' ? code : 'UNKNOWN'
+    }
+    safely(hooks.onTokenRefresh, out)
+  }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 

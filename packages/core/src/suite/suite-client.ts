@@ -8,8 +8,7 @@ import {
   createPipeline,
   type DingTalkRequest,
   type DingTalkResponse,
-  safely,
-  type TokenEvent,
+  tokenRefreshReporter,
 } from '../http/pipeline'
 import { Redactor } from '../http/redact'
 import { signIsvRequest } from '../signing/isv'
@@ -337,22 +336,7 @@ export function createSuiteClient(
     return ticket
   }
 
-  const onRefresh = (event: {
-    kind: string
-    outcome: TokenEvent['outcome']
-    expiresAt?: number
-    durationMs: number
-    error?: unknown
-  }): void => {
-    if (hooks.onTokenRefresh === undefined) return
-    const out: TokenEvent = { kind: event.kind, outcome: event.outcome, durationMs: event.durationMs }
-    if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
-    if (event.error !== undefined) {
-      const code = (event.error as { code?: unknown }).code
-      out.error = typeof code === 'string' ? code : 'UNKNOWN'
-    }
-    safely(hooks.onTokenRefresh, out)
-  }
+  const onRefresh = tokenRefreshReporter(hooks)
 
   const suiteToken = createTokenCache({
     ...options.tokens,
