@@ -2,11 +2,11 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { buildPush, checkReply, generateAesKey } from '@dingtalk-kit/emulator'
+import { generateAesKey } from '@dingtalk-kit/emulator'
 import { dingtalk } from '@dingtalk-kit/koa'
-import autocannon from 'autocannon'
 import Koa, { type Context } from 'koa'
-import type { BenchOptions, Comparison, Measurement } from './lib'
+import { compareCallbackRoutes, loadCallback, type Run } from './callback-load'
+import type { BenchOptions, Comparison } from './lib'
 
 const token = 'bench-koa-token'
 const aesKey = generateAesKey()
@@ -90,95 +90,30 @@ async function listen(app: Koa): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server }
 }
 
-interface Run {
-  rps: number
-  p50: number
-  p99: number
-}
-
 async function load(app: Koa, durationS: number): Promise<Run> {
   const { url, server } = await listen(app)
   try {
-    const push = buildPush({
-      url: url + PATH,
-      token,
-      aesKey,
-      receiveId,
-      event: { EventType: 'user_add_org', UserId: ['bench'], CorpId: receiveId, TimeStamp: '1' },
-    })
-    const probe = await fetch(push.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: push.body,
-    })
-    const check = checkReply({ status: probe.status, body: await probe.text(), token, aesKey, receiveId })
-    if (!check.ok) throw new Error(`the route under test does not answer correctly: ${check.reason}`)
-    const request = {
-      url: push.url,
-      method: 'POST' as const,
-      headers: { 'content-type': 'application/json' },
-      body: push.body,
-      connections: 16,
-      // The load generator runs in a worker thread, off the event loop of the servers it measures.
-      workers: 1,
-    }
-    // Warm-up (JIT, connection pools), not counted.
-    await autocannon({ ...request, amount: 1000 })
-    const result = await autocannon({ ...request, duration: durationS })
-    if (result.non2xx > 0 || result.errors > 0) {
-      throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors under load`)
-    }
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }
+    return await loadCallback(url + PATH, { token, aesKey, receiveId }, durationS)
   } finally {
     server.closeAllConnections()
     server.close()
   }
 }
 
-function summary(name: string, runs: Run[]): Measurement {
-  const rates = runs.map((r) => r.rps).sort((a, b) => a - b)
-  return {
-    name,
-    opsPerSec: rates[rates.length >> 1]!,
-    min: rates[0]!,
-    max: rates[rates.length - 1]!,
-  }
-}
-
-const latency = (runs: Run[]): string => {
-  const mid = [...runs].sort((a, b) => a.rps - b.rps)[runs.length >> 1]!
-  return `p50 ${mid.p50} ms, p99 ${mid.p99} ms`
-}
-
 /**
  * Requests/s of `POST /dingtalk/callback` through `@dingtalk-kit/koa` (no body parser: the core reads the
  * stream) against a hand-written Koa route doing the same verify + decrypt + encrypted reply with
- * `node:crypto`. autocannon (in a worker thread) on loopback, 16 connections, the same signed push each time;
- * the sides alternate in rounds (quick mode: two 1 s runs per side) and the median round counts.
+ * `node:crypto`. autocannon (in a worker thread) on loopback, 16 connections, the same signed push each time.
  */
 export async function benchKoaAdapter(options: BenchOptions): Promise<Comparison[]> {
-  const rounds = options.quick ? 2 : 5
-  const durationS = options.quick ? 1 : 3
-  const ours: Run[] = []
-  const theirs: Run[] = []
-  for (let r = 0; r < rounds; r++) {
-    // Alternate which side goes first, so neither always gets the warmer (or the noisier) slot.
-    if (r % 2 === 0) ours.push(await load(adapter(), durationS))
-    theirs.push(await load(handWritten(), durationS))
-    if (r % 2 === 1) ours.push(await load(adapter(), durationS))
-  }
-  const candidate = summary('@dingtalk-kit/koa middleware()', ours)
-  const baseline = summary('hand-written Koa route (node:crypto)', theirs)
   return [
-    {
-      group: 'Koa: POST /dingtalk/callback (requests/s)',
-      candidate,
-      baseline,
-      ratio: candidate.opsPerSec / baseline.opsPerSec,
-      goal: 0.9,
-      note:
-        `adapter ${latency(ours)}; hand-written ${latency(theirs)}. The adapter also checks formats, ` +
-        'repeated keys and parameters, and looks the event up in the de-duplication store (a re-push here).',
-    },
+    await compareCallbackRoutes(
+      options,
+      'Koa: POST /dingtalk/callback (requests/s)',
+      { name: '@dingtalk-kit/koa middleware()', run: (d) => load(adapter(), d) },
+      { name: 'hand-written Koa route (node:crypto)', run: (d) => load(handWritten(), d) },
+      'The adapter also checks formats, repeated keys and parameters, and looks the event up in the ' +
+        'de-duplication store (a re-push here).',
+    ),
   ]
 }

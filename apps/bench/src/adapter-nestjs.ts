@@ -1,6 +1,6 @@
 import 'reflect-metadata'
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { buildPush, checkReply, generateAesKey } from '@dingtalk-kit/emulator'
+import { generateAesKey } from '@dingtalk-kit/emulator'
 import { DingTalkModule } from '@dingtalk-kit/nestjs'
 import {
   BadRequestException,
@@ -16,8 +16,8 @@ import {
 import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import autocannon from 'autocannon'
-import type { BenchOptions, Comparison, Measurement } from './lib'
+import { compareCallbackRoutes, loadCallback, type Run } from './callback-load'
+import type { BenchOptions, Comparison } from './lib'
 
 type Platform = 'express' | 'fastify'
 
@@ -106,12 +106,6 @@ Module({ controllers: [HandWrittenController] })(HandWrittenModule)
 class AdapterModule {}
 Module({ imports: [DingTalkModule.forRoot({ callback: { token, aesKey, receiveId } })] })(AdapterModule)
 
-interface Run {
-  rps: number
-  p50: number
-  p99: number
-}
-
 async function load(platform: Platform, module: unknown, durationS: number): Promise<Run> {
   const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter()
   const app: INestApplication = await NestFactory.create(module as never, adapter, {
@@ -121,84 +115,37 @@ async function load(platform: Platform, module: unknown, durationS: number): Pro
   try {
     await app.listen(0, '127.0.0.1')
     const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')
-    const push = buildPush({
-      url: url + PATH,
-      token,
-      aesKey,
-      receiveId,
-      event: { EventType: 'user_add_org', UserId: ['bench'], CorpId: receiveId, TimeStamp: '1' },
-    })
-    const probe = await fetch(push.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: push.body,
-    })
-    const check = checkReply({ status: probe.status, body: await probe.text(), token, aesKey, receiveId })
-    if (!check.ok) throw new Error(`the route under test does not answer correctly: ${check.reason}`)
-    const request = {
-      url: push.url,
-      method: 'POST' as const,
-      headers: { 'content-type': 'application/json' },
-      body: push.body,
-      connections: 16,
-      // The load generator runs in a worker thread, off the event loop of the server it measures.
-      workers: 1,
-    }
-    await autocannon({ ...request, amount: durationS > 1 ? 1000 : 300 })
-    const result = await autocannon({ ...request, duration: durationS })
-    if (result.non2xx > 0 || result.errors > 0) {
-      throw new Error(`${result.non2xx} non-2xx answers and ${result.errors} errors under load`)
-    }
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 }
+    return await loadCallback(url + PATH, { token, aesKey, receiveId }, durationS)
   } finally {
     await app.close()
   }
-}
-
-function summary(name: string, runs: Run[]): Measurement {
-  const rates = runs.map((r) => r.rps).sort((a, b) => a - b)
-  return { name, opsPerSec: rates[rates.length >> 1]!, min: rates[0]!, max: rates[rates.length - 1]! }
-}
-
-function latency(runs: Run[]): string {
-  const mid = [...runs].sort((a, b) => a.rps - b.rps)[runs.length >> 1]!
-  return `p50 ${mid.p50} ms, p99 ${mid.p99} ms`
 }
 
 /**
  * Requests/s of `POST /dingtalk/callback` through `@dingtalk-kit/nestjs` (`DingTalkModule.forRoot`, Nest's
  * default body parsers on) against a hand-written Nest controller (`@Post() @HttpCode(200)`, `@Query()`,
  * `@Body()` from Nest's JSON parser, verify + decrypt + encrypted reply with `node:crypto`, the object returned
- * for Nest to serialise), on `@nestjs/platform-express` and `@nestjs/platform-fastify`. autocannon in a
- * worker thread on loopback, 16 connections, the same signed push each time; the sides alternate in rounds
- * (quick mode: two 1 s runs per side) and the median round counts.
+ * for Nest to serialise), on `@nestjs/platform-express` and `@nestjs/platform-fastify`.
  */
 export async function benchNestjsAdapter(options: BenchOptions): Promise<Comparison[]> {
-  const rounds = options.quick ? 2 : 5
-  const durationS = options.quick ? 1 : 3
   const comparisons: Comparison[] = []
   for (const platform of ['express', 'fastify'] as const) {
-    const ours: Run[] = []
-    const theirs: Run[] = []
-    for (let r = 0; r < rounds; r++) {
-      // Alternate which side goes first, so neither always gets the warmer (or the noisier) slot.
-      if (r % 2 === 0) ours.push(await load(platform, AdapterModule, durationS))
-      theirs.push(await load(platform, HandWrittenModule, durationS))
-      if (r % 2 === 1) ours.push(await load(platform, AdapterModule, durationS))
-    }
-    const candidate = summary(`@dingtalk-kit/nestjs DingTalkModule (${platform})`, ours)
-    const baseline = summary(`hand-written Nest controller (${platform}, node:crypto)`, theirs)
-    comparisons.push({
-      group: `NestJS on ${platform}: POST /dingtalk/callback (requests/s)`,
-      candidate,
-      baseline,
-      ratio: candidate.opsPerSec / baseline.opsPerSec,
-      goal: 0.9,
-      note:
-        `adapter ${latency(ours)}; hand-written ${latency(theirs)}. The adapter reads the raw body itself ` +
-        '(Nest’s parser skips it), checks formats, repeated keys and parameters, and looks the event up in the ' +
-        'de-duplication store (a re-push here).',
-    })
+    comparisons.push(
+      await compareCallbackRoutes(
+        options,
+        `NestJS on ${platform}: POST /dingtalk/callback (requests/s)`,
+        {
+          name: `@dingtalk-kit/nestjs DingTalkModule (${platform})`,
+          run: (d) => load(platform, AdapterModule, d),
+        },
+        {
+          name: `hand-written Nest controller (${platform}, node:crypto)`,
+          run: (d) => load(platform, HandWrittenModule, d),
+        },
+        'The adapter reads the raw body itself (Nest’s parser skips it), checks formats, repeated keys and ' +
+          'parameters, and looks the event up in the de-duplication store (a re-push here).',
+      ),
+    )
   }
   return comparisons
 }
