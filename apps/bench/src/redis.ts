@@ -121,7 +121,7 @@ async function contention(url: string, emu: Emulator, options: BenchOptions): Pr
   try {
     for (let i = 0; i < PROCESSES; i++) {
       const proc = fork(fileURLToPath(import.meta.url), [], {
-        execArgv: ['--import', 'tsx', '--conditions=@dingtalk-kit/source'],
+        execArgv: ['--import', 'tsx'],
         env: { ...process.env, [CHILD_FLAG]: '1', REDIS_URL: url, BASE_URL: emu.url, KEY_PREFIX: prefix },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
