@@ -272,6 +272,97 @@ async function readIterable(
   return concat(chunks, size)
 }
 
+/** Node's `Readable` (an `IncomingMessage`, what Koa and Nest hand over), read through its events. */
+interface NodeReadable {
+  on(event: string, listener: (value?: unknown) => void): unknown
+  off(event: string, listener: (value?: unknown) => void): unknown
+  resume(): unknown
+  destroy(): unknown
+  readableEnded?: boolean
+  destroyed?: boolean
+}
+
+function isNodeReadable(value: unknown): value is NodeReadable {
+  const stream = value as Partial<NodeReadable> & { pipe?: unknown }
+  return (
+    typeof stream?.on === 'function' &&
+    typeof stream.off === 'function' &&
+    typeof stream.resume === 'function' &&
+    typeof stream.destroy === 'function' &&
+    typeof stream.pipe === 'function'
+  )
+}
+
+const FAILED: Rejection = { status: 400, reason: 'the body stream failed' }
+const ignore = (): void => {}
+
+// The same reading as `readIterable`, without the promise per chunk of a Node stream's async iterator,
+// which costs a callback route served by Koa or Nest a few per cent of its requests per second.
+function readNodeStream(stream: NodeReadable, limits: BodyLimits): Promise<Uint8Array | Rejection> {
+  if (stream.destroyed) return Promise.resolve(FAILED)
+  if (stream.readableEnded) return Promise.resolve(new Uint8Array(0))
+  // A stream error after we stopped listening must not become an uncaught exception.
+  stream.on('error', ignore)
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = []
+    let size = 0
+    const settle = (result: Uint8Array | Rejection): void => {
+      stream.off('data', onData)
+      stream.off('end', onEnd)
+      stream.off('error', onFailure)
+      stream.off('close', onFailure)
+      resolve(result)
+    }
+    const onData = (value: unknown): void => {
+      const chunk = toChunk(value)
+      if (!chunk) return settle({ status: 400, reason: 'the body stream yields something other than bytes' })
+      size += chunk.length
+      const problem = overflow(limits.limit, limits.declared, size)
+      if (!problem) {
+        chunks.push(chunk)
+        return
+      }
+      settle(problem)
+      discard(stream)
+    }
+    const onEnd = (): void => settle(concat(chunks, size))
+    // 'close' before 'end': the client went away mid-body.
+    const onFailure = (): void => settle(FAILED)
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('error', onFailure)
+    stream.on('close', onFailure)
+    stream.resume()
+  })
+}
+
+// Like `drain`: destroying a Node request stream destroys its socket before the 413 is written, so what the
+// client still sends is read and dropped (bounded in bytes and time) first.
+function discard(stream: NodeReadable): void {
+  let size = 0
+  const stop = (): void => {
+    clearTimeout(timer)
+    stream.off('data', count)
+    stream.off('end', done)
+    stream.off('close', done)
+  }
+  const done = (): void => stop()
+  const count = (value: unknown): void => {
+    size += toChunk(value)?.length ?? 1
+    if (size < DRAIN_CAP) return
+    stop()
+    stream.destroy()
+  }
+  const timer = setTimeout(() => {
+    stop()
+    stream.destroy()
+  }, DRAIN_MS)
+  ;(timer as { unref?: () => void }).unref?.()
+  stream.on('data', count)
+  stream.on('end', done)
+  stream.on('close', done)
+}
+
 async function drain(iterator: AsyncIterator<unknown>): Promise<void> {
   let size = 0
   const stop = (): void => {
@@ -308,6 +399,8 @@ export async function readBodyText(body: unknown, limits: BodyLimits): Promise<s
   if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
     const view = body instanceof Uint8Array ? body : new Uint8Array(body)
     bytes = overflow(limits.limit, undefined, view.length) ?? view
+  } else if (isNodeReadable(body)) {
+    bytes = await readNodeStream(body, limits)
   } else if (isReadableStream(body)) {
     bytes = await readStream(body, limits)
   } else if (isAsyncIterable(body)) {
