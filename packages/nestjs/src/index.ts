@@ -1,18 +1,5 @@
 export * from '@dingtalk-kit/core'
-export {
-  type DingTalkEventBinding,
-  type DingTalkEventMethod,
-  type DingTalkEventSource,
-  dingTalkEventBindings,
-  OnDingTalkEvent,
-  type OnDingTalkEventOptions,
-} from './events'
-export {
-  DINGTALK_MODULE_OPTIONS,
-  DingTalkModule,
-  type DingTalkModuleExtras,
-  type DingTalkModuleForRoot,
-  type DingTalkModuleForRootAsync,
-  type DingTalkModuleOptions,
-} from './module'
+export * from './events'
+export * from './module'
+// The token classes shadow the core's interfaces of the same names.
 export { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
