@@ -63,6 +63,8 @@ describe('a Node stream as the body', () => {
       }).ok,
     ).toBe(true)
     expect(handled).toEqual(['user_add_org'])
+    // JSON, and no cache-control: a POST response without freshness is never stored (RFC 9111 §3).
+    expect(reply.headers).toEqual({ 'content-type': 'application/json; charset=utf-8' })
   })
 
   it('answers 400 when the stream fails mid-body, and a later error does not escape', async () => {

@@ -968,8 +968,13 @@ export function createCallbackHandler<S extends SuiteCallbackClient = SuiteCallb
   }
 }
 
+// The encrypted reply carries no `cache-control`: a response to POST without explicit freshness is not
+// stored by any cache (RFC 9111 §3, §4.2.2), and one header fewer keeps Hono's plain-object fast path.
+// Error answers keep `no-store` (a 405 to a GET is heuristically cacheable).
+const REPLY_HEADERS = { 'content-type': 'application/json; charset=utf-8' }
+
 function reply(body: object): CallbackResponse {
-  return { status: 200, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) }
+  return { status: 200, headers: { ...REPLY_HEADERS }, body: JSON.stringify(body) }
 }
 
 function positive(value: number | undefined, fallback: number): number {

@@ -194,6 +194,8 @@ export function runAdapterConformance(name: string, start: ConformanceStart): vo
         const get = await fetch(routes('/callback'))
         expect(get.status).toBe(405)
         expect(get.headers.get('allow')).toBe('POST')
+        // A 405 is heuristically cacheable (RFC 9111 §4.2.2): the callback's error answers are not stored.
+        expect(get.headers.get('cache-control')).toBe('no-store')
         expect((await fetch(routes('/suite/callback'), { method: 'PUT' })).status).toBe(405)
       })
     })
