@@ -111,5 +111,6 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
   Res()(prototype, 'handle', 1)
   if (options.guards?.length) UseGuards(...options.guards)(DingTalkController)
   if (options.interceptors?.length) UseInterceptors(...options.interceptors)(DingTalkController)
+  for (const decorate of options.decorators ?? []) decorate(DingTalkController)
   return DingTalkController
 }

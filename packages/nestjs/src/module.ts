@@ -52,6 +52,11 @@ export interface DingTalkModuleExtras {
   guards?: ReadonlyArray<Type<CanActivate> | CanActivate>
   /** Interceptors for the DingTalk routes only. */
   interceptors?: ReadonlyArray<Type<NestInterceptor> | NestInterceptor>
+  /**
+   * Class decorators for the DingTalk controller, such as `SetMetadata('isPublic', true)` so that a global
+   * auth guard lets DingTalk's callbacks through, `SkipThrottle()`, or `ApiExcludeController()`.
+   */
+  decorators?: ReadonlyArray<ClassDecorator>
 }
 
 /**
@@ -103,6 +108,9 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
  */
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
+// The metadata keys of `@UseGuards()` and `@UseInterceptors()` (`@nestjs/common` constants, stable since v5).
+const ENHANCERS = ['__guards__', '__interceptors__']
+
 /** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
 class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('DingTalk')
@@ -123,6 +131,11 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
         for (const { types, from } of dingTalkEventBindings(method)) {
           const targets = from.flatMap((source) => this.routes[source] ?? [])
           const where = `@OnDingTalkEvent() on ${wrapper.name}.${name}`
+          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
+          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
+            this.logger.warn(
+              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
+            )
           if (!wrapper.isDependencyTreeStatic())
             this.logger.warn(`${where} ignored: not a singleton provider`)
           else if (targets.length === 0) this.logger.warn(`${where}: no ${from.join(' or ')} configured`)

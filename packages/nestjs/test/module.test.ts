@@ -7,8 +7,10 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
 } from '@nestjs/common'
-import { APP_GUARD } from '@nestjs/core'
+import { APP_GUARD, Reflector } from '@nestjs/core'
 import type { Observable } from 'rxjs'
 import { tap } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -208,6 +210,77 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
     expect(get.status).toBe(405)
     expect(get.headers.get('allow')).toBe('POST')
     expect((await fetch(`${url}/dingtalk/sso`)).status).toBe(400)
+  })
+
+  it('warns that @UseGuards/@UseInterceptors on an event method do not run per event', async () => {
+    const warnings: string[] = []
+    const logger = {
+      log() {},
+      error() {},
+      warn: (message: unknown) => void warnings.push(String(message)),
+    }
+    @Injectable()
+    class Passthrough implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+        return next.handle()
+      }
+    }
+    @Injectable()
+    class Audited {
+      @OnDingTalkEvent('user_add_org')
+      @UseInterceptors(Passthrough)
+      added(): void {}
+
+      @OnDingTalkEvent('user_leave_org')
+      left(): void {}
+    }
+    @Module({ imports: [DingTalkModule.forRoot(options)], providers: [Audited] })
+    class AppModule {}
+    await start(platform, AppModule, { logger })
+    expect(warnings.filter((w) => w.includes('@OnDingTalkEvent()'))).toEqual([
+      '@OnDingTalkEvent() on Audited.added: its @UseGuards/@UseInterceptors do not run per event (use the module’s)',
+    ])
+  })
+
+  it('decorators: class decorators on the controller let a global auth guard exempt the DingTalk routes', async () => {
+    const IS_PUBLIC = 'isPublic'
+    @Injectable()
+    class RequireAuth implements CanActivate {
+      constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
+      canActivate(context: ExecutionContext): boolean {
+        const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+          context.getHandler(),
+          context.getClass(),
+        ])
+        return (
+          open === true ||
+          context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers.authorization ===
+            'yes'
+        )
+      }
+    }
+    const forRoot = (decorators: ClassDecorator[]) => {
+      @Module({
+        imports: [DingTalkModule.forRoot({ ...options, decorators })],
+        providers: [{ provide: APP_GUARD, useClass: RequireAuth }],
+      })
+      class AppModule {}
+      return AppModule
+    }
+    const closed = await start(platform, forRoot([]))
+    const first = push(`${closed.url}/dingtalk/callback`, {
+      EventType: 'user_add_org',
+      UserId: ['u9'],
+      CorpId: CORP_ID,
+    })
+    expect((await send(first.url, first.body)).status).toBe(403)
+    const open = await start(platform, forRoot([SetMetadata(IS_PUBLIC, true)]))
+    const second = push(`${open.url}/dingtalk/callback`, {
+      EventType: 'user_add_org',
+      UserId: ['u9'],
+      CorpId: CORP_ID,
+    })
+    expect(acked(await send(second.url, second.body))).toBe(true)
   })
 
   it('applies global guards and the module’s own guards and interceptors to the routes', async () => {
