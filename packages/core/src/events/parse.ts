@@ -164,10 +164,24 @@ const KIND_NAMES: Readonly<Record<Kind, string>> = {
   object: 'an object',
 }
 
+type Field = readonly [name: string, kind: Kind, optional: boolean]
+// Each schema split into fields once, not on every event.
+const compiled = new WeakMap<Schema, readonly Field[]>()
+
+function fieldsOf(schema: Schema): readonly Field[] {
+  let fields = compiled.get(schema)
+  if (!fields) {
+    fields = Object.entries(schema).map(([name, spec]) => {
+      const optional = spec.endsWith('?')
+      return [name, (optional ? spec.slice(0, -1) : spec) as Kind, optional] as const
+    })
+    compiled.set(schema, fields)
+  }
+  return fields
+}
+
 function check(schema: Schema, payload: Record<string, unknown>): string | undefined {
-  for (const [field, spec] of Object.entries(schema)) {
-    const optional = spec.endsWith('?')
-    const kind = (optional ? spec.slice(0, -1) : spec) as Kind
+  for (const [field, kind, optional] of fieldsOf(schema)) {
     const value = payload[field]
     if (value === undefined || value === null) {
       if (optional) continue
@@ -177,6 +191,8 @@ function check(schema: Schema, payload: Record<string, unknown>): string | undef
   }
   return undefined
 }
+
+const NONE: Schema = {}
 
 function unknownEvent(raw: unknown, rawEventType: string | undefined, reason: string): UnknownEvent {
   return { EventType: 'unknown', rawEventType, raw, reason }
@@ -198,7 +214,7 @@ export function typeEvent(payload: Record<string, unknown>): DingTalkEvent {
   const type = rawType.trim()
   if (!KNOWN.has(type)) return unknownEvent(payload, rawType, 'unknown EventType')
   const problem =
-    check(COMMON, payload) ?? check((SCHEMAS as Readonly<Record<string, Schema>>)[type] ?? {}, payload)
+    check(COMMON, payload) ?? check((SCHEMAS as Readonly<Record<string, Schema>>)[type] ?? NONE, payload)
   if (problem !== undefined) return unknownEvent(payload, rawType, `${type}: ${problem}`)
   return { ...payload, EventType: type } as unknown as DingTalkEvent
 }
