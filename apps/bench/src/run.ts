@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs'
-import { benchHonoAdapter } from './adapter-hono'
-import { benchKoaAdapter } from './adapter-koa'
-import { benchNestjsAdapter } from './adapter-nestjs'
-import { benchClient, benchClientFigures } from './client'
 import { benchCrypto } from './crypto'
+import { isolated } from './isolated'
 import { formatOps } from './lib'
 import { benchCallbackMemory } from './memory'
 import { benchPeers, interop } from './peers'
@@ -49,8 +46,8 @@ sections.push({
 })
 
 log('· HTTP client and token cache')
-const clientComparisons = await benchClient(options)
-const figures = await benchClientFigures(options)
+const clientComparisons = await isolated('client', options)
+const figures = await isolated('clientFigures', options)
 sections.push({
   title: 'HTTP client and token cache (core)',
   comparisons: clientComparisons,
@@ -93,14 +90,15 @@ log('· the callback route through each adapter (autocannon on loopback)')
 sections.push({
   title: 'Callback route through each adapter vs the same route hand-written on the bare framework',
   comparisons: [
-    ...(await benchNestjsAdapter(options)),
-    ...(await benchKoaAdapter(options)),
-    ...(await benchHonoAdapter(options)),
+    ...(await isolated('nestjs', options)),
+    ...(await isolated('koa', options)),
+    ...(await isolated('hono', options)),
   ],
   notes: [
     'Requests/s of POST …/callback (verify + decrypt + typed event + de-duplication + encrypted reply) under ' +
       'autocannon on loopback, against a route on the same framework that does verify + decrypt + reply with ' +
-      '`node:crypto` and nothing else. p50/p99 latency in the notes of each row.',
+      '`node:crypto` and nothing else. p50/p99 latency in the notes of each row. Each adapter is measured in a ' +
+      'process of its own (as an app runs one framework), both of its routes in that process.',
   ],
 })
 
