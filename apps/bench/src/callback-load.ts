@@ -58,7 +58,7 @@ function measurement(name: string, runs: Run[]): Measurement {
  * The adapter's callback route against the hand-written one in rounds of one run each, back to back, the
  * order alternating from round to round (so neither side always gets the warmer or the noisier slot). The
  * ratio is the median of the per-round ratios: each compares two runs a few seconds apart, which cancels the
- * slow drift of a shared machine that a ratio of the two sides' medians would keep. Full mode: seven rounds
+ * slow drift of a shared machine that a ratio of the two sides' medians would keep. Full mode: nine rounds
  * of 3 s per side; quick mode: two of 1 s. p50/p99 of each side's median run go in the note.
  */
 export async function compareCallbackRoutes(
@@ -68,7 +68,7 @@ export async function compareCallbackRoutes(
   handWritten: { name: string; run: (durationS: number) => Promise<Run> },
   note: string,
 ): Promise<Comparison> {
-  const rounds = options.quick ? 2 : 7
+  const rounds = options.quick ? 2 : 9
   const durationS = options.quick ? 1 : 3
   const ours: Run[] = []
   const theirs: Run[] = []
