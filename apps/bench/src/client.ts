@@ -80,6 +80,30 @@ export async function benchClient(options: BenchOptions): Promise<Comparison[]> 
         { ...options, goal: 0.9 },
       ),
     )
+    // The floor under the goal: the client aborts every call at its timeout, and handing fetch a signal at
+    // all costs undici several per cent (no goal: context for the row above).
+    out.push(
+      await compare(
+        'bare fetch with a timeout signal vs bare fetch (emulator, GET /user/get)',
+        {
+          name: 'fetch(url, { signal: AbortSignal.timeout(10_000) })',
+          fn: async () => {
+            emu.log.length = 0
+            const res = await fetch(getUrl, { signal: AbortSignal.timeout(10_000) })
+            return res.json()
+          },
+        },
+        {
+          name: 'fetch(url)',
+          fn: async () => {
+            emu.log.length = 0
+            const res = await fetch(getUrl)
+            return res.json()
+          },
+        },
+        options,
+      ),
+    )
     const postUrl = `${emu.url}/topapi/v2/user/get?access_token=${encodeURIComponent(token)}`
     const json = { userid: 'zhangsan', language: 'zh_CN' }
     out.push(
