@@ -315,7 +315,10 @@ function readNodeStream(stream: NodeReadable, limits: BodyLimits): Promise<Uint8
     }
     const onData = (value: unknown): void => {
       const chunk = toChunk(value)
-      if (!chunk) return settle({ status: 400, reason: 'the body stream yields something other than bytes' })
+      if (!chunk) {
+        settle({ status: 400, reason: 'the body stream yields something other than bytes' })
+        return
+      }
       size += chunk.length
       const problem = overflow(limits.limit, limits.declared, size)
       if (!problem) {
