@@ -153,6 +153,25 @@ describe('ISV lifecycle end to end against the emulator', () => {
     expect(errors.some((e) => e.code === 'CALLBACK_SUITE_FAILED')).toBe(true)
   })
 
+  it('activates on the re-push of a tmp_auth_code whose activation failed after the exchange', async () => {
+    // The tmp code is single-use: exchanging it again would be 40078 on every re-push, the corp never activated.
+    emu.state.suites.get(SUITE.suiteKey)!.pushStyle = 'legacy'
+    // OTHER authorised the suite in an earlier test: start it over on both sides.
+    await suite.removeCorp(OTHER)
+    emu.state.authorizations.delete(`${SUITE.suiteKey}:${OTHER}`)
+    emu.faults.inject({ route: '/service/activate_suite', kind: 'http5xx', times: 1 })
+    const exchanges = (): number => emu.count('/service/get_permanent_code')
+    const before = exchanges()
+    const authorised = await emu.authorize(OTHER, SUITE.suiteKey)
+    secrets.add(authorised.authCode!)
+    expect((authorised.push?.result?.attempts ?? []).map((a) => a.status)).toEqual([503, 200])
+    expect(exchanges() - before).toBe(1)
+    expect(emu.state.authorizations.get(`${SUITE.suiteKey}:${OTHER}`)?.activated).toBe(true)
+    const permanent = await suite.getPermanentCode(OTHER)
+    secrets.add(permanent!)
+    expect(permanent).toBe(emu.state.authorizations.get(`${SUITE.suiteKey}:${OTHER}`)?.permanentCode)
+  })
+
   it('never logs or reports a secret, even for rejected requests', async () => {
     await fetch(`${server.url}?signature=${'0'.repeat(40)}&timestamp=${Date.now()}&nonce=abc`, {
       method: 'POST',

@@ -4,6 +4,7 @@ import { createClientCore, type DingTalkClient, type DingTalkClientOptions } fro
 import { DingTalkError } from '../errors'
 import { isTokenInvalid } from '../errors/catalogue'
 import { DingTalkApiError, DingTalkCredentialsError } from '../errors/request-errors'
+import { hashes } from '../hash/index'
 import {
   createPipeline,
   type DingTalkRequest,
@@ -168,7 +169,8 @@ export interface SuiteClient {
   invalidateSuiteAccessToken(token: string): Promise<void>
   /**
    * The whole `tmp_auth_code` flow (§4.3): `get_permanent_code` → permanent code stored durably →
-   * `activate_suite`. Throws if any step (store write included) fails, so DingTalk re-pushes.
+   * `activate_suite`. Throws if any step (store write included) fails, so DingTalk re-pushes; a re-push of a
+   * code already exchanged (its activation failed) only activates the corp it was exchanged for.
    *
    * @example
    * ```ts
@@ -539,6 +541,17 @@ export function createSuiteClient(
     getSuiteAccessToken: () => suiteToken.get(),
     invalidateSuiteAccessToken: (token) => suiteToken.invalidate(token),
     async handleTmpAuthCode(authCode) {
+      requireId(authCode, 'tmpAuthCode')
+      // A tmp code is single-use (40078 the second time, §4.3): when activation failed after the exchange,
+      // DingTalk's re-push of the same code must activate the corp it was exchanged for, so that corp is
+      // remembered for a day under the code's hash (never the code itself).
+      const exchanged = key(`tmp_auth_code_${hashes().sha256Hex(authCode)}`)
+      const known = await store.get(exchanged)
+      const record = known === undefined ? undefined : await readAuthorization(known)
+      if (known !== undefined && record !== undefined) {
+        await activate(known, record.permanentCode)
+        return { corpId: known }
+      }
       const result = await fetchPermanentCode(authCode)
       if (result.corpId === '' || result.permanentCode === '') {
         throw new DingTalkError(
@@ -551,6 +564,7 @@ export function createSuiteClient(
         permanentCode: result.permanentCode,
         ...(result.corpName ? { corpName: result.corpName } : {}),
       })
+      await store.set(exchanged, result.corpId, 24 * 3600_000)
       await dropCorpState(result.corpId)
       await activate(result.corpId, result.permanentCode)
       return { corpId: result.corpId }
