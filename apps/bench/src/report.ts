@@ -30,7 +30,9 @@ export function renderReport(sections: Section[], options: { quick: boolean }): 
     `- Node ${process.version} (${process.platform}/${process.arch})`,
     '- Every figure is the median of interleaved rounds (candidate and baseline alternate, so both see the same',
     '  machine noise); the range after it is the slowest and fastest round. Ratios are candidate ÷ baseline,',
-    '  measured in the same run.',
+    '  measured in the same run (for the adapter routes: the median of the paired rounds’ ratios).',
+    '- What runs is the packages’ built `dist/`, as installed; the adapter routes and the HTTP client each in a',
+    '  process of their own.',
     options.quick
       ? '- **Quick mode**: few short rounds, for CI to keep the benchmarks running; do not quote these numbers.'
       : '',
