@@ -14,6 +14,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common'
+import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { createDingTalkController } from './controller'
 import { dingTalkEventBindings } from './events'
@@ -108,8 +109,7 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
  */
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
-// The metadata keys of `@UseGuards()` and `@UseInterceptors()` (`@nestjs/common` constants, stable since v5).
-const ENHANCERS = ['__guards__', '__interceptors__']
+const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
 
 /** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
 class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
