@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type ApprovalsController, createApprovalsController } from './approvals'
 import {
   ApiError,
   type Ctx,
@@ -21,6 +22,8 @@ import { contactRoutes } from './routes/contacts'
 import { isvRoutes } from './routes/isv'
 import { mediaRoutes } from './routes/media'
 import { messageRoutes } from './routes/messages'
+import { officeRoutes } from './routes/office'
+import { createWebLoginController, type WebLoginController } from './routes/sns'
 import {
   buildState,
   type EmulatorState,
@@ -222,6 +225,10 @@ export interface Emulator {
   ): Promise<PushResult | undefined>
   /** Resolves once no callback push is in flight. */
   idle(): Promise<void>
+  /** #19: act as an approver in the approval app (pushes bpms_task_change / bpms_instance_change). */
+  readonly approvals: ApprovalsController
+  /** #19: the web login's browser side (codes without the login page). */
+  readonly webLogin: WebLoginController
 }
 
 const SECRET_QUERY = new Set([
@@ -334,6 +341,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...messageRoutes,
     ...callbackRoutes,
     ...isvRoutes,
+    ...officeRoutes, // #19
   }
 
   const internals: Internals = {
@@ -766,6 +774,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     idle() {
       return pushes.idle()
     },
+    approvals: createApprovalsController(internals), // #19
+    webLogin: createWebLoginController(internals), // #19
   }
   return emulator
 }
