@@ -5,6 +5,7 @@ import type { ApiContext } from './api/context'
 import { createJsapiApi, type JsapiApi } from './api/jsapi'
 import { createMediaApi, type MediaApi } from './api/media'
 import { createMessagesApi, type MessagesApi } from './api/messages'
+import { createOfficeApis, type OfficeApis } from './api/office'
 import { createSsoApi, type SsoApi } from './api/sso'
 import {
   createTokenCache,
@@ -100,7 +101,7 @@ export interface DingTalkClientOptions {
  * const user = await client.request({ path: '/topapi/v2/user/get', json: { userid: 'manager123' } })
  * ```
  */
-export interface DingTalkClient {
+export interface DingTalkClient extends OfficeApis {
   readonly baseUrl: string
   readonly store: Store
   /** The appKey, when the client was created with one. */
@@ -362,5 +363,6 @@ export function createClientCore(
     messages: createMessagesApi(api),
     chats: createChatsApi(api),
     callbacks: createCallbacksApi(api),
+    ...createOfficeApis(api),
   }
 }
