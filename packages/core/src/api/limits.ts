@@ -4,6 +4,8 @@ import { DingTalkError } from '../errors'
 export type LimitErrorCode =
   /** A list parameter holds more entries than the API accepts (e.g. 50 userids for attendance). */
   | 'LIST_TOO_LONG'
+  /** A text parameter is longer than the API accepts (e.g. a to-do title over 50 characters). */
+  | 'TEXT_TOO_LONG'
   /** A time window is longer than the API accepts (e.g. 7 days for attendance). */
   | 'RANGE_TOO_LONG'
   /** A page size above the API's maximum. */
@@ -29,7 +31,7 @@ export class DingTalkLimitError extends DingTalkError {
   readonly api: string
   /** The parameter, in this SDK's spelling (e.g. `userIds`). */
   readonly parameter: string
-  /** The limit (entries, days or page size); `undefined` for `INVALID_ARGUMENT`. */
+  /** The limit (entries, characters, days or page size); `undefined` for `INVALID_ARGUMENT`. */
   readonly max: number | undefined
   /** What was given, in the same unit; `undefined` for `INVALID_ARGUMENT`. */
   readonly actual: number | undefined

@@ -119,7 +119,7 @@ export function createWorkRecordsApi(ctx: ApiContext): WorkRecordsApi {
       requireText(ADD, 'title', input.title)
       requireText(ADD, 'url', input.url)
       if ([...input.title].length > 50) {
-        throw new DingTalkLimitError('LIST_TOO_LONG', `${ADD}: title is at most 50 characters.`, {
+        throw new DingTalkLimitError('TEXT_TOO_LONG', `${ADD}: title is at most 50 characters.`, {
           api: ADD,
           parameter: 'title',
           max: 50,
