@@ -1,16 +1,9 @@
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import type { Emulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type ApprovalFormField,
-  createDingTalkClient,
-  DingTalkApiError,
-  type DingTalkClient,
-  DingTalkLimitError,
-} from '../src/index'
+import { type ApprovalFormField, type DingTalkClient, DingTalkLimitError } from '../src/index'
+import { app, errcode, failure, org, startCorp } from './support/office'
 import { type Json, startTestReceiver, type TestReceiver } from './support/receiver'
 
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
 const token = 'bpms-token'
 const aesKey = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
 const form: ApprovalFormField[] = [
@@ -24,12 +17,8 @@ let client: DingTalkClient
 let receiver: TestReceiver
 
 beforeAll(async () => {
-  emu = await startEmulator({ push: { retries: 0 } })
+  ;({ emu, client } = await startCorp({ push: { retries: 0 } }))
   receiver = await startTestReceiver({ token, aesKey, receiveId: org.corpId })
-  client = createDingTalkClient(
-    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
-    { baseUrl: emu.url, agentId: app.agentId, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
-  )
   await client.callbacks.register({
     tags: ['bpms_instance_change', 'bpms_task_change'],
     token,
@@ -47,19 +36,6 @@ beforeEach(async () => {
   await emu.idle()
   receiver.events.length = 0
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-}
-
-async function errcode(promise: Promise<unknown>): Promise<number | undefined> {
-  const error = await failure(promise)
-  expect(error).toBeInstanceOf(DingTalkApiError)
-  return (error as DingTalkApiError).errcode
-}
 
 const summary = (events: Json[]): string[] =>
   events.map(

@@ -1,17 +1,15 @@
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import type { Emulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type AttendanceResult,
-  createDingTalkClient,
   DingTalkApiError,
   type DingTalkClient,
   DingTalkLimitError,
   type LeaveStatus,
   splitAttendanceQuery,
 } from '../src/index'
+import { failure, org, startCorp } from './support/office'
 
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
 // Friday 2026-11-13, 20:00 China time: the emulator's attendance exists up to then.
 const NOW = Date.parse('2026-11-13T20:00:00+08:00')
 const DAY = 86_400_000
@@ -21,23 +19,12 @@ let emu: Emulator
 let client: DingTalkClient
 
 beforeAll(async () => {
-  emu = await startEmulator({ now: () => NOW })
-  client = createDingTalkClient(
-    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
-    { baseUrl: emu.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
-  )
+  ;({ emu, client } = await startCorp({ now: () => NOW }))
 })
 
 afterAll(async () => {
   await emu.close()
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-}
 
 /** Monday–Friday between two dates (inclusive), counted with plain UTC dates. */
 function workdays(from: string, to: string): number {

@@ -1,16 +1,9 @@
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import type { Emulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createDingTalkClient,
-  DingTalkApiError,
-  type DingTalkClient,
-  DingTalkLimitError,
-  type RoleMember,
-} from '../src/index'
+import { type DingTalkClient, DingTalkLimitError, type RoleMember } from '../src/index'
+import { errcode, failure, org, startCorp } from './support/office'
 import { startTestReceiver, type TestReceiver } from './support/receiver'
 
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
 const token = 'roles-token'
 const aesKey = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG'
 
@@ -19,31 +12,14 @@ let client: DingTalkClient
 let receiver: TestReceiver
 
 beforeAll(async () => {
-  emu = await startEmulator({ push: { retries: 0 } })
+  ;({ emu, client } = await startCorp({ push: { retries: 0 } }))
   receiver = await startTestReceiver({ token, aesKey, receiveId: org.corpId })
-  client = createDingTalkClient(
-    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
-    { baseUrl: emu.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
-  )
 })
 
 afterAll(async () => {
   await emu.close()
   await receiver.close()
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-}
-
-async function errcode(promise: Promise<unknown>): Promise<number | undefined> {
-  const error = await failure(promise)
-  expect(error).toBeInstanceOf(DingTalkApiError)
-  return (error as DingTalkApiError).errcode
-}
 
 describe('client.lookups', () => {
   it('finds members by mobile and unionid; unknown ones are 60121, a malformed mobile 40104', async () => {

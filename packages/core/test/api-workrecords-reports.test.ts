@@ -1,15 +1,8 @@
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import type { Emulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  createDingTalkClient,
-  DingTalkApiError,
-  type DingTalkClient,
-  DingTalkLimitError,
-  type Report,
-} from '../src/index'
+import { type DingTalkClient, DingTalkLimitError, type Report } from '../src/index'
+import { errcode, failure, startCorp } from './support/office'
 
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
 // Friday 2026-11-13, 20:00 China time.
 const NOW = Date.parse('2026-11-13T20:00:00+08:00')
 
@@ -17,29 +10,12 @@ let emu: Emulator
 let client: DingTalkClient
 
 beforeAll(async () => {
-  emu = await startEmulator({ now: () => NOW })
-  client = createDingTalkClient(
-    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
-    { baseUrl: emu.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
-  )
+  ;({ emu, client } = await startCorp({ now: () => NOW }))
 })
 
 afterAll(async () => {
   await emu.close()
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-}
-
-async function errcode(promise: Promise<unknown>): Promise<number | undefined> {
-  const error = await failure(promise)
-  expect(error).toBeInstanceOf(DingTalkApiError)
-  return (error as DingTalkApiError).errcode
-}
 
 describe('client.workRecords', () => {
   const todo = {

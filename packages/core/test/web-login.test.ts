@@ -1,7 +1,6 @@
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
+import { defaultFixture, type Emulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createDingTalkClient,
   createWebLogin,
   DingTalkApiError,
   type DingTalkClient,
@@ -9,9 +8,8 @@ import {
   type RouteResponse,
   type WebLogin,
 } from '../src/index'
+import { app, failure, startCorp } from './support/office'
 
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
 const customer = defaultFixture.orgs[1]!
 const redirectUri = 'https://app.example.com/dingtalk/login'
 
@@ -20,24 +18,13 @@ let client: DingTalkClient
 let login: WebLogin
 
 beforeAll(async () => {
-  emu = await startEmulator()
-  client = createDingTalkClient(
-    { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId },
-    { baseUrl: emu.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
-  )
+  ;({ emu, client } = await startCorp())
   login = createWebLogin(client, { appSecret: app.appSecret })
 })
 
 afterAll(async () => {
   await emu.close()
 })
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-}
 
 /** The browser on the emulator's login page: picks `userid` and follows the link to the 302 back. */
 async function scan(authorizeUrl: string, userid: string): Promise<URL> {
