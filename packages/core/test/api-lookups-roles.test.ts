@@ -1,6 +1,6 @@
-import type { Emulator } from '@dingtalk-kit/emulator'
+import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DingTalkClient, DingTalkLimitError, type RoleMember } from '../src/index'
+import { createSuiteClient, type DingTalkClient, DingTalkLimitError, type RoleMember } from '../src/index'
 import { errcode, failure, org, startCorp } from './support/office'
 import { startTestReceiver, type TestReceiver } from './support/receiver'
 
@@ -146,5 +146,46 @@ describe('client.roles', () => {
       code: 'PAGE_SIZE_TOO_LARGE',
     })
     expect(emu.log.length).toBe(before)
+  })
+})
+
+describe('ISV: suite.forCorp(corpId) carries the same groups', () => {
+  it('looks up, lists roles and starts an approval in an authorising corp with its corp token', async () => {
+    const suiteFx = defaultFixture.suites![0]!
+    const customer = defaultFixture.orgs[1]!
+    const fixture = structuredClone(defaultFixture)
+    fixture.authorizations = [
+      {
+        corpId: customer.corpId,
+        suiteKey: suiteFx.suiteKey,
+        permanentCode: 'perm-customer',
+        agentId: 200000042,
+      },
+    ]
+    const isv = await startEmulator({ fixture, suiteTicketIntervalMs: 0 })
+    try {
+      const suite = createSuiteClient(
+        { suiteKey: suiteFx.suiteKey, suiteSecret: suiteFx.suiteSecret },
+        { baseUrl: isv.url, retry: { baseDelayMs: 1, maxDelayMs: 2 } },
+      )
+      await suite.saveSuiteTicket(suiteFx.suiteTicket!)
+      await suite.savePermanentCode(customer.corpId, 'perm-customer', { agentId: 200000042 })
+      const corp = suite.forCorp(customer.corpId)
+      expect(await corp.lookups.countUsers()).toBe(customer.users.length)
+      expect(await corp.lookups.listAdmins()).toEqual([{ userId: 'sunqi', sysLevel: 1 }])
+      expect((await corp.roles.getGroup(1000001)).roles.map((r) => r.name)).toContain('主管理员')
+      const { processInstanceId } = await corp.approvals.create({
+        processCode: 'PROC-EMU-LEAVE',
+        originatorUserId: 'sunqi',
+        deptId: -1,
+        form: [{ name: '事由', value: '年假' }],
+      })
+      // ISV apps must name their agent: the corp's agentId goes with the call.
+      expect(isv.log.at(-1)?.body).toMatchObject({ agent_id: 200000042 })
+      expect(isv.state.tokens.get(await corp.getAccessToken())).toMatchObject({ suiteKey: suiteFx.suiteKey })
+      expect(isv.approvals.pendingApprovers(processInstanceId)).toEqual(['sunqi'])
+    } finally {
+      await isv.close()
+    }
   })
 })
