@@ -3,16 +3,19 @@ import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emul
 import {
   createDingTalkClient,
   createSuiteClient,
+  createWebLogin,
   DingTalkApiError,
   type DingTalkClient,
   type DingTalkHono,
   dingtalk,
+  handleWebLogin,
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { getSignedCookie, setSignedCookie } from 'hono/cookie'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { page } from './page'
 
 /** The DingTalk app (and optional ISV suite) the example serves. */
@@ -54,6 +57,15 @@ export interface DirectoryEntry {
   deptIds: number[]
 }
 
+/** How an approval ended, as fetched when DingTalk pushed its `bpms_instance_change`. */
+export interface ApprovalOutcome {
+  processInstanceId: string
+  title: string
+  status: string
+  result: string
+  approved: boolean
+}
+
 /** The example app, ready to be served by any Hono host. */
 export interface ExampleApp {
   app: Hono
@@ -61,6 +73,7 @@ export interface ExampleApp {
   client: DingTalkClient
   suiteClient: SuiteClient | undefined
   directory: Map<string, DirectoryEntry>
+  approvals: Map<string, ApprovalOutcome>
 }
 
 /** A started example: its URL, the emulator it runs against (when bundled), and how to stop it. */
@@ -94,6 +107,8 @@ export function createApp(
     allowedOrigins: string[]
     sessionSecret: string
     secureCookie?: boolean
+    /** Where browsers reach this app: the web login's redirect URL is `{publicUrl}/dingtalk/login`. */
+    publicUrl?: string
     extra?: (app: Hono) => void
   },
 ): ExampleApp {
@@ -124,6 +139,15 @@ export function createApp(
   dt.onEvent('user_modify_org', (c) => refresh(c.get('dingtalkEvent').UserId))
   dt.onEvent('user_leave_org', (c) => {
     for (const userId of c.get('dingtalkEvent').UserId) directory.delete(userId)
+  })
+  // An approval ended: DingTalk says so, the instance itself says how.
+  const approvals = new Map<string, ApprovalOutcome>()
+  dt.onEvent('bpms_instance_change', async (c) => {
+    const event = c.get('dingtalkEvent')
+    if (event.type !== 'finish' && event.type !== 'terminate') return
+    const instance = await client.approvals.get(event.processInstanceId)
+    const { processInstanceId, title, status, result, approved } = instance
+    approvals.set(processInstanceId, { processInstanceId, title, status, result, approved })
   })
 
   const app = new Hono()
@@ -174,6 +198,48 @@ export function createApp(
 
   app.get('/api/directory', (c) => c.json([...directory.values()]))
 
+  app.get('/api/approvals/:id', (c) => {
+    const outcome = approvals.get(c.req.param('id'))
+    return outcome ? c.json(outcome) : c.json({ error: 'not finished (or unknown)' }, 404)
+  })
+
+  // Web login outside DingTalk (QR code): until the adapters mount this route, the example mounts it itself.
+  if (options.publicUrl !== undefined) {
+    const webLogin = createWebLogin(client, { appSecret: settings.appSecret })
+    const redirectUri = `${options.publicUrl}/dingtalk/login`
+    app.get('/dingtalk/login', async (c) => {
+      let session: Session | undefined
+      const reply = await handleWebLogin(
+        { method: c.req.method, path: '/login', url: c.req.url, headers: c.req.raw.headers },
+        {
+          webLogin,
+          redirectUri,
+          onSignIn: async (user) => {
+            const profile = await client.contacts.users.get(user.userId ?? '')
+            session = {
+              userId: profile.userId,
+              name: profile.name,
+              corpId: settings.corpId,
+              isAdmin: profile.admin,
+            }
+            return { status: 302, headers: { location: '/' }, body: '' }
+          },
+        },
+      )
+      if (session) {
+        await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, {
+          httpOnly: true,
+          sameSite: 'Lax',
+          path: '/',
+          secure: options.secureCookie ?? false,
+          maxAge: 8 * 3600,
+        })
+      }
+      for (const [name, value] of Object.entries(reply.headers)) c.header(name, value, { append: true })
+      return c.body(reply.body, reply.status as ContentfulStatusCode)
+    })
+  }
+
   app.post('/api/messages', async (c) => {
     const me = await session(c)
     if (!me) return c.json({ error: 'not signed in' }, 401)
@@ -200,7 +266,7 @@ export function createApp(
     return c.json({ error: 'internal error' }, 500)
   })
   options.extra?.(app)
-  return { app, dingtalk: dt, client, suiteClient, directory }
+  return { app, dingtalk: dt, client, suiteClient, directory, approvals }
 }
 
 const EMULATOR_CALLBACK = {
@@ -254,6 +320,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     ],
     sessionSecret: config.sessionSecret ?? randomSecret(),
     secureCookie: publicUrl.startsWith('https:'),
+    publicUrl,
     extra: (app) => {
       // With the bundled emulator: mint free-login codes, which the DingTalk client gives a real page.
       const emu = emulator
@@ -275,7 +342,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
       url: `${publicUrl}/dingtalk/callback`,
       token: dt.callbackToken,
       aesKey: dt.callbackAesKey,
-      tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
+      tags: ['user_add_org', 'user_modify_org', 'user_leave_org', 'bpms_instance_change', 'bpms_task_change'],
     }
     try {
       await built.client.callbacks.register(registration)
