@@ -150,6 +150,13 @@ export function createApp(
     approvals.set(processInstanceId, { processInstanceId, title, status, result, approved })
   })
 
+  const sessionCookie = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: options.secureCookie ?? false,
+    maxAge: 8 * 3600,
+  } as const
   const app = new Hono()
   app.route('/dingtalk', dt)
   app.get('/', (c) => c.html(page({ corpId: settings.corpId })))
@@ -167,13 +174,7 @@ export function createApp(
         corpId: corpId || settings.corpId,
         isAdmin: user.sys,
       }
-      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, {
-        httpOnly: true,
-        sameSite: 'Lax',
-        path: '/',
-        secure: options.secureCookie ?? false,
-        maxAge: 8 * 3600,
-      })
+      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
       return c.json(session)
     } catch (error) {
       if (error instanceof DingTalkApiError && error.errcode === 40029)
@@ -227,13 +228,7 @@ export function createApp(
         },
       )
       if (session) {
-        await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, {
-          httpOnly: true,
-          sameSite: 'Lax',
-          path: '/',
-          secure: options.secureCookie ?? false,
-          maxAge: 8 * 3600,
-        })
+        await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
       }
       for (const [name, value] of Object.entries(reply.headers)) c.header(name, value, { append: true })
       return c.body(reply.body, reply.status as ContentfulStatusCode)
