@@ -5,6 +5,7 @@ import {
   DingTalkApiError,
   type DingTalkClient,
   DingTalkLimitError,
+  describeErrcode,
   type LeaveStatus,
   splitAttendanceQuery,
 } from '../src/index'
@@ -168,6 +169,7 @@ describe('client.attendance', () => {
     )
     expect(raw).toBeInstanceOf(DingTalkApiError)
     expect((raw as DingTalkApiError).errcode).toBe(41041)
+    expect(describeErrcode(41041)?.action).toContain('splitAttendanceQuery')
   })
 
   it('reads leave status (wangwu leaves on Friday afternoons) and iterates a whole year', async () => {
