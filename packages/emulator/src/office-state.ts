@@ -1,6 +1,13 @@
 import type { Fixture, FixtureOrg } from './fixture'
 
-/** An approval template (审批模板) of the fixture. */
+/**
+ * An approval template (审批模板) of the fixture.
+ *
+ * @example
+ * ```ts
+ * const trip: FixtureProcess = { processCode: 'PROC-TRIP', name: '出差', steps: ['zhangsan', { action: 'OR', userIds: ['zhaoliu', 'wangwu'] }] }
+ * ```
+ */
 export interface FixtureProcess {
   processCode: string
   name: string
@@ -11,7 +18,14 @@ export interface FixtureProcess {
   steps: (string | { action: 'AND' | 'OR'; userIds: string[] })[]
 }
 
-/** A role group (角色组) of the fixture; `system` groups (默认) cannot be granted through the API. */
+/**
+ * A role group (角色组) of the fixture; `system` groups (默认) cannot be granted through the API.
+ *
+ * @example
+ * ```ts
+ * const group: FixtureRoleGroup = { groupId: 7, name: '项目', roles: [{ roleId: 70, name: '组长', members: ['lisi'] }] }
+ * ```
+ */
 export interface FixtureRoleGroup {
   groupId: number
   name: string
@@ -19,7 +33,15 @@ export interface FixtureRoleGroup {
   roles: { roleId: number; name: string; members?: string[] }[]
 }
 
-/** Approval templates and roles of an organisation. */
+/**
+ * Approval templates and roles of an organisation (`FixtureOrg.office`).
+ *
+ * @example
+ * ```ts
+ * const fixture: Fixture = structuredClone(defaultFixture)
+ * fixture.orgs[0]!.office = { processes: [{ processCode: 'PROC-TRIP', name: '出差', steps: ['zhangsan'] }] }
+ * ```
+ */
 export interface FixtureOffice {
   processes?: FixtureProcess[]
   roleGroups?: FixtureRoleGroup[]
@@ -108,6 +130,11 @@ export interface OfficeState {
  * the first admin) and 报销 `PROC-EMU-EXPENSE` (the first admin, then the boss); role groups 默认 (负责人 1000002,
  * 主管 1000003, 主管理员 1000004 = the first admin, 子管理员 1000005 = the other admins) and 职务 (财务 1000011,
  * 人事 1000012, 项目经理 1000013).
+ *
+ * @example
+ * ```ts
+ * const office = defaultOffice(defaultFixture.orgs[0]!) // { processes: [请假, 报销], roleGroups: [默认, 职务] }
+ * ```
  */
 export function defaultOffice(org: FixtureOrg): Required<FixtureOffice> {
   const admins = org.users.filter((u) => u.isAdmin).map((u) => u.userid)

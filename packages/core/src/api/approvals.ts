@@ -16,20 +16,41 @@ import {
  */
 export type ApprovalFormValue = string | number | readonly unknown[]
 
-/** One field of an approval form, by its label as designed in the template. */
+/**
+ * One field of an approval form, by its label as designed in the template.
+ *
+ * @example
+ * ```ts
+ * const fields: ApprovalFormField[] = [{ name: '请假类型', value: '年假' }, { name: '天数', value: 2, extValue: '总天数:2' }]
+ * ```
+ */
 export interface ApprovalFormField {
   name: string
   value: ApprovalFormValue
   extValue?: string
 }
 
-/** One approval step: `AND` (会签, everyone), `OR` (或签, anyone) with ≥ 2 users, `NONE` with exactly one. */
+/**
+ * One approval step: `AND` (会签, everyone), `OR` (或签, anyone) with ≥ 2 users, `NONE` with exactly one.
+ *
+ * @example
+ * ```ts
+ * const steps: ApprovalStep[] = [{ action: 'AND', userIds: ['zhangsan', 'zhaoliu'] }, { action: 'NONE', userIds: ['lisi'] }]
+ * ```
+ */
 export interface ApprovalStep {
   action: 'AND' | 'OR' | 'NONE'
   userIds: readonly string[]
 }
 
-/** Input of {@link ApprovalsApi.create} (`topapi/processinstance/create`). */
+/**
+ * Input of {@link ApprovalsApi.create} (`topapi/processinstance/create`).
+ *
+ * @example
+ * ```ts
+ * const input: ApprovalCreateInput = { processCode: 'PROC-EMU-LEAVE', originatorUserId: 'lisi', deptId: -1, form: [{ name: '事由', value: '年假' }] }
+ * ```
+ */
 export interface ApprovalCreateInput {
   processCode: string
   originatorUserId: string
@@ -103,7 +124,14 @@ export interface ApprovalInstance {
   attachedProcessInstanceIds: string[]
 }
 
-/** Input of {@link ApprovalsApi.listIds}: instances started in a window of at most 120 days. */
+/**
+ * Input of {@link ApprovalsApi.listIds}: instances started in a window of at most 120 days.
+ *
+ * @example
+ * ```ts
+ * const input: ApprovalListIdsInput = { processCode: 'PROC-EMU-LEAVE', startTime: '2026-11-01', userIds: ['lisi'] }
+ * ```
+ */
 export interface ApprovalListIdsInput {
   processCode: string
   startTime: DingTalkTime

@@ -18,6 +18,11 @@ import type { OffsetPage } from './roles'
 /**
  * Who and when: the users and the time window of an attendance query. One call takes at most 50 users and
  * 7 days; the `iterate*` methods (and {@link splitAttendanceQuery}) take any number of both.
+ *
+ * @example
+ * ```ts
+ * const query: AttendanceQuery = { userIds: ['lisi', 'wangwu'], from: '2026-11-09', to: '2026-11-13' }
+ * ```
  */
 export interface AttendanceQuery {
   userIds: readonly string[]
@@ -102,7 +107,14 @@ export interface DaySchedule {
   classId: number | undefined
 }
 
-/** How {@link splitAttendanceQuery} cuts a query. */
+/**
+ * How {@link splitAttendanceQuery} cuts a query.
+ *
+ * @example
+ * ```ts
+ * const options: AttendanceSplitOptions = { by: 'checkTime', maxDays: 7, maxUsers: 50 }
+ * ```
+ */
 export interface AttendanceSplitOptions {
   /** Longest window of one call in days (default 7). */
   maxDays?: number

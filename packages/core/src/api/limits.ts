@@ -1,6 +1,13 @@
 import { DingTalkError } from '../errors'
 
-/** Why a call was refused locally (nothing was sent to DingTalk). */
+/**
+ * Why a call was refused locally (nothing was sent to DingTalk).
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: LimitErrorCode): boolean => code === 'RANGE_TOO_LONG' || code === 'LIST_TOO_LONG' // split and retry
+ * ```
+ */
 export type LimitErrorCode =
   /** A list parameter holds more entries than the API accepts (e.g. 50 userids for attendance). */
   | 'LIST_TOO_LONG'

@@ -17,7 +17,14 @@ export interface Report {
   contents: { key: string; value: string; sort: number; type: string }[]
 }
 
-/** Input of {@link ReportsApi.list}: reports created in a window of at most 180 days. */
+/**
+ * Input of {@link ReportsApi.list}: reports created in a window of at most 180 days.
+ *
+ * @example
+ * ```ts
+ * const input: ReportListInput = { startTime: '2026-11-09', endTime: '2026-11-13 23:59:59', templateName: '日报' }
+ * ```
+ */
 export interface ReportListInput {
   startTime: DingTalkTime
   endTime: DingTalkTime

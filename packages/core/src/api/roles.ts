@@ -29,7 +29,14 @@ export interface OffsetPage<T> {
   hasMore: boolean
 }
 
-/** Which roles go to (or leave) which members: at most 20 roles, and 20 (add) or 100 (remove) members. */
+/**
+ * Which roles go to (or leave) which members: at most 20 roles, and 20 (add) or 100 (remove) members.
+ *
+ * @example
+ * ```ts
+ * const assignment: RoleAssignment = { roleIds: [1000011], userIds: ['lisi', 'wangwu'] }
+ * ```
+ */
 export interface RoleAssignment {
   roleIds: readonly number[]
   userIds: readonly string[]

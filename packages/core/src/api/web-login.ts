@@ -11,7 +11,14 @@ import { asBool, asRecord, asString } from './context'
  */
 export type WebLoginForm = 'qrconnect' | 'sns_authorize'
 
-/** Options of {@link createWebLogin}. */
+/**
+ * Options of {@link createWebLogin}.
+ *
+ * @example
+ * ```ts
+ * const options: WebLoginOptions = { appSecret: process.env.DINGTALK_APP_SECRET!, form: 'qrconnect' }
+ * ```
+ */
 export interface WebLoginOptions {
   /** The login app's AppKey (sent as `appid` / `accessKey`). Default: the client's appKey. */
   appKey?: string

@@ -3,13 +3,27 @@ import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact
 import { checkList, checkPageSize, DingTalkLimitError, requireNonEmpty, requireText } from './limits'
 import type { OffsetPage } from './roles'
 
-/** A row of a to-do's form. */
+/**
+ * A row of a to-do's form.
+ *
+ * @example
+ * ```ts
+ * const row: WorkRecordFormItem = { title: '截止', content: '本周五' }
+ * ```
+ */
 export interface WorkRecordFormItem {
   title: string
   content: string
 }
 
-/** Input of {@link WorkRecordsApi.add} (`topapi/workrecord/add`). */
+/**
+ * Input of {@link WorkRecordsApi.add} (`topapi/workrecord/add`).
+ *
+ * @example
+ * ```ts
+ * const todo: WorkRecordInput = { userId: 'lisi', title: '审阅合同', url: 'https://app.example.com/c/1024', form: [{ title: '合同', content: 'C-1024' }] }
+ * ```
+ */
 export interface WorkRecordInput {
   /** Who has to do it. */
   userId: string
