@@ -1,14 +1,13 @@
 import type { AddressInfo } from 'node:net'
+import { createWebLogin, handleWebLogin } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import {
   createDingTalkClient,
   createSuiteClient,
-  createWebLogin,
   DingTalkApiError,
   type DingTalkClient,
   type DingTalkHono,
   dingtalk,
-  handleWebLogin,
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'

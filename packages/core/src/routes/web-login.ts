@@ -1,7 +1,7 @@
 import type { WebLogin, WebLoginForm, WebLoginUser } from '../api/web-login'
-import { DingTalkError } from '../errors'
-import { DingTalkApiError, DingTalkRateLimitError, DingTalkRequestError } from '../errors/request-errors'
-import type { RouteRequest, RouteResponse } from './routes'
+import { DingTalkApiError } from '../errors/request-errors'
+import { failure, json, type RouteResponse } from './failure'
+import { param, type RouteRequest } from './request'
 
 /**
  * What {@link handleWebLogin} needs.
@@ -35,34 +35,7 @@ export interface WebLoginRouteOptions {
   stateCookie?: string
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
 const STATE_TTL_S = 600
-
-function json(status: number, body: unknown, extra?: Record<string, string>): RouteResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) }
-}
-
-function queryOf(request: RouteRequest): URLSearchParams {
-  const { query } = request
-  if (query instanceof URLSearchParams) return query
-  if (typeof query === 'string') return new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)
-  if (query !== undefined && query !== null && typeof query === 'object') {
-    const out = new URLSearchParams()
-    for (const [key, value] of Object.entries(query)) {
-      for (const item of [value].flat()) if (typeof item === 'string') out.append(key, item)
-    }
-    return out
-  }
-  const url = request.url ?? request.path
-  const mark = url.indexOf('?')
-  return new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1).split('#', 1)[0])
-}
-
-function single(query: URLSearchParams, name: string): string | undefined | null {
-  const values = query.getAll(name)
-  if (values.length > 1) return null
-  return values[0]
-}
 
 function cookieOf(request: RouteRequest, name: string): string | undefined {
   const { headers } = request
@@ -91,7 +64,8 @@ function stateCookie(name: string, value: string, path: string, secure: boolean,
   return `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
 }
 
-function failure(error: unknown): RouteResponse {
+// The web login's own cases; everything else maps as for every GET route.
+function loginFailure(error: unknown): RouteResponse {
   if (error instanceof DingTalkApiError) {
     // A used or expired code: 40078 today, 40029 in the older tables (Corrections 2026-12).
     if (error.errcode === 40078 || error.errcode === 40029) {
@@ -101,15 +75,8 @@ function failure(error: unknown): RouteResponse {
     if (error.errcode >= 853001 && error.errcode <= 853004) {
       return json(500, { error: 'misconfigured', errcode: error.errcode })
     }
-    return json(502, { error: 'dingtalk_error', errcode: error.errcode, requestId: error.requestId ?? null })
   }
-  if (error instanceof DingTalkRateLimitError) {
-    return json(429, { error: 'rate_limited', errcode: error.errcode ?? null }, { 'retry-after': '1' })
-  }
-  if (error instanceof DingTalkRequestError)
-    return json(502, { error: 'dingtalk_unavailable', code: error.code })
-  if (error instanceof DingTalkError) return json(500, { error: 'misconfigured', code: error.code })
-  return json(500, { error: 'internal_error' })
+  return failure(error)
 }
 
 /**
@@ -139,12 +106,8 @@ export async function handleWebLogin(
     const redirect = new URL(options.redirectUri)
     const secure = redirect.protocol === 'https:'
     const name = options.stateCookie ?? 'dingtalk_login_state'
-    const query = queryOf(request)
-    const code = single(query, 'code')
-    const state = single(query, 'state')
-    if (code === null || state === null) {
-      return json(400, { error: 'bad_request', message: 'code and state may appear once' })
-    }
+    const code = param(request, 'code')
+    const state = param(request, 'state')
 
     if (code === undefined || code === '') {
       const fresh = options.webLogin.createState()
@@ -190,6 +153,6 @@ export async function handleWebLogin(
     }
     return { ...reply, headers }
   } catch (error) {
-    return failure(error)
+    return loginFailure(error)
   }
 }
