@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runStoreContract } from '../testing'
+import { runStoreContract } from '../testing/vitest'
 import { memoryStore, storeKey } from './store'
 
 runStoreContract('memoryStore', () => memoryStore())
