@@ -1,4 +1,4 @@
-import { runAdapterConformance } from '@dingtalk-kit/core/testing'
+import { runAdapterConformance } from '@dingtalk-kit/core/vitest'
 import { Module } from '@nestjs/common'
 import { DingTalkModule } from '../src/index'
 import { PLATFORMS, startNest } from './helpers'
