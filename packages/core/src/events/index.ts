@@ -1,4 +1,5 @@
 export { KNOWN_EVENT_TYPES, type ParseEventsOptions, parseEvents, typeEvent } from './parse'
+export { parseStreamEvent, type StreamEventHeaders } from './stream'
 export type {
   BpmsInstanceChangeEvent,
   BpmsTaskChangeEvent,
