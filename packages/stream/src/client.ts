@@ -3,24 +3,20 @@ import { Agent as HttpsAgent } from 'node:https'
 import {
   type AnyEventHandler,
   type CallbackLogger,
+  createDedupeLedger,
+  createEventDispatcher,
+  type DeliveryOutcome,
   type DingTalkCallbackError,
   type DingTalkEventType,
+  type EventDispatcher,
+  type EventDispatcherOptions,
   type EventHandler,
-  memoryStore,
   parseStreamEvent,
   type SuiteCallbackClient,
 } from '@dingtalk-kit/core'
 import { type CloseInfo, Connection, type ConnectionEvents } from './connection'
-import {
-  causeName,
-  createLocalDispatcher,
-  type DeliveryOutcome,
-  type DispatcherOptions,
-  type StreamDispatcher,
-} from './dispatcher'
 import { DingTalkStreamCredentialsError, DingTalkStreamError } from './errors'
 import { ackFrame, type DownFrame, parseFrame } from './frames'
-import { Ledger } from './ledger'
 import { connectUrl, openConnection, type Subscription } from './open'
 import { proxyAgent } from './proxy'
 
@@ -82,9 +78,11 @@ export interface StreamHooks {
 }
 
 /**
- * Options of {@link createStreamClient}. Besides these, the dispatcher options (`client`, `suiteClient`,
- * `store`, `handlers`, `onError`, `dedupeTtlMs`, `inflightTtlMs`) build the event dispatcher when no
- * `dispatcher` is given.
+ * Options of {@link createStreamClient}. Besides these, core's event dispatcher options (`client`,
+ * `suiteClient`, `store`, `handlers`, `logger`, `onError`, `namespace`, `dedupeTtlMs`, `inflightTtlMs`) build
+ * the dispatcher when no `dispatcher` is given; its de-duplication namespace defaults to the clientId.
+ * `logger` also receives the connection's own lines (default: the dispatcher's, warnings and errors to the
+ * console).
  *
  * @example
  * ```ts
@@ -92,7 +90,7 @@ export interface StreamHooks {
  * ```
  */
 export interface StreamClientOptions<S extends SuiteCallbackClient = SuiteCallbackClient>
-  extends DispatcherOptions<S> {
+  extends EventDispatcherOptions<S> {
   /** The app's AppKey (a third-party app: its SuiteKey). */
   clientId: string
   /** Its AppSecret (SuiteSecret). Never logged. */
@@ -102,12 +100,13 @@ export interface StreamClientOptions<S extends SuiteCallbackClient = SuiteCallba
    * pre-production `https://pre-api.dingtalk.com` or `https://pre-api.dingtalk.io`; the emulator's URL in tests).
    */
   apiBaseUrl?: string
-  /** The event pipeline to feed (e.g. core's dispatcher shared with HTTP callbacks). */
-  dispatcher?: StreamDispatcher<S>
+  /**
+   * The event pipeline to feed: core's `createEventDispatcher`, shared with HTTP callbacks (the same
+   * handlers; an event delivered over both is handled once).
+   */
+  dispatcher?: EventDispatcher<S>
   /** CALLBACK handlers by topic; each topic is subscribed to. */
   callbacks?: Record<string, StreamCallbackHandler>
-  /** Where connection changes, malformed frames and handler failures are written (default: warnings and errors to the console). */
-  logger?: CallbackLogger
   hooks?: StreamHooks
   /** An HTTP(S) proxy for the `connections/open` call and the WebSocket, e.g. `http://user:pass@proxy:3128` (CONNECT tunnels). */
   proxy?: string | URL
@@ -204,9 +203,19 @@ function callbackId(topic: string, data: unknown, messageId: string): string {
   return `msg:${topic}:${messageId}`
 }
 
-const consoleLogger: CallbackLogger = {
-  warn: (message, data) => console.warn(`[dingtalk-stream] ${message}`, data ?? ''),
-  error: (message, data) => console.error(`[dingtalk-stream] ${message}`, data ?? ''),
+function safeJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return undefined
+  }
+}
+
+function causeCode(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined
+  const code = (cause as { code?: unknown } | null)?.code
+  if (typeof code === 'string') return code
+  return cause instanceof Error ? cause.name : typeof cause
 }
 
 function positive(value: number | undefined, fallback: number): number {
@@ -251,7 +260,6 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
   }
   const clientId = options.clientId
   const apiBaseUrl = new URL(options.apiBaseUrl ?? DEFAULT_API).toString()
-  const logger = options.logger ?? consoleLogger
   const hooks = options.hooks ?? {}
   const maxConcurrency = Math.max(1, Math.floor(positive(options.maxConcurrency, 32)))
   const idleMs = positive(options.keepAlive?.idleMs, 60_000)
@@ -265,17 +273,17 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
     throw new TypeError('proxy must be an http:// or https:// URL')
   }
 
-  const store = options.store ?? options.suiteClient?.store ?? options.client?.store ?? memoryStore()
-  const local = options.dispatcher
-    ? undefined
-    : createLocalDispatcher<S>({ ...options, store }, clientId, logger)
-  const dispatcher: StreamDispatcher<S> = options.dispatcher ?? (local as StreamDispatcher<S>)
-  const callbackLedger = new Ledger({
-    store,
-    owner: clientId,
-    dedupeTtlMs: positive(options.callbackDedupeTtlMs, 10 * 60_000) || 10 * 60_000,
-    inflightTtlMs: positive(options.inflightTtlMs, 60_000) || 60_000,
-    pollMs: 50,
+  const dispatcher: EventDispatcher<S> =
+    options.dispatcher ?? createEventDispatcher<S>({ ...options, namespace: options.namespace ?? clientId })
+  const logger: CallbackLogger = options.logger ?? dispatcher.reporter.logger
+  const namespace = options.namespace ?? clientId
+  const callbackTtlMs = positive(options.callbackDedupeTtlMs, 10 * 60_000) || 10 * 60_000
+  const callbackLedger = createDedupeLedger({
+    store: dispatcher.store,
+    doneTtlMs: callbackTtlMs,
+    ...(options.inflightTtlMs === undefined ? {} : { inflightTtlMs: options.inflightTtlMs }),
+    onStoreError: (message, cause) =>
+      dispatcher.reporter.report('CALLBACK_STORE_FAILED', message, { cause, transport: 'stream' }),
   })
   const callbacks = new Map<string, StreamCallbackHandler>(Object.entries(options.callbacks ?? {}))
   const streamErrorListeners = new Set<(error: DingTalkStreamError) => void>()
@@ -330,7 +338,7 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
   }
 
   const reportStream = (error: DingTalkStreamError, level: 'warn' | 'error'): void => {
-    safe(() => logger[level]?.(error.message, { code: error.code, cause: causeName(error.cause) }))
+    safe(() => logger[level]?.(error.message, { code: error.code, cause: causeCode(error.cause) }))
     for (const listener of streamErrorListeners) safe(() => listener(error))
   }
 
@@ -448,14 +456,18 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
         transport: 'stream',
         receiveId: clientId,
         deadlineAt: Number.POSITIVE_INFINITY,
-        locals: frame,
+        frame,
       })
       return { outcome, id }
     } catch (cause) {
-      safe(() =>
-        logger.error?.('The event dispatcher failed; asking DingTalk to redeliver', {
-          cause: causeName(cause),
-        }),
+      // A dispatcher given by the app could throw (core's never does).
+      dispatcher.reporter.report(
+        'CALLBACK_STORE_FAILED',
+        'The event dispatcher failed; asking DingTalk to redeliver',
+        {
+          cause,
+          transport: 'stream',
+        },
       )
       return { outcome: { kind: 'retry' }, id }
     }
@@ -470,20 +482,46 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
     }
     const id = callbackId(frame.topic, data, frame.messageId)
     const handler = callbacks.get(frame.topic)
-    const outcome = await callbackLedger.run(id, async () =>
-      handler?.(data, { topic: frame.topic, messageId: frame.messageId, headers: frame.headers, id }),
-    )
-    if (outcome.kind === 'ack')
-      return { outcome: { kind: 'ack', result: outcome.result, duplicate: outcome.duplicate }, id }
-    const message =
-      outcome.stage === 'handler'
-        ? `A ${frame.topic} callback handler failed; asking DingTalk to redeliver`
-        : 'The store failed; asking DingTalk to redeliver'
-    safe(() => logger.error?.(message, { topic: frame.topic, cause: causeName(outcome.cause) }))
-    if (local && outcome.stage === 'handler') {
-      local.report('CALLBACK_HANDLER_FAILED', message, frame.topic, outcome.cause)
+    const key = callbackLedger.keyFor(namespace, id)
+    // The answer is kept beside the ledger's mark: a redelivered card callback gets the same card update.
+    const responseKey = `${key}:response`
+    try {
+      const claim = await callbackLedger.claim(key, Number.POSITIVE_INFINITY)
+      if (claim === 'done') {
+        const stored = await dispatcher.store.get(responseKey)
+        const result: unknown = stored === undefined ? undefined : JSON.parse(stored)
+        return { outcome: { kind: 'ack', result, duplicate: true }, id }
+      }
+      if (claim === 'busy') return { outcome: { kind: 'retry' }, id }
+      let result: unknown
+      try {
+        result = await handler?.(data, {
+          topic: frame.topic,
+          messageId: frame.messageId,
+          headers: frame.headers,
+          id,
+        })
+      } catch (cause) {
+        await claim.finish(false)
+        dispatcher.reporter.report(
+          'CALLBACK_HANDLER_FAILED',
+          `A ${frame.topic} callback handler failed; asking DingTalk to redeliver`,
+          { eventType: frame.topic, cause, transport: 'stream' },
+        )
+        return { outcome: { kind: 'retry' }, id }
+      }
+      const json = result === undefined ? undefined : safeJson(result)
+      if (json !== undefined) await dispatcher.store.set(responseKey, json, callbackTtlMs)
+      await claim.finish(true)
+      return { outcome: { kind: 'ack', result }, id }
+    } catch (cause) {
+      dispatcher.reporter.report('CALLBACK_STORE_FAILED', 'The store failed; asking DingTalk to redeliver', {
+        eventType: frame.topic,
+        cause,
+        transport: 'stream',
+      })
+      return { outcome: { kind: 'retry' }, id }
     }
-    return { outcome: { kind: 'retry' }, id }
   }
 
   const take = (connection: Connection, frame: DownFrame, type: 'EVENT' | 'CALLBACK'): void => {

@@ -1,3 +1,10 @@
+// The pipeline the client feeds, re-exported so one import serves an app that also takes HTTP callbacks.
+export {
+  createEventDispatcher,
+  type EventDispatcher,
+  type EventDispatcherOptions,
+  parseStreamEvent,
+} from '@dingtalk-kit/core'
 export {
   createStreamClient,
   type StreamCallbackContext,
@@ -9,13 +16,6 @@ export {
   TOPIC_CARD,
   TOPIC_ROBOT,
 } from './client'
-export type {
-  DeliveryContext,
-  DeliveryOutcome,
-  DeliveryUnit,
-  DispatcherOptions,
-  StreamDispatcher,
-} from './dispatcher'
 export {
   DingTalkStreamCredentialsError,
   DingTalkStreamError,

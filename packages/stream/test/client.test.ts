@@ -165,8 +165,16 @@ describe('events (§13.2–§13.4)', () => {
       { status: 'SUCCESS', message: 'OK' },
     ])
     expect(calls).toBe(2)
-    expect(logger.lines.filter((l) => l.level === 'error').map((l) => l.message)).toEqual([
-      'A org_remove handler failed; asking DingTalk to redeliver',
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([
+      {
+        level: 'error',
+        message: 'A org_remove handler failed; asking DingTalk to re-push',
+        data: expect.objectContaining({
+          code: 'CALLBACK_HANDLER_FAILED',
+          cause: 'Error',
+          transport: 'stream',
+        }),
+      },
     ])
   })
 
