@@ -162,6 +162,14 @@ describe('connections/open (§13.1)', () => {
     expect(unknown.status).toBe(401)
     const missing = await openTicket(e.url, { clientSecret: '' })
     expect(missing).toMatchObject({ status: 400, json: { code: 'MissingParameter' } })
+    const get = await fetch(`${e.url}${OPEN}`)
+    expect(get.status).toBe(405)
+    const notJson = await fetch(`${e.url}${OPEN}`, {
+      method: 'POST',
+      body: '{',
+      headers: { 'Content-Type': 'application/json' },
+    })
+    expect(notJson.status).toBe(400)
     const badTopic = await openTicket(e.url, { subscriptions: [{ type: 'EVENT', topic: 'user_add_org' }] })
     expect(badTopic).toMatchObject({ status: 400, json: { code: 'InvalidParameter.Subscriptions' } })
   })

@@ -172,6 +172,7 @@ export class StreamGateway {
 
   /** `POST /v1.0/gateway/connections/open` (§13.1). Needs no access token: the client secret is the credential. */
   async open(method: string, accept: string, bodyText: string): Promise<OpenAnswer> {
+    if (method !== 'POST') return v1Error(405, 'MethodNotAllowed', 'use POST', undefined)
     let body: unknown
     try {
       body = JSON.parse(bodyText)
@@ -181,7 +182,6 @@ export class StreamGateway {
     const logBody = isObject(body)
       ? { ...body, ...(body.clientSecret === undefined ? {} : { clientSecret: '***' }) }
       : body
-    if (method !== 'POST') return v1Error(405, 'MethodNotAllowed', 'use POST', logBody)
     if (!isObject(body))
       return v1Error(400, 'InvalidParameter.Body', 'the body must be a JSON object', logBody)
     const { clientId, clientSecret, subscriptions, ua } = body
