@@ -112,7 +112,18 @@ export function openConnection(req: OpenRequest): Promise<OpenedTicket> {
 
 /** The WebSocket URL of a ticket, the ticket URL-encoded (§13.1). */
 export function connectUrl(opened: OpenedTicket): URL {
-  const url = new URL(opened.endpoint)
+  let url: URL | undefined
+  try {
+    url = new URL(opened.endpoint)
+  } catch {
+    url = undefined
+  }
+  if (url?.protocol !== 'ws:' && url?.protocol !== 'wss:') {
+    throw new DingTalkStreamError(
+      'STREAM_OPEN_FAILED',
+      'connections/open answered an endpoint that is not a ws(s):// URL',
+    )
+  }
   url.searchParams.set('ticket', opened.ticket)
   return url
 }

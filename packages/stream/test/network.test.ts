@@ -226,6 +226,41 @@ describe('bad input from the server', () => {
   })
 })
 
+describe('bad answers from connections/open', () => {
+  it('an endpoint that is not a WebSocket URL, or an HTTP 5xx: STREAM_OPEN_FAILED; once running, retried', async () => {
+    const server = createHttpServer((req, res) => {
+      req.resume()
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ endpoint: 'javascript:alert(1)', ticket: 'x' }))
+    })
+    const port = await listen(server)
+    h = await harness()
+    const odd = await h
+      .client({ apiBaseUrl: `http://127.0.0.1:${port}` })
+      .start()
+      .catch((e: unknown) => e)
+    expect(odd).toMatchObject({ code: 'STREAM_OPEN_FAILED' })
+
+    h.emu.faults.inject({ route: '/v1.0/gateway/connections/open', kind: 'http5xx', status: 503 })
+    const busy = await h
+      .client()
+      .start()
+      .catch((e: unknown) => e)
+    expect(busy).toMatchObject({ code: 'STREAM_OPEN_FAILED' })
+    expect((busy as Error).message).toContain('HTTP 503')
+
+    const errors: string[] = []
+    const stream = h.client()
+    stream.onError((e) => errors.push(e.code))
+    await stream.start()
+    const [first] = await h.emu.stream.waitForConnections(1)
+    h.emu.faults.inject({ route: '/v1.0/gateway/connections/open', kind: 'http5xx', status: 502, times: 2 })
+    h.emu.stream.disconnect(first!.id, { closeAfterMs: 0 })
+    await until(() => stream.stats().connected && stream.stats().connections === 2, 'the third open to work')
+    expect(errors).toEqual(['STREAM_OPEN_FAILED', 'STREAM_OPEN_FAILED'])
+  })
+})
+
 describe('one pipeline, two transports', () => {
   it('an event that arrives over an HTTP callback and over Stream with the same eventId is handled once', async () => {
     h = await harness()
