@@ -321,8 +321,10 @@ export function createClientCore(
       kind,
       fetch,
       onRefresh,
-      // §3.1: a ticket fetched without the shared lock would invalidate every other instance's ticket.
+      // §3.1: a new ticket invalidates the old one everywhere: never fetch one without the shared lock, and
+      // read the shared one before every signature, so no instance signs with a ticket another replaced.
       storeFailure: kind === 'jsapi_ticket' ? 'throw' : 'local',
+      readThrough: kind === 'jsapi_ticket',
     })
 
   const accessToken = cache('access_token', fetchAccessToken)

@@ -277,14 +277,15 @@ function createHandlerRegistry<S extends SuiteCallbackClient, L>(
       }
     },
     async dispatch(event, context) {
-      const own = [...(specific.get(event.EventType) ?? [])]
-      const fns = [...own, ...any]
+      // Every-event handlers start first: adapters use them to put the event on their request context.
+      const first = any.size
+      const fns = [...any, ...(specific.get(event.EventType) ?? [])]
       if (fns.length === 0) return undefined
       const results = await Promise.allSettled(fns.map(async (fn) => fn(event, context)))
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
       if (failures.length === 1) throw failures[0]
       if (failures.length > 1) throw new AggregateError(failures, `${failures.length} handlers failed`)
-      for (const r of results.slice(0, own.length)) {
+      for (const r of results.slice(first)) {
         if (r.status === 'fulfilled' && r.value !== undefined) return r.value
       }
       return undefined
