@@ -79,3 +79,14 @@ export type {
   TokenRecord,
   UserRecord,
 } from './state'
+export type {
+  StreamAttempt,
+  StreamConnectionRecord,
+  StreamDeliveryRecord,
+  StreamDeliveryResult,
+  StreamEmulator,
+  StreamMode,
+  StreamPushSpec,
+  StreamSettings,
+  StreamSubscription,
+} from './stream/types'

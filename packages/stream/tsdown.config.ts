@@ -1,0 +1,12 @@
+import { defineConfig } from 'tsdown'
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  platform: 'node',
+  fixedExtension: false,
+  target: 'es2022',
+  sourcemap: true,
+  clean: true,
+})
