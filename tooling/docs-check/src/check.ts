@@ -122,7 +122,7 @@ function compilerOptions(projectDir: string, tsconfig: string): ts.CompilerOptio
  * Markdown. An empty list means every snippet compiles against the packages as they are.
  *
  * @example
- * const problems = checkSnippets(extractSnippets(['README.md']), { projectDir: 'tooling/snippets' })
+ * const problems = checkSnippets(extractSnippets(['README.md']), { projectDir: 'tooling/docs-check' })
  * for (const p of problems) console.error(`${p.where}: TS${p.code} ${p.message}`)
  */
 export function checkSnippets(snippets: readonly Snippet[], options: CheckOptions): SnippetProblem[] {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** The repository's root folder (this package sits at `tooling/snippets`). */
+/** The repository's root folder (this package sits at `tooling/docs-check`). */
 export const repositoryRoot: string = fileURLToPath(new URL('../../../', import.meta.url))
 
 /**

@@ -97,7 +97,7 @@ export function extractFromMarkdown(file: string, markdown: string): Snippet[] {
  *
  * @example
  * const snippets = extractSnippets(['README.md', 'packages/core/README.md'])
- * const problems = checkSnippets(snippets, { projectDir: 'tooling/snippets' })
+ * const problems = checkSnippets(snippets, { projectDir: 'tooling/docs-check' })
  */
 export function extractSnippets(files: readonly string[]): Snippet[] {
   return files.flatMap((file) => extractFromMarkdown(file, readFileSync(file, 'utf8')))
