@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs'
+import { stableProblems } from './check'
 import { benchCrypto } from './crypto'
 import { isolated } from './isolated'
 import { formatOps } from './lib'
@@ -8,7 +9,9 @@ import { benchRedis } from './redis'
 import { renderReport, type Section, verdict } from './report'
 import { benchTokenConcurrency } from './tokens'
 
-const quick = process.argv.includes('--quick')
+// --check: a quick run that then fails on any broken count or correctness fact (never on a speed).
+const check = process.argv.includes('--check')
+const quick = check || process.argv.includes('--quick')
 const options = { quick }
 const sections: Section[] = []
 
@@ -16,7 +19,7 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`)
 }
 
-log(`dingtalk-kit benchmarks (${quick ? 'quick' : 'full'} mode)`)
+log(`dingtalk-kit benchmarks (${check ? 'check' : quick ? 'quick' : 'full'} mode)`)
 
 log('· callback crypto and JSAPI signing')
 sections.push({
@@ -152,3 +155,26 @@ for (const section of sections) {
   for (const c of section.comparisons) log(`  ${c.group}: ${c.ratio.toFixed(2)}× ${verdict(c)}`)
 }
 log(`report written to apps/bench/${quick ? 'REPORT.quick.md' : 'REPORT.md'}`)
+
+if (check) {
+  const problems = stableProblems({
+    comparisons: sections.flatMap((s) => s.comparisons),
+    interop: compat,
+    tokens: concurrency,
+    memory,
+    redis: c,
+  })
+  for (const problem of problems) log(`✗ ${problem}`)
+  if (problems.length > 0) {
+    log(
+      `bench check: ${problems.length} broken fact(s); speeds and ratios are reported above, never asserted`,
+    )
+    process.exit(1)
+  }
+  const comparisons = sections.reduce((n, s) => n + s.comparisons.length, 0)
+  log(
+    `bench check: ${comparisons} comparisons measured both sides; interop, 1 gettoken per cold round ` +
+      `(${concurrency.length} caller counts, ${c.processes} Redis processes) and ${memory.handled.toLocaleString('en')} ` +
+      'callbacks handled without a failure all hold (speeds and ratios are reported, never asserted)',
+  )
+}
