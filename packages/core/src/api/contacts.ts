@@ -1,4 +1,4 @@
-import type { DingTalkResponse } from '../http/pipeline'
+import type { DingTalkResponse } from '../http/request'
 import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact, paginate } from './context'
 
 /** `zh_CN` or `en_US`. */

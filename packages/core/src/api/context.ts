@@ -1,4 +1,4 @@
-import type { DingTalkRequest, DingTalkResponse } from '../http/pipeline'
+import type { DingTalkRequest, DingTalkResponse } from '../http/request'
 import type { Store } from '../store/store'
 
 /** The request function of a client: one pipeline with token injection, envelopes, replay and retries. */
