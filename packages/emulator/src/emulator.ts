@@ -10,6 +10,7 @@ import { PushManager, type PushSettings } from './pushes'
 import type { RequestLogEntry } from './request-log'
 import { closeServer, listen, Timers } from './server'
 import { buildState, type EmulatorState, type PushRecord, type TokenRecord } from './state'
+import { v1Api } from './v1/dispatch'
 
 export type { FaultController, FaultKind, FaultSpec } from './faults'
 export type { RateLimitRule } from './limits'
@@ -91,7 +92,10 @@ export interface AuthorizeResult {
  * ```
  */
 export interface Emulator {
-  /** Base URL, e.g. `http://127.0.0.1:53211`; use it where you would use `https://oapi.dingtalk.com`. */
+  /**
+   * Base URL, e.g. `http://127.0.0.1:53211`; use it where you would use `https://oapi.dingtalk.com` or
+   * `https://api.dingtalk.com` (both APIs answer on this one port: `/v1.0/…` paths are api.dingtalk.com).
+   */
   readonly url: string
   readonly state: EmulatorState
   readonly log: RequestLogEntry[]
@@ -124,7 +128,8 @@ export interface Emulator {
   idle(): Promise<void>
 }
 /**
- * Starts a local DingTalk (`oapi.dingtalk.com` + its callback pusher) on a free loopback port.
+ * Starts a local DingTalk (`oapi.dingtalk.com`, the `api.dingtalk.com` v1.0 endpoints it knows, and the
+ * callback pusher) on a free loopback port.
  *
  * @example
  * ```ts
@@ -144,8 +149,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pushes = new PushManager(state, now, options.push ?? {})
   const internals = createInternals(state, now, (options.tokenTtlSeconds ?? 7200) * 1000, pushes)
   const check = createLimits(state, options, now)
-  const oapi = oapiApi({ emu: internals, check, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 })
-  const handle = createRequestHandler({ log, now, takeFaults: faults.take, timers, apiFor: () => oapi })
+  const apiDeps = { emu: internals, check, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 }
+  const oapi = oapiApi(apiDeps)
+  const v1 = v1Api(apiDeps)
+  const apiFor = (path: string) => (path.startsWith('/v1.0/') ? v1 : oapi)
+  const handle = createRequestHandler({ log, now, takeFaults: faults.take, timers, apiFor })
   const { server, url } = await listen(handle, options.port ?? 0, options.host ?? '127.0.0.1')
 
   const intervalMs = options.suiteTicketIntervalMs ?? 20 * 60 * 1000

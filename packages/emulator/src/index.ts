@@ -59,6 +59,7 @@ export type {
   MessageRecord,
   OrgState,
   PushRecord,
+  RobotMessageRecord,
   SuiteState,
   TicketRecord,
   TmpAuthCodeRecord,

@@ -18,11 +18,14 @@ export interface RateLimitRule {
   /** 90002 (default) or 45009 (§9.2, §10). */
   errcode?: number
 }
+/** What the limits look at: the caller, its token or credentials, the path. */
+export type LimitSubject = Pick<Ctx, 'path' | 'input' | 'token' | 'remoteIp'>
+
 /** Why a request is refused before its endpoint runs. */
 export type Refusal = { kind: 'ip'; ip: string } | { kind: 'rate'; errcode: number }
 
 /** The app a request counts against (rate limits) and its IP whitelist, from its token or credentials. */
-function appOf(state: EmulatorState, ctx: Ctx): { id: string; whitelist?: string[] } {
+function appOf(state: EmulatorState, ctx: LimitSubject): { id: string; whitelist?: string[] } {
   const token = ctx.token
   if (token?.suiteKey && token.kind === 'corp' && token.corpId) {
     const list = state.orgs.get(token.corpId)?.isvIpWhitelist.get(token.suiteKey)
@@ -50,7 +53,7 @@ export function createLimits(
   state: EmulatorState,
   options: { ipWhitelist?: string[] | undefined; rateLimits?: RateLimitRule[] | undefined },
   now: () => number,
-): (ctx: Ctx) => Refusal | undefined {
+): (ctx: LimitSubject) => Refusal | undefined {
   const counters = new Map<string, number>()
   return (ctx) => {
     const app = appOf(state, ctx)

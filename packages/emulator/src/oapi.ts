@@ -11,7 +11,7 @@ import {
 import type { Api, Exchange } from './exchange'
 import { JSON_TYPE } from './faults'
 import { parseInput } from './input'
-import type { Refusal } from './limits'
+import type { LimitSubject, Refusal } from './limits'
 import type { RequestLogEntry } from './request-log'
 import { authRoutes } from './routes/auth'
 import { callbackRoutes } from './routes/callbacks'
@@ -83,7 +83,7 @@ function sendEnvelope(exchange: Exchange, topapi: boolean, payload: Payload): vo
 
 async function answer(
   exchange: Exchange,
-  deps: { emu: Internals; check: (ctx: Ctx) => Refusal | undefined; maxBodyBytes: number },
+  deps: { emu: Internals; check: (ctx: LimitSubject) => Refusal | undefined; maxBodyBytes: number },
   topapi: boolean,
 ): Promise<Payload | RawResponse> {
   const { path, method, url } = exchange
@@ -129,7 +129,7 @@ async function answer(
  */
 export function oapiApi(deps: {
   emu: Internals
-  check: (ctx: Ctx) => Refusal | undefined
+  check: (ctx: LimitSubject) => Refusal | undefined
   maxBodyBytes: number
 }): Api {
   return {

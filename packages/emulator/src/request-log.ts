@@ -14,8 +14,10 @@ export interface RequestLogEntry {
   path: string
   query: Record<string, string>
   body: unknown
-  /** The answer's errcode, when it was an envelope. */
+  /** The answer's errcode, when it was an oapi envelope. */
   errcode?: number
+  /** The error `code` of a v1.0 (api.dingtalk.com) answer, e.g. `InvalidAuthentication`. */
+  code?: string
   /** HTTP status; 0 when the connection was reset. */
   status: number
   /** The injected fault that shaped the answer, if any. */
