@@ -11,6 +11,7 @@ import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from '.
 import type { Redactor } from './redact'
 import type { TokenSource } from './request'
 import { backoffDelay, type RetryOptions, sleep } from './retry'
+import { DingTalkV1ApiError } from './v1-api-error'
 
 /** What differs between DingTalk's two APIs: where the token goes and how an answer is read. */
 export interface Transport {
@@ -150,8 +151,15 @@ function responseEvent(
     event.errmsg = error.errmsg
     if (error.subCode !== undefined) event.subCode = error.subCode
     if (error.requestId !== undefined) event.requestId = error.requestId
+  } else if (error instanceof DingTalkV1ApiError) {
+    event.apiCode = error.apiCode
+    event.errmsg = error.apiMessage
+    if (error.requestId !== undefined) event.requestId = error.requestId
   } else if (error instanceof DingTalkRateLimitError && error.errcode !== undefined) {
     event.errcode = error.errcode
+  } else if (error instanceof DingTalkRateLimitError && error.apiCode !== undefined) {
+    event.apiCode = error.apiCode
+    if (error.requestId !== undefined) event.requestId = error.requestId
   } else {
     event.error = error.code
   }
@@ -169,6 +177,9 @@ function retryEvent(
   const errcode =
     error instanceof DingTalkApiError || error instanceof DingTalkRateLimitError ? error.errcode : undefined
   if (errcode !== undefined) event.errcode = errcode
+  const apiCode =
+    error instanceof DingTalkV1ApiError || error instanceof DingTalkRateLimitError ? error.apiCode : undefined
+  if (apiCode !== undefined) event.apiCode = apiCode
   return event
 }
 

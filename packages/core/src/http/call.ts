@@ -61,8 +61,11 @@ export class Call {
 }
 
 /** An attempt that failed on the way (5xx, reset, timeout, broken body): repeated only if idempotent. */
-export function transient(call: Call, status: number, error: DingTalkRequestError): Outcome {
-  return call.input.idempotent
-    ? { kind: 'retry', status, reason: error.code, error }
-    : { kind: 'fail', status, error }
+export function transient(
+  call: Call,
+  status: number,
+  error: DingTalkRequestError,
+  reason: string = error.code,
+): Outcome {
+  return call.input.idempotent ? { kind: 'retry', status, reason, error } : { kind: 'fail', status, error }
 }

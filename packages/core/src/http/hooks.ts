@@ -8,7 +8,10 @@ export interface RequestEvent {
   attempt: number
 }
 
-/** `onResponse`: an attempt got an answer (or failed in transport: `status` 0). */
+/**
+ * `onResponse`: an attempt got an answer (or failed in transport: `status` 0). `errcode` is 0 for an oapi
+ * success; v1.0 answers carry no errcode (their HTTP status says it).
+ */
 export interface ResponseEvent extends RequestEvent {
   status: number
   durationMs: number
@@ -16,6 +19,8 @@ export interface ResponseEvent extends RequestEvent {
   errmsg?: string
   subCode?: string
   requestId?: string
+  /** api.dingtalk.com (v1.0) calls: DingTalk's error `code`, e.g. `InvalidAuthentication`. */
+  apiCode?: string
   /** The error code (`NETWORK_ERROR`, `TIMEOUT`, …) when the attempt failed in transport. */
   error?: string
 }
@@ -30,6 +35,8 @@ export interface RetryEvent {
   /** `TOKEN_INVALID`, `SYSTEM_BUSY`, `RATE_LIMITED`, `HTTP_ERROR`, `NETWORK_ERROR`, `INVALID_RESPONSE`, `TIMEOUT`. */
   reason: string
   errcode?: number
+  /** api.dingtalk.com (v1.0) calls: DingTalk's error `code`. */
+  apiCode?: string
 }
 
 /** `onTokenRefresh`: a token or ticket was fetched, shared from the store, served stale, or failed. */

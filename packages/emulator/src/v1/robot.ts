@@ -31,8 +31,8 @@ function messageParams(body: Record<string, unknown>): Record<string, unknown> {
 function batchSend(ctx: V1Ctx): Record<string, unknown> {
   const org = tokenOrg(ctx)
   const robotCode = text(ctx.body, 'robotCode')
-  // An internal app's robot has the app's appKey as its robotCode.
-  if (!org.apps.has(robotCode)) {
+  // A robot's robotCode is its app's key: an internal app's appKey, an ISV app's suiteKey.
+  if (!org.apps.has(robotCode) && ctx.token?.suiteKey !== robotCode) {
     throw new V1Error(400, 'InvalidParameter', `robotCode ${robotCode} is not a robot of this organisation`)
   }
   const userIds = recipients(ctx.body)
