@@ -7,6 +7,7 @@ import {
 } from '../errors/request-errors'
 import { readDownload } from './body'
 import { type Call, type Outcome, transient } from './call'
+import { DeadlineControllers } from './deadline'
 import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from './hooks'
 import type { Redactor } from './redact'
 import type { TokenSource } from './request'
@@ -79,6 +80,8 @@ export async function runAttempts<T>(
   }
 }
 
+const deadlines = new DeadlineControllers()
+
 const abortOnTimeout = (controller: AbortController): void => {
   controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
 }
@@ -91,9 +94,8 @@ async function attemptOnce(
   config: AttemptConfig,
 ): Promise<Outcome> {
   const { input } = call
-  // A controller and a timer cost fetch less than `AbortSignal.timeout()`, which is transferable and
-  // registered for finalisation; the timer ends with the attempt.
-  const controller = new AbortController()
+  const lease = input.signal === undefined ? deadlines.acquire() : undefined
+  const controller = lease?.controller ?? new AbortController()
   const timer = setTimeout(abortOnTimeout, input.timeoutMs, controller)
   const signal =
     input.signal === undefined ? controller.signal : AbortSignal.any([input.signal, controller.signal])
@@ -127,6 +129,7 @@ async function attemptOnce(
     return transient(call, status, error)
   } finally {
     clearTimeout(timer)
+    if (lease !== undefined) deadlines.release(lease)
   }
   return transport.classify(call, text, status)
 }
