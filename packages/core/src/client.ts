@@ -124,8 +124,8 @@ export interface DingTalkClient {
   readonly apiBaseUrl: string
   /**
    * Calls an api.dingtalk.com (v1.0) endpoint (robots, cards, Stream, OAuth2 login) with the same cached
-   * access_token as {@link request}, in the `x-acs-dingtalk-access-token` header; JSON goes as raw UTF-8.
-   * Resolves with the JSON payload (`{}` for an empty body). A token DingTalk rejects (HTTP 401,
+   * access_token as {@link DingTalkClient.request}, in the `x-acs-dingtalk-access-token` header; JSON goes
+   * as raw UTF-8. Resolves with the JSON payload (`{}` for an empty body). A token DingTalk rejects (HTTP 401,
    * `InvalidAuthentication`) is dropped, refreshed and the call replayed once; `QpsLimit` (HTTP 403/429) is
    * retried with backoff, then thrown as `DingTalkRateLimitError`; any other error body
    * `{ code, message, requestid }` throws `DingTalkV1ApiError`. Same hooks, retries and redaction as `request`.

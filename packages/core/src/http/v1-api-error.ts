@@ -3,8 +3,9 @@ import { DingTalkRequestError, type RequestSummary } from '../errors/request-err
 /**
  * api.dingtalk.com (v1.0) answered with an error: an HTTP status and a body `{ code, message, requestid }`.
  * `code` is the `DingTalkError` code `API_ERROR` (as for an oapi errcode); DingTalk's own code is
- * {@link apiCode}, e.g. `InvalidAuthentication` or `Forbidden.AccessDenied.AccessTokenPermissionDenied`.
- * Rate limits (`QpsLimit`) come as `DingTalkRateLimitError` instead, after the retries.
+ * {@link DingTalkV1ApiError.apiCode}, e.g. `InvalidAuthentication` or
+ * `Forbidden.AccessDenied.AccessTokenPermissionDenied`. Rate limits (`QpsLimit`) come as
+ * `DingTalkRateLimitError` instead, after the retries.
  *
  * @example
  * ```ts
