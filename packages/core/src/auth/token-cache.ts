@@ -1,4 +1,5 @@
 import { DingTalkTokenError } from '../errors/request-errors'
+import { acquireLease, type Lease, pollUntil } from '../store/lease'
 import type { Store } from '../store/store'
 import { DingTalkStoreError } from '../store/store-error'
 
@@ -129,12 +130,46 @@ class StoreFailed extends Error {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+type Settings = Required<
+  Pick<
+    TokenCacheOptions,
+    | 'store'
+    | 'key'
+    | 'fetch'
+    | 'refreshMarginMs'
+    | 'jitterMs'
+    | 'fallbackTtlMs'
+    | 'maxTtlMs'
+    | 'leaseMs'
+    | 'pollIntervalMs'
+    | 'waitTimeoutMs'
+    | 'retryAfterFailureMs'
+    | 'now'
+  >
+> & { kind: string; lockKey: string; failWithStore: boolean; onRefresh: TokenCacheOptions['onRefresh'] }
 
-const randomId = (): string => {
-  const bytes = new Uint8Array(8)
-  crypto.getRandomValues(bytes)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+function settingsOf(options: TokenCacheOptions): Settings {
+  const leaseMs = options.leaseMs ?? 30_000
+  const pollIntervalMs = options.pollIntervalMs ?? 100
+  const maxTtlMs = options.maxTtlMs ?? 7_200_000
+  return {
+    store: options.store,
+    key: options.key,
+    fetch: options.fetch,
+    kind: options.kind ?? options.key.split(':').pop() ?? options.key,
+    lockKey: `${options.key}:lock`,
+    now: options.now ?? Date.now,
+    refreshMarginMs: options.refreshMarginMs ?? 5 * 60_000,
+    jitterMs: options.jitterMs ?? 60_000,
+    maxTtlMs,
+    fallbackTtlMs: Math.min(options.fallbackTtlMs ?? 7_200_000, maxTtlMs),
+    leaseMs,
+    pollIntervalMs,
+    waitTimeoutMs: options.waitTimeoutMs ?? leaseMs + pollIntervalMs,
+    retryAfterFailureMs: options.retryAfterFailureMs ?? 10_000,
+    failWithStore: options.storeFailure === 'throw',
+    onRefresh: options.onRefresh,
+  }
 }
 
 /**
@@ -143,6 +178,7 @@ const randomId = (): string => {
  * refresh in flight per process; a lease lock (`store.setIfAbsent`) so only one instance calls DingTalk
  * while the others wait for the value it writes; a slower refresher never overwrites a newer value; a
  * failed refresh keeps serving a still-valid value; invalidation only drops the value that failed.
+ * Nothing random, no timer and no I/O happens before the first `get()`.
  *
  * @example
  * ```ts
@@ -158,32 +194,49 @@ const randomId = (): string => {
  * ```
  */
 export function createTokenCache(options: TokenCacheOptions): TokenCache {
-  const { store, key } = options
-  const kind = options.kind ?? key.split(':').pop() ?? key
-  const lockKey = `${key}:lock`
-  const now = options.now ?? Date.now
-  const marginMs = options.refreshMarginMs ?? 5 * 60_000
-  const jitterMs = options.jitterMs ?? 60_000
-  const maxTtlMs = options.maxTtlMs ?? 7_200_000
-  const fallbackTtlMs = Math.min(options.fallbackTtlMs ?? 7_200_000, maxTtlMs)
-  const leaseMs = options.leaseMs ?? 30_000
-  const pollMs = options.pollIntervalMs ?? 100
-  const waitTimeoutMs = options.waitTimeoutMs ?? leaseMs + pollMs
-  const retryAfterFailureMs = options.retryAfterFailureMs ?? 10_000
-  const failWithStore = options.storeFailure === 'throw'
-  const instanceId = randomId()
-  let lockCounter = 0
+  const cache = new SharedToken(settingsOf(options))
+  return { get: () => cache.get(), invalidate: (value) => cache.invalidate(value) }
+}
 
-  let memory: Entry | undefined
-  let inflight: Promise<string> | undefined
-  const invalidated: string[] = []
+class SharedToken {
+  private memory: Entry | undefined
+  private inflight: Promise<string> | undefined
+  private readonly invalidated: string[] = []
+  /** A store outage (Redis down) degrades to a per-process cache instead of failing every API call. */
+  private storeError: unknown
 
-  const isInvalidated = (value: string): boolean => invalidated.includes(value)
+  constructor(private readonly s: Settings) {}
 
-  const toEntry = (stored: StoredEntry): Entry => {
+  get(): Promise<string> {
+    const entry = this.memory
+    if (entry !== undefined && this.s.now() < entry.refreshAt) return entry.promise
+    return this.inflight ?? this.startRefresh()
+  }
+
+  async invalidate(value: string): Promise<void> {
+    if (!this.isInvalidated(value)) {
+      this.invalidated.push(value)
+      if (this.invalidated.length > 8) this.invalidated.shift()
+    }
+    if (this.memory?.value === value) this.memory = undefined
+    const read = await this.readStore().catch((error: unknown) => {
+      if (error instanceof StoreFailed) return undefined
+      throw error
+    })
+    if (read === undefined) return
+    const { raw, stored } = read
+    if (raw !== undefined && stored?.v === value)
+      await this.s.store.deleteIfEquals(this.s.key, raw).catch(() => false)
+  }
+
+  private isInvalidated(value: string): boolean {
+    return this.invalidated.includes(value)
+  }
+
+  private toEntry(stored: StoredEntry): Entry {
     const lifetime = stored.e - stored.t
-    const margin = Math.min(marginMs, lifetime / 4)
-    const jitter = Math.random() * Math.min(jitterMs, lifetime / 10)
+    const margin = Math.min(this.s.refreshMarginMs, lifetime / 4)
+    const jitter = Math.random() * Math.min(this.s.jitterMs, lifetime / 10)
     return {
       value: stored.v,
       expiresAt: stored.e,
@@ -192,97 +245,68 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
     }
   }
 
-  const emit = (event: TokenRefreshEvent): void => {
+  private emit(event: TokenRefreshEvent): void {
     try {
-      options.onRefresh?.(event)
+      this.s.onRefresh?.(event)
     } catch {
       // A broken listener must not break token refresh.
     }
   }
 
-  const usable = (stored: StoredEntry | undefined, t: number): Entry | undefined => {
-    if (stored === undefined || stored.e <= t || isInvalidated(stored.v)) return undefined
-    const entry = toEntry(stored)
+  /** A stored value fresh enough to serve without refreshing. */
+  private usable(stored: StoredEntry | undefined, t: number): Entry | undefined {
+    if (stored === undefined || stored.e <= t || this.isInvalidated(stored.v)) return undefined
+    const entry = this.toEntry(stored)
     return t < entry.refreshAt ? entry : undefined
   }
 
-  // A store outage (Redis down) degrades to a per-process cache instead of failing every API call.
-  let storeError: unknown
-  const readStore = async (): Promise<{ raw: string | undefined; stored: StoredEntry | undefined }> => {
+  /** A value that may still be served while a refresh is failing. */
+  private servable(entry: Entry | undefined, t: number): Entry | undefined {
+    return entry !== undefined && entry.expiresAt > t && !this.isInvalidated(entry.value) ? entry : undefined
+  }
+
+  private async readStore(): Promise<{ raw: string | undefined; stored: StoredEntry | undefined }> {
     try {
-      const raw = await store.get(key)
+      const raw = await this.s.store.get(this.s.key)
       return { raw, stored: parse(raw) }
     } catch (error) {
-      if (failWithStore) throw new StoreFailed(error)
-      storeError = error
+      if (this.s.failWithStore) throw new StoreFailed(error)
+      this.storeError = error
       return { raw: undefined, stored: undefined }
     }
   }
-  // The lease value carries its own expiry, so a value that is not ours (garbage, a foreign writer, a
-  // lock written without TTL) or one far past its lease cannot block every refresh forever: it is
-  // compare-and-deleted and the lock taken again.
-  const leaseExpiry = (value: string | undefined): number | undefined => {
-    const at = value?.lastIndexOf('@') ?? -1
-    const expiry = at > 0 ? Number(value!.slice(at + 1)) : Number.NaN
-    return Number.isFinite(expiry) ? expiry : undefined
-  }
-  const tryLock = async (owner: string): Promise<boolean> => {
+
+  private async takeLease(): Promise<Lease | undefined> {
     try {
-      if (await store.setIfAbsent(lockKey, owner, leaseMs)) return true
-      const held = await store.get(lockKey)
-      if (held === undefined) return store.setIfAbsent(lockKey, owner, leaseMs)
-      const expiry = leaseExpiry(held)
-      if (expiry !== undefined && expiry + pollMs > now()) return false
-      await store.deleteIfEquals(lockKey, held)
-      return store.setIfAbsent(lockKey, owner, leaseMs)
+      return await acquireLease(this.s.store, this.s.lockKey, {
+        ttlMs: this.s.leaseMs,
+        now: this.s.now,
+        graceMs: this.s.pollIntervalMs,
+      })
     } catch (error) {
-      if (failWithStore) throw new StoreFailed(error)
-      storeError = error
-      return true
+      if (this.s.failWithStore) throw new StoreFailed(error)
+      // The store is down: this process refreshes alone (one fetch in flight, see `inflight`).
+      this.storeError = error
+      return { key: this.s.lockKey, release: async () => false }
     }
   }
 
-  const fetchAndStore = async (): Promise<Entry> => {
-    // Expiry counts from before the call: conservative, and it orders refreshers by when they asked.
-    const t = now()
-    const fetched = await options.fetch()
-    if (typeof fetched.value !== 'string' || fetched.value === '') {
-      throw new DingTalkTokenError('TOKEN_EMPTY', kind, `DingTalk returned an empty ${kind}`)
-    }
-    // DingTalk just issued this value, so it is valid even if an earlier call reported it as not.
-    const index = invalidated.indexOf(fetched.value)
-    if (index >= 0) invalidated.splice(index, 1)
-    const seconds = fetched.expiresIn
-    const ttl =
-      seconds === undefined || !Number.isFinite(seconds) || seconds <= 0
-        ? fallbackTtlMs
-        : Math.min(seconds * 1000, maxTtlMs)
-    const mine: StoredEntry = { v: fetched.value, e: t + ttl, t }
-    // A slower refresher never overwrites a newer value: keep whichever expires later. If the store just
-    // failed, the fresh value is served anyway: for a jsapi_ticket it is now the only valid one (§3.1).
-    const current = await readStore().then(
-      (read) => read.stored,
-      (error: unknown) => {
-        if (error instanceof StoreFailed) return undefined
-        throw error
-      },
-    )
-    if (current !== undefined && current.e > mine.e && current.e > now() && !isInvalidated(current.v)) {
-      return toEntry(current)
-    }
-    await store.set(key, JSON.stringify(mine), Math.max(1, mine.e - now())).catch((error: unknown) => {
-      storeError = error
+  private startRefresh(): Promise<string> {
+    const promise = (async () => {
+      const value = await this.refresh()
+      // An invalidate() that raced this refresh wins: look again (once) rather than hand out a dead value.
+      return this.isInvalidated(value) ? this.refresh() : value
+    })().finally(() => {
+      if (this.inflight === promise) this.inflight = undefined
     })
-    return toEntry(mine)
+    this.inflight = promise
+    return promise
   }
 
-  const stillValid = (t: number): Entry | undefined =>
-    memory !== undefined && memory.expiresAt > t && !isInvalidated(memory.value) ? memory : undefined
-
-  const refresh = async (): Promise<string> => {
-    const started = now()
+  private async refresh(): Promise<string> {
+    const started = this.s.now()
     try {
-      return await refreshShared(started)
+      return await this.refreshShared(started)
     } catch (error) {
       if (!(error instanceof StoreFailed)) throw error
       const cause =
@@ -291,117 +315,127 @@ export function createTokenCache(options: TokenCacheOptions): TokenCache {
           : new DingTalkStoreError('STORE_ERROR', {
               store: 'store',
               operation: 'refresh',
-              message: `The store failed while refreshing the ${kind}`,
+              message: `The store failed while refreshing the ${this.s.kind}`,
               cause: error.original,
             })
-      const t = now()
-      const stale = stillValid(t)
-      if (stale === undefined) {
-        emit({ kind, outcome: 'failed', durationMs: t - started, error: cause })
-        throw cause
-      }
-      memory = { ...stale, refreshAt: t + Math.min(retryAfterFailureMs, (stale.expiresAt - t) / 2) }
-      emit({ kind, outcome: 'stale', expiresAt: stale.expiresAt, durationMs: t - started, error: cause })
-      return stale.value
+      return this.serveStale(this.servable(this.memory, this.s.now()), started, cause)
     }
   }
 
-  const refreshShared = async (started: number): Promise<string> => {
-    const deadline = started + waitTimeoutMs
-    const owner = `${instanceId}:${++lockCounter}@${now() + leaseMs}`
-    let fallback = stillValid(started)
-    for (;;) {
-      const { stored } = await readStore()
-      const shared = usable(stored, now())
-      if (shared !== undefined) {
-        memory = shared
-        emit({ kind, outcome: 'shared', expiresAt: shared.expiresAt, durationMs: now() - started })
-        return shared.value
-      }
-      if (fallback === undefined && stored !== undefined && stored.e > now() && !isInvalidated(stored.v)) {
-        fallback = toEntry(stored)
-      }
-      if (await tryLock(owner)) {
-        try {
-          const recheck = usable((await readStore()).stored, now())
-          const entry = recheck ?? (await fetchAndStore())
-          memory = entry
-          const event: TokenRefreshEvent = {
-            kind,
-            outcome: recheck ? 'shared' : 'fetched',
-            expiresAt: entry.expiresAt,
-            durationMs: now() - started,
-          }
-          if (storeError !== undefined) event.error = storeError
-          storeError = undefined
-          emit(event)
-          return entry.value
-        } catch (error) {
-          if (error instanceof StoreFailed) throw error
-          const t = now()
-          const stale =
-            fallback && fallback.expiresAt > t && !isInvalidated(fallback.value) ? fallback : undefined
-          if (stale === undefined) {
-            emit({ kind, outcome: 'failed', durationMs: t - started, error })
-            throw error
-          }
-          memory = { ...stale, refreshAt: t + Math.min(retryAfterFailureMs, (stale.expiresAt - t) / 2) }
-          emit({ kind, outcome: 'stale', expiresAt: stale.expiresAt, durationMs: t - started, error })
-          return stale.value
-        } finally {
-          await store.deleteIfEquals(lockKey, owner).catch(() => false)
-        }
-      }
-      if (now() >= deadline) {
-        const t = now()
-        if (fallback && fallback.expiresAt > t && !isInvalidated(fallback.value)) {
-          memory = { ...fallback, refreshAt: t + Math.min(retryAfterFailureMs, (fallback.expiresAt - t) / 2) }
-          emit({ kind, outcome: 'stale', expiresAt: fallback.expiresAt, durationMs: t - started })
-          return fallback.value
-        }
-        const error = new DingTalkTokenError(
-          'TOKEN_REFRESH_TIMEOUT',
-          kind,
-          `Waited ${waitTimeoutMs} ms for another instance to refresh the ${kind} (lease ${lockKey})`,
-        )
-        emit({ kind, outcome: 'failed', durationMs: t - started, error })
-        throw error
-      }
-      await sleep(pollMs)
+  /** Serves `stale` for a while after a failed refresh, or throws `error` when there is none. */
+  private serveStale(stale: Entry | undefined, started: number, error: unknown, report = true): string {
+    const t = this.s.now()
+    const { kind } = this.s
+    if (stale === undefined) {
+      this.emit({ kind, outcome: 'failed', durationMs: t - started, error })
+      throw error
     }
-  }
-
-  const startRefresh = (): Promise<string> => {
-    const promise = (async () => {
-      const value = await refresh()
-      // An invalidate() that raced this refresh wins: look again (once) rather than hand out a dead value.
-      return isInvalidated(value) ? refresh() : value
-    })().finally(() => {
-      if (inflight === promise) inflight = undefined
+    this.memory = { ...stale, refreshAt: t + Math.min(this.s.retryAfterFailureMs, (stale.expiresAt - t) / 2) }
+    this.emit({
+      kind,
+      outcome: 'stale',
+      expiresAt: stale.expiresAt,
+      durationMs: t - started,
+      ...(report ? { error } : {}),
     })
-    inflight = promise
-    return promise
+    return stale.value
   }
 
-  return {
-    get(): Promise<string> {
-      const entry = memory
-      if (entry !== undefined && now() < entry.refreshAt) return entry.promise
-      return inflight ?? startRefresh()
-    },
-    async invalidate(value: string): Promise<void> {
-      if (!isInvalidated(value)) {
-        invalidated.push(value)
-        if (invalidated.length > 8) invalidated.shift()
+  private async refreshShared(started: number): Promise<string> {
+    let fallback = this.servable(this.memory, started)
+    const value = await pollUntil(
+      async () => {
+        const { stored } = await this.readStore()
+        const shared = this.usable(stored, this.s.now())
+        if (shared !== undefined) {
+          this.memory = shared
+          const durationMs = this.s.now() - started
+          this.emit({ kind: this.s.kind, outcome: 'shared', expiresAt: shared.expiresAt, durationMs })
+          return shared.value
+        }
+        if (fallback === undefined && stored !== undefined)
+          fallback = this.servable(this.toEntry(stored), this.s.now())
+        const lease = await this.takeLease()
+        if (lease === undefined) return undefined
+        try {
+          return await this.refreshUnderLease(started, fallback)
+        } finally {
+          await lease.release().catch(() => false)
+        }
+      },
+      { intervalMs: this.s.pollIntervalMs, deadlineAt: started + this.s.waitTimeoutMs, now: this.s.now },
+    )
+    if (value !== undefined) return value
+    const stale = this.servable(fallback, this.s.now())
+    if (stale !== undefined) return this.serveStale(stale, started, undefined, false)
+    const error = new DingTalkTokenError(
+      'TOKEN_REFRESH_TIMEOUT',
+      this.s.kind,
+      `Waited ${this.s.waitTimeoutMs} ms for another instance to refresh the ${this.s.kind} (lease ${this.s.lockKey})`,
+    )
+    return this.serveStale(undefined, started, error)
+  }
+
+  private async refreshUnderLease(started: number, fallback: Entry | undefined): Promise<string> {
+    try {
+      const recheck = this.usable((await this.readStore()).stored, this.s.now())
+      const entry = recheck ?? (await this.fetchAndStore())
+      this.memory = entry
+      const event: TokenRefreshEvent = {
+        kind: this.s.kind,
+        outcome: recheck ? 'shared' : 'fetched',
+        expiresAt: entry.expiresAt,
+        durationMs: this.s.now() - started,
       }
-      if (memory?.value === value) memory = undefined
-      const read = await readStore().catch((error: unknown) => {
+      if (this.storeError !== undefined) event.error = this.storeError
+      this.storeError = undefined
+      this.emit(event)
+      return entry.value
+    } catch (error) {
+      if (error instanceof StoreFailed) throw error
+      return this.serveStale(this.servable(fallback, this.s.now()), started, error)
+    }
+  }
+
+  private async fetchAndStore(): Promise<Entry> {
+    // Expiry counts from before the call: conservative, and it orders refreshers by when they asked.
+    const t = this.s.now()
+    const fetched = await this.s.fetch()
+    const { kind } = this.s
+    if (typeof fetched.value !== 'string' || fetched.value === '') {
+      throw new DingTalkTokenError('TOKEN_EMPTY', kind, `DingTalk returned an empty ${kind}`)
+    }
+    // DingTalk just issued this value, so it is valid even if an earlier call reported it as not.
+    const index = this.invalidated.indexOf(fetched.value)
+    if (index >= 0) this.invalidated.splice(index, 1)
+    const seconds = fetched.expiresIn
+    const ttl =
+      seconds === undefined || !Number.isFinite(seconds) || seconds <= 0
+        ? this.s.fallbackTtlMs
+        : Math.min(seconds * 1000, this.s.maxTtlMs)
+    const mine: StoredEntry = { v: fetched.value, e: t + ttl, t }
+    // A slower refresher never overwrites a newer value: keep whichever expires later. If the store just
+    // failed, the fresh value is served anyway: for a jsapi_ticket it is now the only valid one (§3.1).
+    const current = await this.readStore().then(
+      (read) => read.stored,
+      (error: unknown) => {
         if (error instanceof StoreFailed) return undefined
         throw error
+      },
+    )
+    if (
+      current !== undefined &&
+      current.e > mine.e &&
+      current.e > this.s.now() &&
+      !this.isInvalidated(current.v)
+    ) {
+      return this.toEntry(current)
+    }
+    await this.s.store
+      .set(this.s.key, JSON.stringify(mine), Math.max(1, mine.e - this.s.now()))
+      .catch((error: unknown) => {
+        this.storeError = error
       })
-      if (read === undefined) return
-      const { raw, stored } = read
-      if (raw !== undefined && stored?.v === value) await store.deleteIfEquals(key, raw).catch(() => false)
-    },
+    return this.toEntry(mine)
   }
 }

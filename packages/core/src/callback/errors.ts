@@ -39,16 +39,24 @@ export class DingTalkCallbackError extends DingTalkError {
   override readonly code: CallbackErrorCode
   readonly status: number | undefined
   readonly eventType: string | undefined
+  /** How the event arrived (`callback`, `stream`, …), when known. */
+  readonly transport: string | undefined
 
   constructor(
     code: CallbackErrorCode,
     message: string,
-    options: { status?: number; eventType?: string; cause?: unknown } = {},
+    options: {
+      status?: number | undefined
+      eventType?: string | undefined
+      cause?: unknown
+      transport?: string | undefined
+    } = {},
   ) {
     super(code, message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'DingTalkCallbackError'
     this.code = code
     this.status = options.status
     this.eventType = options.eventType
+    this.transport = options.transport
   }
 }

@@ -1,16 +1,15 @@
 export { type CallbackErrorCode, DingTalkCallbackError } from './errors'
 export {
-  type AnyEventHandler,
   type CallbackHandler,
   type CallbackHandlerOptions,
-  type CallbackLogger,
   type CallbackResponse,
   type CallbackTuning,
   createCallbackHandler,
-  type EventContext,
-  type EventHandler,
-  type EventHandlers,
-  type SuiteCallbackClient,
-  type WaitUntilContext,
 } from './handler'
 export type { CallbackHeaders, CallbackQuery, CallbackRequest } from './request'
+export {
+  type CallbackLimits,
+  type CallbackRejection,
+  type VerifiedCallback,
+  verifyCallbackRequest,
+} from './verify'

@@ -1,4 +1,30 @@
+export type {
+  AnyEventHandler,
+  CallbackLogger,
+  EventContext,
+  EventHandler,
+  EventHandlers,
+  EventTransport,
+  SuiteCallbackClient,
+  WaitUntilContext,
+} from './context'
+export {
+  createEventDispatcher,
+  type DeliveryOptions,
+  type DeliveryOutcome,
+  type EventDelivery,
+  type EventDispatcher,
+  type EventDispatcherOptions,
+} from './dispatcher'
+export {
+  createDedupeLedger,
+  type DedupeLedger,
+  type DedupeLedgerOptions,
+  eventIdOf,
+  type LedgerClaim,
+} from './ledger'
 export { KNOWN_EVENT_TYPES, type ParseEventsOptions, parseEvents, typeEvent } from './parse'
+export { consoleLogger, type ReportDetails, type Reporter } from './reporter'
 export type {
   BpmsInstanceChangeEvent,
   BpmsTaskChangeEvent,

@@ -1,4 +1,4 @@
-import type { CallbackHandler, CallbackHandlerOptions, WaitUntilContext } from '../callback/handler'
+import type { CallbackHandler, CallbackHandlerOptions } from '../callback/handler'
 import { createCallbackHandler } from '../callback/handler'
 import type { CallbackHeaders, CallbackQuery } from '../callback/request'
 import type { DingTalkClient } from '../client'
@@ -9,6 +9,7 @@ import {
   DingTalkRequestError,
   DingTalkTokenError,
 } from '../errors/request-errors'
+import type { WaitUntilContext } from '../events/context'
 import { normalizeJsapiUrl } from '../signing/jsapi'
 import { DingTalkStoreError } from '../store/store-error'
 import { DingTalkSuiteError, type SuiteClient } from '../suite/suite-client'
