@@ -63,9 +63,9 @@ describe('agentId is checked where it enters', () => {
     it('client.jsapi.createConfig rejects an agentId passed per call (what the jsapi route passes on)', async () => {
       const client = createDingTalkClient(credentials, { baseUrl: emu.url, agentId: app.agentId })
       await expect(
-        client.jsapi.createConfig({ url: 'http://localhost:3000/', agentId: Number.NaN }),
+        client.jsapi.createConfig({ url: 'http://localhost:3000/', agentId: Number.NaN, jsApiList: [] }),
       ).rejects.toMatchObject({ code: 'INVALID_AGENT_ID', message: expect.stringMatching(/^agentId is NaN/) })
-      const config = await client.jsapi.createConfig({ url: 'http://localhost:3000/' })
+      const config = await client.jsapi.createConfig({ url: 'http://localhost:3000/', jsApiList: [] })
       expect(config.agentId).toBe(String(app.agentId))
     })
   })
