@@ -19,7 +19,7 @@ export function run(
     child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString()
     })
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 240_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000)
     child.once('error', (error) => {
       clearTimeout(timer)
       reject(error)
