@@ -1,7 +1,14 @@
 import { defineConfig } from 'tsdown'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts'],
+  entry: {
+    index: 'src/index.ts',
+    crypto: 'src/crypto/index.ts',
+    events: 'src/events/index.ts',
+    errors: 'src/errors/index.ts',
+    testing: 'src/testing/index.ts',
+    vitest: 'src/testing/vitest.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   platform: 'neutral',

@@ -49,7 +49,7 @@ export async function benchCallbackMemory(options: BenchOptions): Promise<Callba
   const dt = dingtalk({
     callback: { token, aesKey, receiveId, store: memoryStore({ maxEntries: dedupeEntries }) },
   })
-  dt.routes.callback!.on('user_add_org', () => {
+  dt.dingtalk.on('user_add_org', () => {
     handled++
   })
   const app = new Koa().use(dt.middleware())

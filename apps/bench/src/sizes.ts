@@ -9,7 +9,7 @@ import type { Section } from './report'
 
 const exec = promisify(execFile)
 const ROOT = resolve(import.meta.dirname, '../../..')
-const PACKAGES = ['core', 'koa', 'hono', 'nestjs', 'redis', 'emulator', 'cli'] as const
+const PACKAGES = ['core', 'koa', 'hono', 'nestjs', 'redis', 'stream', 'emulator', 'cli'] as const
 
 export interface PackageSize {
   name: string

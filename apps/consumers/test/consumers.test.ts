@@ -54,7 +54,7 @@ const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'dingtalk-kit-consumers-'))
   await mkdir(join(root, 'tarballs'))
-  tarballs = await timed('pnpm pack (7 packages)', () => packAll(join(root, 'tarballs')))
+  tarballs = await timed('pnpm pack (every package)', () => packAll(join(root, 'tarballs')))
 
   // The CLI as `npx @dingtalk-kit/cli emulator` would run it, from its tarball.
   tools = join(root, 'tools')

@@ -26,7 +26,7 @@ export interface DemoApp {
 
 async function register(client: DingTalkClient, settings: DemoSettings, url: string): Promise<void> {
   const registration = {
-    tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
+    tags: ['user_add_org', 'user_modify_org', 'user_leave_org', 'bpms_instance_change', 'bpms_task_change'],
     token: settings.callbackToken,
     aesKey: settings.callbackAesKey,
     url: `${url}/dingtalk/callback`,

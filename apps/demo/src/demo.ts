@@ -249,6 +249,121 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return `message/send_to_conversation from zhangsan to ${cid}: ${JSON.stringify(message.msg)}`
     })
 
+    await step('Look up 李四 by mobile, the departments above him and the administrators', async () => {
+      const userId = await client!.lookups.getUserIdByMobile('13800000002')
+      const chains = await client!.lookups.listUserParentDepartments(userId)
+      const admins = await client!.lookups.listAdmins()
+      check(userId === 'lisi', `found ${userId}`)
+      check(
+        chains.some((c) => c.join('>') === '4>2>1'),
+        `chains ${JSON.stringify(chains)}`,
+      )
+      return `getbymobile → ${userId}; listparentbyuser → ${chains.map((c) => c.join('→')).join(' | ')}; admins ${admins.map((a) => `${a.userId}(${a.sysLevel})`).join(', ')}`
+    })
+
+    await step('Grant 李四 the 财务 role and list who holds it', async () => {
+      await client!.roles.addToUsers({ roleIds: [1000011], userIds: ['lisi'] })
+      const holders: string[] = []
+      for await (const member of client!.roles.iterateMembers(1000011)) holders.push(member.name)
+      check(holders.includes('李四'), `holders ${holders.join(', ')}`)
+      return `addrolesforemps 1000011 → simplelist: ${holders.join(', ')}`
+    })
+
+    const approvalApp = byName('Hono')
+    await step(
+      `Approval: 李四 asks for leave, 张三 approves; ${approvalApp?.name ?? 'app'} gets the bpms event and fetches it`,
+      async () => {
+        check(approvalApp, 'no app')
+        const processCode = await client!.approvals.getProcessCode('请假')
+        const { processInstanceId } = await client!.approvals.create({
+          processCode,
+          originatorUserId: 'lisi',
+          deptId: 4,
+          form: [
+            { name: '请假类型', value: '年假' },
+            { name: '天数', value: 2 },
+          ],
+        })
+        const approvers = emu!.approvals.pendingApprovers(processInstanceId)
+        check(approvers.join() === 'zhangsan', `pending ${approvers.join()}`)
+        const pushes = await emu!.approvals.approve(processInstanceId, {
+          userId: 'zhangsan',
+          remark: '注意休息',
+        })
+        check(pushes.length > 0 && pushes.every((p) => p.ok), 'a bpms push was not accepted')
+        const outcome = await until('the app to record the outcome', async () => {
+          const res = await fetch(`${approvalApp.url}/api/approvals/${processInstanceId}`)
+          return res.ok ? await json<{ title: string; approved: boolean; result: string }>(res) : undefined
+        })
+        check(outcome.approved, `outcome ${JSON.stringify(outcome)}`)
+        return `processinstance/create (${processCode}) → task of zhangsan → agree → bpms_task_change + bpms_instance_change(finish) → app called processinstance/get: “${outcome.title}” ${outcome.result}`
+      },
+    )
+
+    await step('Attendance: a month of everyone’s check-ins, in calls within 50 users / 7 days', async () => {
+      const before = emu!.count('/attendance/list')
+      const to = Date.now()
+      const from = to - 30 * 86_400_000
+      let checks = 0
+      let late = 0
+      const userIds = org.users.map((u) => u.userid)
+      for await (const result of client!.attendance.iterateResults({ userIds, from, to })) {
+        checks++
+        if (result.timeResult === 'Late') late++
+      }
+      const calls = emu!.count('/attendance/list') - before
+      check(checks > 0 && calls >= 5, `${checks} results in ${calls} calls`)
+      return `attendance/list × ${calls} (7-day windows) → ${checks} check-ins, ${late} late`
+    })
+
+    await step('To-do for 李四, then completed; last week’s reports', async () => {
+      const { recordId } = await client!.workRecords.add({
+        userId: 'lisi',
+        title: '提交差旅报销单',
+        url: 'https://app.example.com/expenses',
+        form: [{ title: '截止', content: '本周五' }],
+      })
+      const pending = await client!.workRecords.list({ userId: 'lisi', status: 'pending' })
+      check(
+        pending.list.some((w) => w.recordId === recordId),
+        'the to-do is not pending',
+      )
+      await client!.workRecords.complete({ userId: 'lisi', recordId })
+      let reports = 0
+      for await (const _ of client!.reports.iterate({
+        startTime: Date.now() - 7 * 86_400_000,
+        endTime: Date.now(),
+      }))
+        reports++
+      return `workrecord/add → getbyuserid (pending) → update (done); report/list → ${reports} reports in 7 days`
+    })
+
+    const loginApp = byName('Hono')
+    await step(
+      `Web login: a browser scans the QR code and signs in to ${loginApp?.name ?? 'app'} (no DingTalk client)`,
+      async () => {
+        check(loginApp, 'no app')
+        const start = await fetch(`${loginApp.url}/dingtalk/login`, { redirect: 'manual' })
+        check(start.status === 302, `login answered ${start.status}`)
+        const stateCookie = (start.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ')
+        const page = await fetch(start.headers.get('location')!)
+        const link = /href="([^"]+)" data-userid="zhangsan"/.exec(await page.text())?.[1]
+        check(link, 'the login page lists no 张三')
+        const href = link.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+        const scanned = await fetch(new URL(href, emu!.url), { redirect: 'manual' })
+        const back = scanned.headers.get('location') ?? ''
+        check(back.startsWith(`${loginApp.url}/dingtalk/login?`), `redirected to ${back}`)
+        const done = await fetch(back, { redirect: 'manual', headers: { cookie: stateCookie } })
+        check(done.status === 302, `the callback answered ${done.status}`)
+        const session = (done.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ')
+        const me = await json<{ userId: string; name: string }>(
+          await fetch(`${loginApp.url}/api/me`, { headers: { cookie: session } }),
+        )
+        check(me.userId === 'zhangsan', `signed in as ${me.userId}`)
+        return `/dingtalk/login → 302 + state cookie → emulator QR page → 302 back with code & state → sns/getuserinfo_bycode (signed) → getbyunionid → session for ${me.name}`
+      },
+    )
+
     const isvApp = byName('Koa')
     await step(`ISV: suite URL check (check_create_suite_url → ${isvApp?.name ?? 'app'})`, async () => {
       check(isvApp, 'no app')

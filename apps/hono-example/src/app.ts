@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net'
+import { createWebLogin, handleWebLogin } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import {
   createDingTalkClient,
@@ -13,6 +14,7 @@ import {
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { getSignedCookie, setSignedCookie } from 'hono/cookie'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { page } from './page'
 
 /** The DingTalk app (and optional ISV suite) the example serves. */
@@ -54,6 +56,15 @@ export interface DirectoryEntry {
   deptIds: number[]
 }
 
+/** How an approval ended, as fetched when DingTalk pushed its `bpms_instance_change`. */
+export interface ApprovalOutcome {
+  processInstanceId: string
+  title: string
+  status: string
+  result: string
+  approved: boolean
+}
+
 /** The example app, ready to be served by any Hono host. */
 export interface ExampleApp {
   app: Hono
@@ -61,6 +72,7 @@ export interface ExampleApp {
   client: DingTalkClient
   suiteClient: SuiteClient | undefined
   directory: Map<string, DirectoryEntry>
+  approvals: Map<string, ApprovalOutcome>
 }
 
 /** A started example: its URL, the emulator it runs against (when bundled), and how to stop it. */
@@ -94,6 +106,8 @@ export function createApp(
     allowedOrigins: string[]
     sessionSecret: string
     secureCookie?: boolean
+    /** Where browsers reach this app: the web login's redirect URL is `{publicUrl}/dingtalk/login`. */
+    publicUrl?: string
     extra?: (app: Hono) => void
   },
 ): ExampleApp {
@@ -125,7 +139,23 @@ export function createApp(
   dt.onEvent('user_leave_org', (c) => {
     for (const userId of c.get('dingtalkEvent').UserId) directory.delete(userId)
   })
+  // An approval ended: DingTalk says so, the instance itself says how.
+  const approvals = new Map<string, ApprovalOutcome>()
+  dt.onEvent('bpms_instance_change', async (c) => {
+    const event = c.get('dingtalkEvent')
+    if (event.type !== 'finish' && event.type !== 'terminate') return
+    const instance = await client.approvals.get(event.processInstanceId)
+    const { processInstanceId, title, status, result, approved } = instance
+    approvals.set(processInstanceId, { processInstanceId, title, status, result, approved })
+  })
 
+  const sessionCookie = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: options.secureCookie ?? false,
+    maxAge: 8 * 3600,
+  } as const
   const app = new Hono()
   app.route('/dingtalk', dt)
   app.get('/', (c) => c.html(page({ corpId: settings.corpId })))
@@ -143,13 +173,7 @@ export function createApp(
         corpId: corpId || settings.corpId,
         isAdmin: user.sys,
       }
-      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, {
-        httpOnly: true,
-        sameSite: 'Lax',
-        path: '/',
-        secure: options.secureCookie ?? false,
-        maxAge: 8 * 3600,
-      })
+      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
       return c.json(session)
     } catch (error) {
       if (error instanceof DingTalkApiError && error.errcode === 40029)
@@ -173,6 +197,42 @@ export function createApp(
   })
 
   app.get('/api/directory', (c) => c.json([...directory.values()]))
+
+  app.get('/api/approvals/:id', (c) => {
+    const outcome = approvals.get(c.req.param('id'))
+    return outcome ? c.json(outcome) : c.json({ error: 'not finished (or unknown)' }, 404)
+  })
+
+  // Web login outside DingTalk (QR code): until the adapters mount this route, the example mounts it itself.
+  if (options.publicUrl !== undefined) {
+    const webLogin = createWebLogin(client, { appSecret: settings.appSecret })
+    const redirectUri = `${options.publicUrl}/dingtalk/login`
+    app.get('/dingtalk/login', async (c) => {
+      let session: Session | undefined
+      const reply = await handleWebLogin(
+        { method: c.req.method, path: '/login', url: c.req.url, headers: c.req.raw.headers },
+        {
+          webLogin,
+          redirectUri,
+          onSignIn: async (user) => {
+            const profile = await client.contacts.users.get(user.userId ?? '')
+            session = {
+              userId: profile.userId,
+              name: profile.name,
+              corpId: settings.corpId,
+              isAdmin: profile.admin,
+            }
+            return { status: 302, headers: { location: '/' }, body: '' }
+          },
+        },
+      )
+      if (session) {
+        await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
+      }
+      for (const [name, value] of Object.entries(reply.headers)) c.header(name, value, { append: true })
+      return c.body(reply.body, reply.status as ContentfulStatusCode)
+    })
+  }
 
   app.post('/api/messages', async (c) => {
     const me = await session(c)
@@ -200,7 +260,7 @@ export function createApp(
     return c.json({ error: 'internal error' }, 500)
   })
   options.extra?.(app)
-  return { app, dingtalk: dt, client, suiteClient, directory }
+  return { app, dingtalk: dt, client, suiteClient, directory, approvals }
 }
 
 const EMULATOR_CALLBACK = {
@@ -254,6 +314,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     ],
     sessionSecret: config.sessionSecret ?? randomSecret(),
     secureCookie: publicUrl.startsWith('https:'),
+    publicUrl,
     extra: (app) => {
       // With the bundled emulator: mint free-login codes, which the DingTalk client gives a real page.
       const emu = emulator
@@ -275,7 +336,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
       url: `${publicUrl}/dingtalk/callback`,
       token: dt.callbackToken,
       aesKey: dt.callbackAesKey,
-      tags: ['user_add_org', 'user_modify_org', 'user_leave_org'],
+      tags: ['user_add_org', 'user_modify_org', 'user_leave_org', 'bpms_instance_change', 'bpms_task_change'],
     }
     try {
       await built.client.callbacks.register(registration)

@@ -154,7 +154,7 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
     const { code, corpId } = (ctx.request.body ?? {}) as { code?: unknown; corpId?: unknown }
     const query: Record<string, string> = typeof code === 'string' ? { code } : {}
     if (typeof corpId === 'string') query.corpId = corpId
-    const identity = await dt.routes.handle({ method: 'GET', path: '/sso', query })
+    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query })
     if (!identity) return
     ctx.status = identity.status
     ctx.set(identity.headers)
@@ -319,7 +319,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
       server.close(() => resolve())
       server.closeAllConnections()
     })
-    await Promise.all([built.dt.routes.callback?.idle(), built.dt.routes.suiteCallback?.idle()])
+    await built.dt.dingtalk.idle()
     await emulator?.close()
   }
   if (config.registerCallback ?? emulator !== undefined) {

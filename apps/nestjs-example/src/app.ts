@@ -54,6 +54,8 @@ export function createApp(settings: ResolvedSettings): Promise<INestApplication>
   return NestFactory.create(AppModule.register(settings), new ExpressAdapter(), {
     logger: ['error', 'warn'],
     abortOnError: false,
+    // The callback route then checks the exact bytes DingTalk sent (repeated keys are refused).
+    rawBody: true,
   })
 }
 

@@ -20,6 +20,7 @@ Usage: dingtalk-kit <command> [options]
 Commands:
   emulator      start a local DingTalk (oapi endpoints + callback pushes) and log every call
   trigger       push an encrypted event to your callback URL and check the reply
+  listen        receive events over Stream mode and forward them to your callback URL, encrypted
   decrypt       decrypt a captured callback; explain why it fails
   encrypt       encrypt a message (and sign it as DingTalk's reply format)
   verify        check a captured callback's signature; explain why it fails
@@ -126,6 +127,25 @@ Options:
   --sha256                 SHA-256 over the same string instead of SHA-1
   --compare <signature>    compare with the signature your server or page used; explain a mismatch (exit 1)
   --json                   print {signature, url, algorithm, stringToSign} as JSON`,
+
+  listen: `Usage: dingtalk-kit listen --forward-to <callback-url> [stream credentials] [callback credentials]
+
+Connects to DingTalk in Stream mode as your app (no public URL needed) and forwards every event it receives
+to an existing HTTP callback route, encrypted and signed exactly as DingTalk pushes callbacks, checking the
+reply. An event is acknowledged only when the reply is correct; otherwise DingTalk delivers it again. Each
+event is forwarded once, even when DingTalk redelivers it. Ctrl-C (SIGINT) or SIGTERM stops it (exit 0).
+
+Options:
+  -f, --forward-to <url>   the app's callback route
+  --client-id <key>        the app's AppKey or SuiteKey          (DINGTALK_APP_KEY / DINGTALK_SUITE_KEY)
+  --client-secret <secret> its AppSecret or SuiteSecret         (DINGTALK_APP_SECRET / DINGTALK_SUITE_SECRET)
+  --api-base-url <url>     where Stream connections are opened (DINGTALK_API_BASE_URL; default
+                           https://api.dingtalk.com; the emulator's URL to try it locally)
+  --proxy <url>            an HTTP(S) proxy for the Stream connection (CONNECT)
+  --timeout <ms>           reply deadline of the forwarded callback (default 1500, as DingTalk)
+  --query-style <style>    legacy: signature&timestamp&nonce (default); new: msg_signature&timeStamp&nonce
+
+${CREDENTIALS}`,
 
   doctor: `Usage: dingtalk-kit doctor [--env | --config <file>] [options]
 

@@ -3,6 +3,7 @@ import { EXIT, UsageError } from './args'
 import { decryptCommand, encryptCommand, verifyCommand } from './commands/crypto'
 import { doctorCommand } from './commands/doctor'
 import { emulatorCommand } from './commands/emulator'
+import { listenCommand } from './commands/listen'
 import { signJsapiCommand } from './commands/sign-jsapi'
 import { triggerCommand } from './commands/trigger'
 import { HELP } from './help'
@@ -15,6 +16,7 @@ type Command = (argv: string[], io: CliIo, out: Output) => Promise<number>
 const COMMANDS: Record<string, Command> = {
   emulator: emulatorCommand,
   trigger: triggerCommand,
+  listen: listenCommand,
   decrypt: decryptCommand,
   encrypt: encryptCommand,
   verify: verifyCommand,

@@ -6,6 +6,7 @@ import type { ApiContext } from './api/context'
 import { createJsapiApi, type JsapiApi } from './api/jsapi'
 import { createMediaApi, type MediaApi } from './api/media'
 import { createMessagesApi, type MessagesApi } from './api/messages'
+import { createOfficeApis, type OfficeApis } from './api/office'
 import { createSsoApi, type SsoApi } from './api/sso'
 import {
   createTokenCache,
@@ -101,7 +102,7 @@ export interface DingTalkClientOptions {
  * const user = await client.request({ path: '/topapi/v2/user/get', json: { userid: 'manager123' } })
  * ```
  */
-export interface DingTalkClient {
+export interface DingTalkClient extends OfficeApis {
   readonly baseUrl: string
   readonly store: Store
   /** The appKey, when the client was created with one. */
@@ -322,8 +323,10 @@ export function createClientCore(
       kind,
       fetch,
       onRefresh,
-      // §3.1: a ticket fetched without the shared lock would invalidate every other instance's ticket.
+      // §3.1: a new ticket invalidates the old one everywhere: never fetch one without the shared lock, and
+      // read the shared one before every signature, so no instance signs with a ticket another replaced.
       storeFailure: kind === 'jsapi_ticket' ? 'throw' : 'local',
+      readThrough: kind === 'jsapi_ticket',
     })
 
   const accessToken = cache('access_token', fetchAccessToken)
@@ -363,5 +366,6 @@ export function createClientCore(
     messages: createMessagesApi(api),
     chats: createChatsApi(api),
     callbacks: createCallbacksApi(api),
+    ...createOfficeApis(api),
   }
 }

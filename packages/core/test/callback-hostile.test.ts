@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe } from 'vitest'
 import { createCallbackHandler, memoryStore } from '../src/index'
-import { type HostileTarget, hostileCorpusTests } from '../src/testing'
+import { type HostileTarget, hostileCorpusTests } from '../src/testing/vitest'
 import { AES_KEY, CORP_ID, type HandlerServer, serveHandler, TOKEN } from './callback-helpers'
 
 // The corpus lives in src/testing/hostile.ts, shared with the adapters' conformance suite.

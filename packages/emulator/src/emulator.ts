@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { type ApprovalsController, createApprovalsController } from './approvals'
 import {
   ApiError,
   type Ctx,
@@ -21,6 +22,8 @@ import { contactRoutes } from './routes/contacts'
 import { isvRoutes } from './routes/isv'
 import { mediaRoutes } from './routes/media'
 import { messageRoutes } from './routes/messages'
+import { officeRoutes } from './routes/office'
+import { createWebLoginController, type WebLoginController } from './routes/sns'
 import {
   buildState,
   type EmulatorState,
@@ -28,6 +31,8 @@ import {
   type PushRecord,
   type TokenRecord,
 } from './state'
+import { STREAM_OPEN_PATH, StreamGateway } from './stream/gateway'
+import type { StreamEmulator, StreamSettings } from './stream/types'
 
 /** A fault to inject into the emulator's answers. */
 export type FaultKind = 'latency' | 'http5xx' | 'truncated' | 'nonJson' | 'reset' | 'punish' | 'busy'
@@ -145,6 +150,8 @@ export interface EmulatorOptions {
   maxBodyBytes?: number
   /** How callbacks are delivered. */
   push?: PushSettings
+  /** The Stream gateway's timing and faults (§13). */
+  stream?: StreamSettings
 }
 
 /**
@@ -222,6 +229,12 @@ export interface Emulator {
   ): Promise<PushResult | undefined>
   /** Resolves once no callback push is in flight. */
   idle(): Promise<void>
+  /** #19: act as an approver in the approval app (pushes bpms_task_change / bpms_instance_change). */
+  readonly approvals: ApprovalsController
+  /** #19: the web login's browser side (codes without the login page). */
+  readonly webLogin: WebLoginController
+  /** Stream mode (§13): the gateway's connections, pushes, faults and introspection. */
+  readonly stream: StreamEmulator
 }
 
 const SECRET_QUERY = new Set([
@@ -327,6 +340,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const timers = new Set<NodeJS.Timeout>()
   const rateCounters = new Map<string, number>()
   const pushes = new PushManager(state, now, options.push ?? {})
+  // Stream mode (stream/): corp events go over Stream to apps that take them there.
+  const stream = new StreamGateway(state, now, options.stream)
+  pushes.streamRoute = (corpId, event, receiveId) => stream.routeCorpEvent(corpId, event, receiveId)
   const routes: Routes = {
     ...authRoutes,
     ...contactRoutes,
@@ -334,6 +350,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...messageRoutes,
     ...callbackRoutes,
     ...isvRoutes,
+    ...officeRoutes, // #19
   }
 
   const internals: Internals = {
@@ -589,6 +606,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const page = { status: 1111, wait: 5, source: 'x5', punish: 'deny', uuid: randomId(8) }
       return send(res, entry, 200, { 'Content-Type': JSON_TYPE }, JSON.stringify(page))
     }
+    if (path === STREAM_OPEN_PATH) {
+      const answer = await stream.open(method, String(req.headers.accept ?? ''), body.bytes.toString('utf8'))
+      entry.body = answer.logBody
+      return send(res, entry, answer.status, { 'Content-Type': answer.contentType }, answer.body)
+    }
     const truncated = action?.kind === 'truncated'
     try {
       if (action?.kind === 'busy') throw new ApiError(-1, '系统繁忙')
@@ -649,6 +671,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     })
   })
   server.on('clientError', (_error, socket) => socket.destroy())
+  server.on('upgrade', stream.upgrade)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -658,6 +681,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  stream.listenOn(`http://${host}:${address.port}`)
 
   const intervalMs = options.suiteTicketIntervalMs ?? 20 * 60 * 1000
   let ticketTimer: NodeJS.Timeout | undefined
@@ -691,6 +715,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         for (const timer of timers) clearTimeout(timer)
         timers.clear()
         await pushes.close()
+        await stream.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeAllConnections()
@@ -766,6 +791,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     idle() {
       return pushes.idle()
     },
+    approvals: createApprovalsController(internals), // #19
+    webLogin: createWebLoginController(internals), // #19
+    stream: stream.api,
   }
   return emulator
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { FixtureOffice } from './office-state'
 
 /** A member of an organisation, in the legacy `user/get` spelling (§6.2). */
 export interface FixtureUser {
@@ -47,6 +48,8 @@ export interface FixtureOrg {
   apps?: FixtureApp[]
   departments: FixtureDepartment[]
   users: FixtureUser[]
+  /** Approval templates and roles (default: `defaultOffice(org)` — 请假/报销 templates, 默认/职务 roles). */
+  office?: FixtureOffice
 }
 
 /** An ISV suite (third-party app) and the callback settings DingTalk pushes suite events with (§2.3). */

@@ -1,3 +1,5 @@
+// #19 office APIs
+export type { ApprovalsController } from './approvals'
 export {
   type DecryptedMessage,
   type DecryptMessageOptions,
@@ -33,6 +35,17 @@ export {
   loadFixture,
 } from './fixture'
 export {
+  type ApprovalInstanceRecord,
+  type ApprovalTaskRecord,
+  defaultOffice,
+  type FixtureOffice,
+  type FixtureProcess,
+  type FixtureRoleGroup,
+  type OfficeState,
+  type SnsCodeRecord,
+  type WorkRecordRecord,
+} from './office-state'
+export {
   type BuildPushOptions,
   type BuiltPush,
   buildPush,
@@ -47,6 +60,7 @@ export {
   type ReplyCheck,
 } from './pusher'
 export type { PushSettings } from './pushes'
+export type { WebLoginController } from './routes/sns'
 export type {
   AuthCodeRecord,
   AuthorizationState,
@@ -65,3 +79,14 @@ export type {
   TokenRecord,
   UserRecord,
 } from './state'
+export type {
+  StreamAttempt,
+  StreamConnectionRecord,
+  StreamDeliveryRecord,
+  StreamDeliveryResult,
+  StreamEmulator,
+  StreamMode,
+  StreamPushSpec,
+  StreamSettings,
+  StreamSubscription,
+} from './stream/types'

@@ -37,6 +37,8 @@ export class PushManager {
   private readonly controller = new AbortController()
   private nextId = 1
   private syncSeq = 1
+  /** Set by the Stream gateway: takes a corp event for apps in Stream mode; `true` skips the HTTP push. */
+  streamRoute?: (corpId: string, event: Record<string, unknown>, receiveId: string | undefined) => boolean
 
   constructor(
     private readonly state: EmulatorState,
@@ -99,8 +101,13 @@ export class PushManager {
   corpEvent(corpId: string, eventType: string, fields: Record<string, unknown>): PushRecord | undefined {
     const org = this.state.orgs.get(corpId)
     const registration = org?.callback
-    if (!org || !registration?.tags.includes(eventType)) return undefined
     const now = this.now()
+    const tookIt = this.streamRoute?.(
+      corpId,
+      { EventType: eventType, TimeStamp: now, CorpId: corpId, ...fields },
+      registration?.receiveId,
+    )
+    if (tookIt || !org || !registration?.tags.includes(eventType)) return undefined
     const record = this.push({
       url: registration.url,
       token: registration.token,

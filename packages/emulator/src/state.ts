@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Fixture, FixtureApp, FixtureSuite, FixtureUser } from './fixture'
+import { buildOfficeState, type OfficeState } from './office-state'
 import type { PushResult } from './pusher'
 
 /** A user as the emulator stores it (the fixture's fields plus bookkeeping). */
@@ -191,6 +192,8 @@ export interface EmulatorState {
   messages: MessageRecord[]
   chats: Map<string, ChatRecord>
   pushes: PushRecord[]
+  /** Approvals, roles, to-dos and web-login codes (issue #19). */
+  office: OfficeState
 }
 
 export function buildState(fixture: Fixture, now: number): EmulatorState {
@@ -243,6 +246,7 @@ export function buildState(fixture: Fixture, now: number): EmulatorState {
     messages: [],
     chats: new Map(),
     pushes: [],
+    office: buildOfficeState(fixture),
   }
 }
 

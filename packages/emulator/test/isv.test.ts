@@ -114,11 +114,12 @@ describe('suite tickets and suite tokens (§2.3, §4.3)', () => {
       },
     )
     await emu.close()
-    // The schedule stops at close: no push starts after it. (Counting the receiver's events instead raced: a
-    // push aborted by close may still reach the receiver, on the same loaded machine, a moment later.)
-    const count = emu.state.pushes.length
+    // A push already on the wire when close() aborts it can still land at the receiver, so the check is
+    // that no push starts after close(), and that the receiver got nothing the emulator did not push.
+    const pushed = emu.state.pushes.length
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(emu.state.pushes.length).toBe(count)
+    expect(emu.state.pushes.length).toBe(pushed)
+    expect(receiver.events.length).toBeLessThanOrEqual(pushed)
   })
 })
 

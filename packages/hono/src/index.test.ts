@@ -1,5 +1,5 @@
 import { buildPush, checkReply } from '@dingtalk-kit/emulator'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
   createCallbackHandler,
@@ -120,7 +120,9 @@ describe('dingtalk() sub-app', () => {
   it('re-exports the core, so users import from one package', () => {
     expect(createCallbackHandler).toBeTypeOf('function')
     expect(new DingTalkError('X', 'y')).toBeInstanceOf(Error)
-    expectTypeOf<DingTalkEventEnv<'user_add_org'>['Variables']['dingtalk']>().toEqualTypeOf<DingTalkRoutes>()
+    expectTypeOf<DingTalkEventEnv<'user_add_org'>['Variables']['dingtalk']>().toEqualTypeOf<
+      DingTalkRoutes<Context>
+    >()
     expect(dingtalk(options).dingtalk.callback).toBeDefined()
     expect(createDingTalkRoutes({}).callback).toBeUndefined()
   })

@@ -2,22 +2,24 @@ import {
   createDingTalkRoutes,
   type DingTalkEvent,
   type DingTalkEventType,
+  type DingTalkRoute,
   type DingTalkRoutes,
   type DingTalkRoutesOptions,
   type EventContext,
   type EventOf,
-  type RouteResponse,
+  normalizePrefix,
+  pathUnder,
   type WaitUntilContext,
 } from '@dingtalk-kit/core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-export * from '@dingtalk-kit/core'
+export * from './exports'
 
 declare module 'hono' {
   interface ContextVariableMap {
     /** The DingTalk routes serving this request (set by `@dingtalk-kit/hono`). */
-    dingtalk: DingTalkRoutes
+    dingtalk: DingTalkRoutes<Context>
     /** The verified, decrypted event a DingTalk callback request delivered (set by `@dingtalk-kit/hono`). */
     dingtalkEvent: DingTalkEvent
     /** Receive-id, de-duplication key, raw payload and clients of `dingtalkEvent`. */
@@ -34,7 +36,11 @@ declare module 'hono' {
  * ```
  */
 export type DingTalkEventEnv<K extends DingTalkEventType = DingTalkEventType> = {
-  Variables: { dingtalk: DingTalkRoutes; dingtalkEvent: EventOf<K>; dingtalkEventContext: EventContext }
+  Variables: {
+    dingtalk: DingTalkRoutes<Context>
+    dingtalkEvent: EventOf<K>
+    dingtalkEventContext: EventContext
+  }
 }
 
 /**
@@ -73,11 +79,15 @@ export interface DingTalkHonoOptions extends DingTalkRoutesOptions {
  * ```
  */
 export interface DingTalkHono extends Hono {
-  /** The framework-free routes this app serves (`.callback`, `.suiteCallback`; Hono's `routes` is its own). */
-  readonly dingtalk: DingTalkRoutes
   /**
-   * Handles one event type (corp and suite callbacks; Hono's own `on` registers routes) with the Hono context of the delivering request,
-   * within the reply deadline; a throw asks DingTalk to re-push. Returns a function that removes it.
+   * The framework-free routes this app serves: route table, callback handlers, and `on()` for events from
+   * every transport (Hono's own `routes` and `on` are Hono's).
+   */
+  readonly dingtalk: DingTalkRoutes<Context>
+  /**
+   * Handles one event type (corp and suite callbacks) with the Hono context of the delivering request, within
+   * the reply deadline; a throw asks DingTalk to re-push. HTTP only: for events from Stream too, use
+   * `dingtalk.on()`. Returns a function that removes it.
    */
   onEvent<K extends DingTalkEventType>(type: K, handler: DingTalkEventHandler<K>): () => void
   /** The same routes as a middleware answering under `prefix`; every other request goes to `next`. */
@@ -101,12 +111,6 @@ async function bodyOf(c: Context): Promise<unknown> {
   }
   return c.req.raw.body ?? undefined
 }
-
-function write(c: Context, response: RouteResponse): Response {
-  return c.body(response.body, response.status as ContentfulStatusCode, response.headers)
-}
-
-const CALLBACKS = new Set(['/callback', '/suite/callback'])
 
 /**
  * The DingTalk routes as a Hono sub-app: `POST /callback`, `POST /suite/callback`,
@@ -134,8 +138,8 @@ const CALLBACKS = new Set(['/callback', '/suite/callback'])
  */
 export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
   const { prefix: defaultPrefix = '/dingtalk', ...routeOptions } = options
-  const routes = createDingTalkRoutes(routeOptions)
-  const handlers = [routes.callback, routes.suiteCallback].filter((h) => h !== undefined)
+  // Mounted with app.route(): the request path below the mount is the matched route's.
+  const routes = createDingTalkRoutes<Context>(routeOptions)
   // Node, Bun and Deno servers give Hono no execution context, and reading it throws; a host does not change
   // while it serves, so the first failure is remembered instead of paying for an exception per request.
   let hostHasExecutionCtx: boolean | undefined
@@ -150,51 +154,33 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
       return undefined
     }
   }
-  // The request's Hono context travels with the request as `locals` (EventContext.locals).
-  const remember = (event: DingTalkEvent, context: EventContext): Context | undefined => {
-    const c = context.locals as Context | undefined
-    c?.set('dingtalkEvent', event)
-    c?.set('dingtalkEventContext', context)
-    return c
-  }
-  for (const handler of handlers) handler.onAny(remember)
-
-  const answer = async (c: Context, path: string): Promise<Response | undefined> => {
+  routes.onAny((event, context) => {
+    context.locals?.set('dingtalkEvent', event)
+    context.locals?.set('dingtalkEventContext', context)
+  })
+  const answer = async (c: Context, route: DingTalkRoute): Promise<Response> => {
     c.set('dingtalk', routes)
-    const request = { method: c.req.method, path, url: c.req.url, headers: c.req.raw.headers }
-    const context = { ...waitUntilOf(c), locals: c }
-    const response = CALLBACKS.has(path)
-      ? await routes.handle({ ...request, body: await bodyOf(c) }, context)
-      : await routes.handle(request, context)
-    return response && write(c, response)
+    const { method, url } = c.req
+    const body = route.method === 'POST' ? { body: await bodyOf(c) } : {}
+    const request = { method, path: route.path, url, headers: c.req.raw.headers, ...body }
+    const response = await routes.handle(request, { ...waitUntilOf(c), locals: c })
+    if (!response) return c.notFound()
+    return c.body(response.body, response.status as ContentfulStatusCode, response.headers)
   }
-
   const app = new Hono()
-  for (const path of ['/callback', '/suite/callback', '/jsapi-config', '/sso']) {
-    app.all(path, async (c) => (await answer(c, path)) ?? c.notFound())
-  }
+  for (const route of routes.table) app.all(route.path, (c) => answer(c, route))
   return Object.assign(app, {
     dingtalk: routes,
-    onEvent<K extends DingTalkEventType>(type: K, handler: DingTalkEventHandler<K>): () => void {
-      const offs = handlers.map((h) =>
-        h.on(type, (event, context) => {
-          const c = remember(event, context)
-          if (!c)
-            throw new TypeError(`dingtalk().onEvent('${type}') handlers only run for requests Hono received`)
-          return handler(c as unknown as Context<DingTalkEventEnv<K>>)
-        }),
-      )
-      return () => {
-        for (const off of offs) off()
-      }
-    },
+    onEvent: <K extends DingTalkEventType>(type: K, handler: DingTalkEventHandler<K>) =>
+      routes.onRequestEvent(type, (_event, _context, c) =>
+        handler(c as unknown as Context<DingTalkEventEnv<K>>),
+      ),
     middleware(prefix = defaultPrefix): MiddlewareHandler {
-      const base = `/${prefix.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
+      const base = normalizePrefix(prefix)
       return async (c, next) => {
-        const { path } = c.req
-        if (base && path !== base && !path.startsWith(`${base}/`)) return next()
-        const response = await answer(c, path.slice(base.length) || '/')
-        if (response) return response
+        const path = pathUnder(base, c.req.path)
+        const route = routes.table.find((r) => r.path === path)
+        if (route) return answer(c, route)
         await next()
       }
     },

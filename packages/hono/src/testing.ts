@@ -1,4 +1,4 @@
-import { createCallbackCrypto } from '@dingtalk-kit/core'
+import { signCallback } from '@dingtalk-kit/core/testing'
 
 /**
  * Input of {@link callbackRequest}.
@@ -34,23 +34,11 @@ export interface CallbackRequestInput {
  * ```
  */
 export async function callbackRequest(input: CallbackRequestInput): Promise<Request> {
-  const crypto = createCallbackCrypto({
-    token: input.token,
-    aesKey: input.aesKey,
-    receiveId: input.receiveId,
-  })
-  const encrypt = await crypto.encrypt(
-    typeof input.event === 'string' ? input.event : JSON.stringify(input.event),
-  )
-  const timestamp = input.timestamp ?? String(Date.now())
-  const nonce = input.nonce ?? Math.random().toString(36).slice(2, 10)
-  const url = new URL(input.url ?? 'http://localhost/dingtalk/callback')
-  url.searchParams.set('msg_signature', crypto.sign(timestamp, nonce, encrypt))
-  url.searchParams.set('timeStamp', timestamp)
-  url.searchParams.set('nonce', nonce)
-  return new Request(url, {
+  const { url = 'http://localhost/dingtalk/callback', ...rest } = input
+  const signed = await signCallback(rest)
+  return new Request(`${url}?${signed.search}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ encrypt }),
+    headers: signed.headers,
+    body: signed.body,
   })
 }

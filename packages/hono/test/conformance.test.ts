@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { runAdapterConformance } from '@dingtalk-kit/core/testing'
+import { runAdapterConformance } from '@dingtalk-kit/core/vitest'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { dingtalk } from '../src/index'

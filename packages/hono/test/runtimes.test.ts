@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type ConformanceLog, runAdapterConformance } from '@dingtalk-kit/core/testing'
+import { type ConformanceLog, runAdapterConformance } from '@dingtalk-kit/core/vitest'
 import { serve } from '@hono/node-server'
 import { afterAll, beforeAll } from 'vitest'
 // The core's runtime harness (Node, Bun, Deno, workerd from npm; see its header comment).

@@ -6,13 +6,12 @@ import {
   type DingTalkRoutesOptions,
   type EventContext,
   type EventOf,
-  type RouteResponse,
+  pickBody,
 } from '@dingtalk-kit/core'
 import Router from '@koa/router'
 import type { Context, DefaultState, Middleware, ParameterizedContext } from 'koa'
-import { requestBody } from './body'
 
-export * from '@dingtalk-kit/core'
+export * from './exports'
 
 /**
  * What `ctx.state.dingtalk` holds while a DingTalk event is handled (and afterwards, for middleware that
@@ -55,18 +54,15 @@ export type DingTalkEventMiddleware<K extends DingTalkEventType = DingTalkEventT
 ) => unknown
 
 /**
- * Options of {@link dingtalk}: the routes to mount (see `DingTalkRoutesOptions` of `@dingtalk-kit/core`)
- * and where.
+ * Options of {@link dingtalk}: the routes to mount (see `DingTalkRoutesOptions` of `@dingtalk-kit/core`) and
+ * where (`prefix`, default `/dingtalk`).
  *
  * @example
  * ```ts
  * const options: DingTalkKoaOptions = { prefix: '/dingtalk', client, callback: { token, aesKey } }
  * ```
  */
-export interface DingTalkKoaOptions extends DingTalkRoutesOptions {
-  /** Where the routes are mounted (default `/dingtalk`). */
-  prefix?: string
-}
+export interface DingTalkKoaOptions extends DingTalkRoutesOptions {}
 
 /**
  * The DingTalk routes for one Koa app, from {@link dingtalk}.
@@ -74,30 +70,27 @@ export interface DingTalkKoaOptions extends DingTalkRoutesOptions {
  * @example
  * ```ts
  * const dt = dingtalk({ client, callback: { token, aesKey } })
+ * dt.dingtalk.on('user_leave_org', (event) => disable(event.UserId)) // any transport
  * app.use(dt.middleware())
  * ```
  */
 export interface DingTalkKoa {
   /** The mount prefix, normalised (`/dingtalk`). */
   readonly prefix: string
-  /** The framework-free routes this adapter serves. */
-  readonly routes: DingTalkRoutes
+  /** The framework-free routes: route table, callback handlers, and `on()` for events from every transport. */
+  readonly dingtalk: DingTalkRoutes<Context>
+  /** @deprecated The same object as `dingtalk` (its name in the other adapters); use `dingtalk`. */
+  readonly routes: DingTalkRoutes<Context>
   /** Middleware answering `{prefix}/…`; every other request goes to `next`. */
   middleware(): Middleware
   /** A `@koa/router` router with the routes under `prefix`; mount with `.routes()` or nest it. */
   router(): Router
   /**
-   * Handles one event type (of the corp and the suite callback) with Koa middleware. It runs with the
-   * context of the request that delivered the event, within the callback's reply deadline; a throw asks
-   * DingTalk to re-push. Returns a function that removes it.
+   * Handles one event type (of the corp and the suite callback) with Koa middleware, given the context of the
+   * request that delivered the event, within the callback's reply deadline; a throw asks DingTalk to re-push.
+   * HTTP only: for events from Stream too, use `dingtalk.on()`. Returns a function that removes it.
    */
   onEvent<K extends DingTalkEventType>(type: K, middleware: DingTalkEventMiddleware<K>): () => void
-}
-
-function write(ctx: Context, response: RouteResponse): void {
-  ctx.status = response.status
-  ctx.set(response.headers)
-  ctx.body = response.body
 }
 
 /**
@@ -123,51 +116,33 @@ function write(ctx: Context, response: RouteResponse): void {
  * ```
  */
 export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
-  const { prefix: given = '/dingtalk', ...routeOptions } = options
-  const prefix = `/${given.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '')
-  const routes = createDingTalkRoutes(routeOptions)
-  const handlers = [routes.callback, routes.suiteCallback].filter((h) => h !== undefined)
-  // The request's Koa context travels with the request as `locals` (EventContext.locals).
-  for (const handler of handlers) {
-    handler.onAny((event, context) => {
-      const ctx = context.locals as Context | undefined
-      if (ctx) ctx.state.dingtalk = { event, context }
-    })
-  }
-
-  const answer = async (ctx: Context, path: string, next: () => Promise<unknown>): Promise<void> => {
-    const request = { method: ctx.method, path, url: ctx.url, headers: ctx.headers, body: requestBody(ctx) }
-    const response = await routes.handle(request, { locals: ctx })
-    if (response) write(ctx, response)
-    else await next()
-  }
-
+  const routes = createDingTalkRoutes<Context>({ ...options, prefix: options.prefix ?? '/dingtalk' })
+  routes.onAny((event, context) => {
+    if (context.locals) context.locals.state.dingtalk = { event, context }
+  })
+  // Under a router the path below it is its `path` parameter (nested routers add their own prefixes).
+  const answer =
+    (underRouter = false): Middleware =>
+    async (ctx, next) => {
+      const path = underRouter ? `/${ctx.params.path ?? ''}` : ctx.path
+      const { rawBody, body: parsed } = ctx.request as { rawBody?: unknown; body?: unknown }
+      const body = pickBody({ stream: ctx.req, rawBody, parsed })
+      const request = { method: ctx.method, path, url: ctx.url, headers: ctx.headers, body }
+      const response = await (underRouter ? routes.handle : routes.serve)(request, { locals: ctx })
+      if (!response) return next()
+      ctx.status = response.status
+      ctx.set(response.headers)
+      ctx.body = response.body
+    }
   return {
-    prefix: prefix || '/',
+    prefix: routes.prefix || '/',
+    dingtalk: routes,
     routes,
-    middleware: () => (ctx, next) => {
-      const { path } = ctx
-      if (prefix && path !== prefix && !path.startsWith(`${prefix}/`)) return next()
-      return answer(ctx, path.slice(prefix.length) || '/', next)
-    },
-    router() {
-      const router = new Router(prefix ? { prefix } : {})
-      router.all('/{*path}', (ctx, next) => answer(ctx, `/${ctx.params.path ?? ''}`, next))
-      return router
-    },
-    onEvent(type, middleware) {
-      const offs = handlers.map((handler) =>
-        handler.on(type, (event, context) => {
-          const ctx = context.locals as Context | undefined
-          if (!ctx)
-            throw new TypeError(`dingtalk().onEvent('${type}') handlers only run for requests Koa received`)
-          ctx.state.dingtalk = { event, context }
-          return middleware(ctx as Parameters<typeof middleware>[0])
-        }),
-      )
-      return () => {
-        for (const off of offs) off()
-      }
-    },
+    middleware: () => answer(),
+    router: () => new Router(routes.prefix ? { prefix: routes.prefix } : {}).all('/{*path}', answer(true)),
+    onEvent: (type, middleware) =>
+      routes.onRequestEvent(type, (_event, _context, ctx) =>
+        middleware(ctx as Parameters<typeof middleware>[0]),
+      ),
   }
 }

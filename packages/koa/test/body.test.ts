@@ -1,11 +1,11 @@
-import { type CallbackHandler, createCallbackHandler } from '@dingtalk-kit/core'
+import { type CallbackHandler, createCallbackHandler, pickBody } from '@dingtalk-kit/core'
 import { buildPush, checkReply, generateAesKey } from '@dingtalk-kit/emulator'
 import Koa from 'koa'
 import request from 'supertest'
 import { afterEach, describe, expect, it } from 'vitest'
-import { requestBody } from '../src/body'
 import { bodySetups, rawPost, type Served, serve } from './helpers'
 
+const parsedBy = (ctx: Koa.Context) => ctx.request as { rawBody?: unknown; body?: unknown }
 const token = 'koa-body-token'
 const aesKey = generateAesKey()
 const receiveId = 'dingkoabody'
@@ -32,7 +32,7 @@ function setup(install: (app: Koa, limit?: number) => void): {
       method: ctx.method,
       url: ctx.url,
       headers: ctx.headers,
-      body: requestBody(ctx),
+      body: pickBody({ stream: ctx.req, rawBody: parsedBy(ctx).rawBody, parsed: parsedBy(ctx).body }),
     })
     ctx.status = reply.status
     ctx.set(reply.headers)

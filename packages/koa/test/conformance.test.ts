@@ -1,8 +1,8 @@
-import { runAdapterConformance } from '@dingtalk-kit/core/testing'
+import { runAdapterConformance } from '@dingtalk-kit/core/vitest'
 import Router from '@koa/router'
 import Koa from 'koa'
 import { dingtalk } from '../src/index'
-import { runKoaConformance } from '../src/testing'
+import { runKoaConformance } from '../src/vitest'
 import { bodySetups, serve } from './helpers'
 
 // A parser that keeps the raw text is needed to reject repeated JSON keys (R6 item 10), so koa-body runs

@@ -1,4 +1,4 @@
-import type { RouteResponse } from '@dingtalk-kit/core'
+import { DINGTALK_ROUTES, pickBody, type RouteResponse, routeBySuffix } from '@dingtalk-kit/core'
 import {
   All,
   Controller,
@@ -11,7 +11,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common'
 import { type AbstractHttpAdapter, HttpAdapterHost } from '@nestjs/core'
-import type { DingTalkModuleExtras } from './module'
+import type { DingTalkModuleExtras } from './options'
 import { DingTalkRoutes } from './tokens'
 
 type Headers = Record<string, string | string[] | undefined> & { [HIDDEN]?: Headers }
@@ -22,27 +22,23 @@ interface PlatformRequest {
   originalUrl?: string
   headers: Headers
   body?: unknown
-  raw?: { readableEnded?: boolean }
+  rawBody?: unknown
+  raw?: { readableDidRead?: boolean; readableEnded?: boolean }
+  readableDidRead?: boolean
   readableEnded?: boolean
 }
 
-// Longest first: `/suite/callback` before `/callback`.
-const ROUTES = ['/suite/callback', '/callback', '/jsapi-config', '/sso']
-
-const pathOf = (url: string): string => url.split('?', 1)[0]!.replace(/\/+$/, '')
-
-// Callback bodies must reach the core byte for byte (duplicate keys, its size limit: R6.10–11) whatever body
-// parser the app runs. Before any parser runs, the body headers of callback requests are set aside: Express's
-// and Fastify's parsers then see no body and leave the stream unread, and the core reads it within its limit.
+// `exactBodies`: before any body parser runs, the body headers of callback requests are set aside, so
+// Express's and Fastify's parsers see no body and leave the stream for the core to read within its limit.
 const HIDDEN: unique symbol = Symbol.for('dingtalk-kit.body-headers')
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding']
+const CALLBACKS = DINGTALK_ROUTES.filter((route) => route.method === 'POST').map((route) => route.path)
 
 function keepCallbackBodies(adapter: AbstractHttpAdapter, base: string): void {
   const setAside = (url: string, headers: Headers): void => {
-    const path = pathOf(url)
+    const path = url.split('?', 1)[0]!.replace(/\/+$/, '')
     // Under the root prefix only the exact path counts, so that an app's own `/oauth/callback` keeps its body.
-    if (!['/callback', '/suite/callback'].some((end) => (base ? path.endsWith(base + end) : path === end)))
-      return
+    if (!CALLBACKS.some((end) => (base ? path.endsWith(base + end) : path === end))) return
     const hidden: Headers = {}
     for (const name of BODY_HEADERS) {
       hidden[name] = headers[name]
@@ -72,22 +68,22 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
       private readonly routes: DingTalkRoutes,
       private readonly host: HttpAdapterHost,
     ) {
+      if (!options.exactBodies) return
       // Before the app registers its body parsers: now, or once a testing module is given its adapter.
       if (host.httpAdapter) keepCallbackBodies(host.httpAdapter, base)
       else host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, base))
     }
 
-    // Returns what it wrote, so interceptors see the route's answer.
+    // Nest matched the route (under any global prefix); returns what it wrote, so interceptors see it.
     async handle(req: PlatformRequest, res: unknown): Promise<RouteResponse> {
       const url = req.originalUrl ?? req.url
-      const stream = req.raw ?? req
       const hidden = req.headers[HIDDEN]
       const response = await this.routes.handle({
         method: req.method,
-        path: ROUTES.find((route) => pathOf(url).endsWith(route)) ?? '/',
+        path: routeBySuffix(url)?.path ?? '/',
         url,
         headers: hidden ? { ...req.headers, ...hidden } : req.headers,
-        body: stream.readableEnded ? req.body : stream,
+        body: pickBody({ stream: req.raw ?? req, rawBody: req.rawBody, parsed: req.body }),
       })
       if (!response) throw new NotFoundException()
       const adapter = this.host.httpAdapter
@@ -102,11 +98,8 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
   Controller(options.prefix)(DingTalkController)
   Inject(DingTalkRoutes)(DingTalkController, undefined, 0)
   Inject(HttpAdapterHost)(DingTalkController, undefined, 1)
-  All(ROUTES.map((route) => route.slice(1)))(
-    prototype,
-    'handle',
-    Object.getOwnPropertyDescriptor(prototype, 'handle')!,
-  )
+  const handle = Object.getOwnPropertyDescriptor(prototype, 'handle')!
+  All(DINGTALK_ROUTES.map((route) => route.path.slice(1)))(prototype, 'handle', handle)
   Req()(prototype, 'handle', 0)
   Res()(prototype, 'handle', 1)
   if (options.guards?.length) UseGuards(...options.guards)(DingTalkController)

@@ -1,5 +1,11 @@
 import 'reflect-metadata'
-import type { DingTalkEventType, EventContext, EventOf, SuiteCallbackClient } from '@dingtalk-kit/core'
+import type {
+  CallbackSource,
+  DingTalkEventType,
+  EventContext,
+  EventOf,
+  SuiteCallbackClient,
+} from '@dingtalk-kit/core'
 
 const EVENTS = 'dingtalk-kit:on-event'
 
@@ -11,7 +17,7 @@ const EVENTS = 'dingtalk-kit:on-event'
  * const from: DingTalkEventSource[] = ['suiteCallback']
  * ```
  */
-export type DingTalkEventSource = 'callback' | 'suiteCallback'
+export type DingTalkEventSource = CallbackSource
 
 /**
  * Options of {@link OnDingTalkEvent}.

@@ -1,93 +1,26 @@
-import { createDingTalkRoutes, type DingTalkRoutesOptions } from '@dingtalk-kit/core'
+import { createDingTalkRoutes, type DingTalkEventType } from '@dingtalk-kit/core'
 import {
   type BeforeApplicationShutdown,
-  type CanActivate,
-  type ConfigurableModuleAsyncOptions,
   ConfigurableModuleBuilder,
   type DynamicModule,
   Inject,
   Injectable,
   Logger,
   Module,
-  type NestInterceptor,
   type OnModuleInit,
   type Provider,
-  type Type,
 } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { createDingTalkController } from './controller'
-import { dingTalkEventBindings } from './events'
-import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
-
-/**
- * What `forRoot` takes, or `forRootAsync`'s factory returns: the core's `DingTalkRoutesOptions` (clients,
- * callback handlers or their options, jsapi allow-list, sso).
- *
- * @example
- * ```ts
- * const options: DingTalkModuleOptions = {
- *   client: createDingTalkClient({ appKey, appSecret, corpId }, { agentId }),
- *   callback: { token, aesKey },
- *   jsapi: { allowedOrigins: ['https://app.example.com'] },
- * }
- * ```
- */
-export interface DingTalkModuleOptions extends DingTalkRoutesOptions {}
-
-/**
- * Static settings given next to the options (in `forRoot`'s object, or beside `useFactory`): they shape the
- * module before any factory runs.
- *
- * @example
- * ```ts
- * DingTalkModule.forRootAsync({ isGlobal: true, prefix: '/hooks/dingtalk', guards: [IpAllowListGuard], useFactory })
- * ```
- */
-export interface DingTalkModuleExtras {
-  /** Register the module globally, so any module can inject the client (default `false`). */
-  isGlobal: boolean
-  /** Where the routes mount (default `/dingtalk`); an app's global prefix applies on top. */
-  prefix: string
-  /** Guards for the DingTalk routes only (resolved in the module: list their providers' modules in `imports`). */
-  guards?: ReadonlyArray<Type<CanActivate> | CanActivate>
-  /** Interceptors for the DingTalk routes only. */
-  interceptors?: ReadonlyArray<Type<NestInterceptor> | NestInterceptor>
-  /**
-   * Class decorators for the DingTalk controller, such as `SetMetadata('isPublic', true)` so that a global
-   * auth guard lets DingTalk's callbacks through, `SkipThrottle()`, or `ApiExcludeController()`.
-   */
-  decorators?: ReadonlyArray<ClassDecorator>
-}
-
-/**
- * `DingTalkModule.forRoot()`'s argument.
- *
- * @example
- * ```ts
- * const options: DingTalkModuleForRoot = { client, callback: { token, aesKey }, isGlobal: true }
- * ```
- */
-export type DingTalkModuleForRoot = DingTalkModuleOptions & Partial<DingTalkModuleExtras>
-
-/**
- * `DingTalkModule.forRootAsync()`'s argument: `imports`, and `useFactory` + `inject`, `useClass` or
- * `useExisting` (a class with `createDingTalkOptions()`), plus the static extras.
- *
- * @example
- * ```ts
- * const options: DingTalkModuleForRootAsync = {
- *   imports: [ConfigModule],
- *   inject: [ConfigService],
- *   useFactory: (config: ConfigService) => ({ client: createDingTalkClient({ appKey: config.get('KEY')!, appSecret: config.get('SECRET')! }) }),
- * }
- * ```
- */
-export type DingTalkModuleForRootAsync = ConfigurableModuleAsyncOptions<
+import { type DingTalkEventBinding, type DingTalkEventMethod, dingTalkEventBindings } from './events'
+import type {
+  DingTalkModuleExtras,
+  DingTalkModuleForRoot,
+  DingTalkModuleForRootAsync,
   DingTalkModuleOptions,
-  'createDingTalkOptions'
-> &
-  Partial<DingTalkModuleExtras>
+} from './options'
+import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
 
 const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleName: 'DingTalk' })
   .setClassMethodName('forRoot')
@@ -110,8 +43,7 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
-
-/** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the callback handlers. */
+/** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the routes' event pipeline. */
 class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('DingTalk')
 
@@ -128,26 +60,35 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
       for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
         const method = instance[name]
         if (typeof method !== 'function') continue
-        for (const { types, from } of dingTalkEventBindings(method)) {
-          const targets = from.flatMap((source) => this.routes[source] ?? [])
-          const where = `@OnDingTalkEvent() on ${wrapper.name}.${name}`
-          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
-          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
-            this.logger.warn(
-              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
-            )
+        const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
+        for (const binding of dingTalkEventBindings(method)) {
           if (!wrapper.isDependencyTreeStatic())
             this.logger.warn(`${where} ignored: not a singleton provider`)
-          else if (targets.length === 0) this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
-          else for (const target of targets) for (const type of types) target.on(type, method.bind(instance))
+          else this.bind(where, method as DingTalkEventMethod<DingTalkEventType>, instance, binding)
         }
       }
     }
   }
 
+  private bind(
+    where: string,
+    method: DingTalkEventMethod<DingTalkEventType>,
+    instance: object,
+    { types, from }: DingTalkEventBinding,
+  ): void {
+    // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
+    if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
+      this.logger.warn(`${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`)
+    if (!from.some((source) => this.routes[source])) {
+      this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
+      return
+    }
+    for (const type of types) this.routes.on(type, method.bind(instance), { from })
+  }
+
   // Lets handlers still running after their reply (past the deadline) finish before the process exits.
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([this.routes.callback?.idle(), this.routes.suiteCallback?.idle()])
+    await this.routes.idle()
   }
 }
 

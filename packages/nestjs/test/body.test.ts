@@ -26,17 +26,21 @@ class Echo {
   }
 }
 
+const callback = { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID }
+
 @Module({
-  imports: [DingTalkModule.forRoot({ callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID } })],
+  imports: [DingTalkModule.forRoot({ callback, exactBodies: true })],
   controllers: [Echo],
   providers: [Sizes],
 })
-class AppModule {}
+class ExactModule {}
 
-const variants = [
-  { name: 'the default body parser', options: {} },
-  { name: 'rawBody: true', options: { rawBody: true } },
-  { name: 'bodyParser: false', options: { bodyParser: false } },
+@Module({ imports: [DingTalkModule.forRoot({ callback })], controllers: [Echo], providers: [Sizes] })
+class PlainModule {}
+
+const exact = [
+  { name: 'exactBodies under the default body parser', options: {} },
+  { name: 'exactBodies with bodyParser: false', options: { bodyParser: false } },
 ]
 
 function push(url: string, event: Record<string, unknown> = {}) {
@@ -61,9 +65,9 @@ async function post(url: string, body: string, type = 'application/json') {
 }
 
 describe.each(PLATFORMS)('callback bodies on %s', (platform) => {
-  describe.each(variants)('with $name', ({ options }) => {
+  describe.each(exact)('with $name', ({ options }) => {
     it('hands the core the exact bytes: duplicate keys 400, 300 kB accepted, over 1 MiB 413, text 415', async () => {
-      const app = await startNest(platform, AppModule, options)
+      const app = await startNest(platform, ExactModule, options)
       running.push(app)
       const genuine = push(app.url)
       const duplicate = `{"encrypt":"${genuine.encrypt}","encrypt":"${genuine.encrypt}"}`
@@ -86,8 +90,31 @@ describe.each(PLATFORMS)('callback bodies on %s', (platform) => {
     })
   })
 
+  it('rawBody: true (no hook): the raw text reaches the core, repeated keys 400, the platform’s JSON limit applies', async () => {
+    const app = await startNest(platform, PlainModule, { rawBody: true })
+    running.push(app)
+    const genuine = push(app.url)
+    expect(
+      (await post(genuine.url, `{"encrypt":"${genuine.encrypt}","encrypt":"${genuine.encrypt}"}`)).status,
+    ).toBe(400)
+    expect((await post(genuine.url, genuine.body, 'text/plain')).status).toBe(415)
+    expect((await post(genuine.url, genuine.body)).status).toBe(200)
+    const large = push(app.url, { Note: 'x'.repeat(300_000) })
+    // Express's JSON parser stops at 100 kB by default, Fastify's at 1 MiB (app.useBodyParser raises it).
+    expect((await post(large.url, large.body)).status).toBe(platform === 'express' ? 413 : 200)
+  })
+
+  it('default parsers, no hook: the parsed body reaches the core; callbacks work, a tampered one is refused', async () => {
+    const app = await startNest(platform, PlainModule)
+    running.push(app)
+    const genuine = push(app.url)
+    expect((await post(genuine.url, genuine.body)).status).toBe(200)
+    expect((await post(genuine.url, `{"encrypt":"${genuine.encrypt}","encrypt":"x"}`)).status).toBe(401)
+    expect((await post(genuine.url, genuine.body, 'text/plain')).status).toBe(415)
+  })
+
   it('leaves the app’s other routes to its body parser', async () => {
-    const app = await startNest(platform, AppModule)
+    const app = await startNest(platform, ExactModule)
     running.push(app)
     const echoed = await post(`${app.url}/echo`, '{"a":[1,2]}')
     expect(JSON.parse(echoed.body)).toEqual({ got: { a: [1, 2] } })
@@ -105,6 +132,7 @@ describe.each(PLATFORMS)('callback bodies on %s', (platform) => {
       imports: [
         DingTalkModule.forRoot({
           prefix: '/',
+          exactBodies: true,
           callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID },
         }),
       ],

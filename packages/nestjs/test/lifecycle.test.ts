@@ -60,9 +60,14 @@ describe.each(PLATFORMS)('lifecycle on %s', (platform) => {
     expect(finished).toEqual(['slow'])
   })
 
-  it('keeps callback bodies for the core in a Test.createTestingModule app too', async () => {
+  it('exactBodies: keeps callback bodies for the core in a Test.createTestingModule app too', async () => {
     @Module({
-      imports: [DingTalkModule.forRoot({ callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID } })],
+      imports: [
+        DingTalkModule.forRoot({
+          callback: { token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID },
+          exactBodies: true,
+        }),
+      ],
     })
     class AppModule {}
     const ref = await Test.createTestingModule({ imports: [AppModule] }).compile()

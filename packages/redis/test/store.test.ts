@@ -1,5 +1,5 @@
 import { DingTalkStoreError } from '@dingtalk-kit/core'
-import { runStoreContract } from '@dingtalk-kit/core/testing'
+import { runStoreContract } from '@dingtalk-kit/core/vitest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../src/index'
 import { type RedisServer, startRedisServer } from '../src/testing'

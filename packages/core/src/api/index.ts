@@ -1,3 +1,29 @@
+// Issue #19: lookups, roles, approvals, attendance, to-dos, reports, web login.
+export type {
+  ApprovalCreateInput,
+  ApprovalFormField,
+  ApprovalFormValue,
+  ApprovalInstance,
+  ApprovalListIdsInput,
+  ApprovalOperation,
+  ApprovalStatus,
+  ApprovalStep,
+  ApprovalsApi,
+  ApprovalTask,
+} from './approvals'
+export {
+  type AttendanceApi,
+  type AttendanceCheck,
+  type AttendanceChunk,
+  type AttendanceQuery,
+  type AttendanceRecord,
+  type AttendanceResult,
+  type AttendanceSplitOptions,
+  type DaySchedule,
+  type LeaveStatus,
+  splitAttendanceQuery,
+  type UserSchedule,
+} from './attendance'
 export type { CallbackRegistration, CallbacksApi, FailedCallback } from './callbacks'
 export type { ChatCreateInput, ChatInfo, ChatReadPage, ChatsApi, ChatUpdateInput } from './chats'
 export type {
@@ -25,6 +51,8 @@ export type {
   UserUpdateInput,
 } from './contacts'
 export type { JsapiApi, JsapiConfigInput } from './jsapi'
+export { DingTalkLimitError, type DingTalkTime, type LimitErrorCode } from './limits'
+export type { Admin, LookupsApi, UnionIdOwner } from './lookups'
 export {
   DingTalkMediaError,
   MEDIA_LIMITS,
@@ -45,4 +73,16 @@ export {
   type WorkNoticeResult,
   type WorkNoticeTask,
 } from './messages'
+export type { OfficeApis } from './office'
+export type { Report, ReportListInput, ReportPage, ReportsApi } from './reports'
+export type { OffsetPage, Role, RoleAssignment, RoleGroup, RoleMember, RolesApi } from './roles'
 export type { SsoAdmin, SsoApi, SsoUser, SsoUserLegacy } from './sso'
+export {
+  createWebLogin,
+  type WebLogin,
+  type WebLoginForm,
+  type WebLoginOptions,
+  type WebLoginProfile,
+  type WebLoginUser,
+} from './web-login'
+export type { WorkRecord, WorkRecordFormItem, WorkRecordInput, WorkRecordsApi } from './workrecords'

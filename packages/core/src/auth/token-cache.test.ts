@@ -415,3 +415,95 @@ describe('createTokenCache when the store is down', () => {
     expect(state.calls).toBe(1)
   })
 })
+
+describe('readThrough (the jsapi_ticket: a new value invalidates the old one everywhere, §3.1)', () => {
+  const readThrough = (
+    store: Store,
+    fetch: TokenCacheOptions['fetch'],
+    extra: Partial<TokenCacheOptions> = {},
+  ) => base(store, fetch, { readThrough: true, storeFailure: 'throw', jitterMs: 60_000, ...extra })
+
+  it('a warm instance takes the value another instance fetched after the store lost its data', async () => {
+    const store = memoryStore()
+    const { state, fetch } = counter((n) => ({ value: `T${n + 1}`, expiresIn: 7200 }))
+    const warm = readThrough(store, fetch)
+    expect(await warm.get()).toBe('T1')
+    await store.delete(KEY) // Redis restarted empty, failed over, or evicted the key
+    const fresh = readThrough(store, fetch)
+    expect(await fresh.get()).toBe('T2')
+    expect(await warm.get()).toBe('T2')
+    expect(state.calls).toBe(2)
+  })
+
+  it('natural refresh: one fetch at a refresh time every instance shares, and no old value after it', async () => {
+    let t = 1_000_000
+    const now = () => t
+    const store = memoryStore({ now })
+    let issuedAt: number | undefined
+    const { state, fetch } = counter((n) => {
+      if (n === 1) issuedAt = t
+      return { value: `T${n + 1}`, expiresIn: 7200 }
+    })
+    const instances = Array.from({ length: 8 }, () =>
+      readThrough(store, fetch, { now, refreshMarginMs: 300_000 }),
+    )
+    expect(new Set(await Promise.all(instances.map((i) => i.get())))).toEqual(new Set(['T1']))
+    t += 7200_000 - 300_001 // jitter would have sent some instances off early; there is none
+    expect(new Set(await Promise.all(instances.map((i) => i.get())))).toEqual(new Set(['T1']))
+    expect(state.calls).toBe(1)
+    t += 2
+    const after = await Promise.all(instances.flatMap((i) => [i.get(), i.get()]))
+    expect(new Set(after)).toEqual(new Set(['T2']))
+    expect(issuedAt).toBe(t)
+    expect(state.calls).toBe(2)
+  })
+
+  it('waits while another instance holds the refresh lease instead of handing out the value being replaced', async () => {
+    const store = memoryStore()
+    const gate = deferred<void>()
+    const { state, fetch } = counter(async (n) => {
+      if (n === 1) await gate.promise
+      return { value: `T${n + 1}`, expiresIn: 7200 }
+    })
+    const a = readThrough(store, fetch)
+    const b = readThrough(store, fetch)
+    expect(await a.get()).toBe('T1')
+    expect(await b.get()).toBe('T1')
+    await a.invalidate('T1') // DingTalk refused T1: A refreshes, holding the lease until DingTalk answers
+    const refreshing = a.get()
+    await new Promise((r) => setTimeout(r, 10))
+    const waiting = b.get()
+    await new Promise((r) => setTimeout(r, 10))
+    gate.resolve()
+    expect(await refreshing).toBe('T2')
+    expect(await waiting).toBe('T2')
+    expect(state.calls).toBe(2)
+  })
+
+  it('reads the store on every get() (the price: two reads per signature)', async () => {
+    const store = countingStore(memoryStore())
+    const { fetch } = counter([{ value: 'T1', expiresIn: 7200 }])
+    const cache = readThrough(store, fetch)
+    await cache.get()
+    const reads = store.gets
+    for (let i = 0; i < 10; i++) expect(await cache.get()).toBe('T1')
+    expect(store.gets - reads).toBe(20)
+  })
+
+  it('with the store down, serves a still-valid value it has, and fetches nothing', async () => {
+    const inner = memoryStore()
+    let down = false
+    const store: Store = {
+      ...inner,
+      get: (key) => (down ? Promise.reject(new Error('ECONNREFUSED')) : inner.get(key)),
+      setIfAbsent: (key, value, ttl) =>
+        down ? Promise.reject(new Error('ECONNREFUSED')) : inner.setIfAbsent(key, value, ttl),
+    }
+    const { state, fetch } = counter([{ value: 'T1', expiresIn: 7200 }])
+    const cache = readThrough(store, fetch)
+    expect(await cache.get()).toBe('T1')
+    down = true
+    expect(await cache.get()).toBe('T1')
+    expect(state.calls).toBe(1)
+  })
+})

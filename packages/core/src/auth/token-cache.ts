@@ -72,6 +72,14 @@ export interface TokenCacheOptions {
    * ticket every other instance is serving (§3.1). Either way a still-valid value keeps being served.
    */
   storeFailure?: 'local' | 'throw'
+  /**
+   * For values a new fetch invalidates everywhere (the jsapi_ticket, §3.1): every `get()` reads the store —
+   * the value, and whether another instance is refreshing it — instead of serving from memory, and the refresh
+   * time is the same on every instance (no jitter). So no instance hands out a value another instance has
+   * already replaced (a refresh, a forced invalidation, or a store that lost its data and got a new value), and
+   * still only one instance fetches. Costs two store reads per `get()`. Default `false`.
+   */
+  readThrough?: boolean
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number
   /** Told about refreshes, shares and failures; never receives the value. */
@@ -146,7 +154,13 @@ type Settings = Required<
     | 'retryAfterFailureMs'
     | 'now'
   >
-> & { kind: string; lockKey: string; failWithStore: boolean; onRefresh: TokenCacheOptions['onRefresh'] }
+> & {
+  kind: string
+  lockKey: string
+  failWithStore: boolean
+  readThrough: boolean
+  onRefresh: TokenCacheOptions['onRefresh']
+}
 
 function settingsOf(options: TokenCacheOptions): Settings {
   const leaseMs = options.leaseMs ?? 30_000
@@ -168,6 +182,7 @@ function settingsOf(options: TokenCacheOptions): Settings {
     waitTimeoutMs: options.waitTimeoutMs ?? leaseMs + pollIntervalMs,
     retryAfterFailureMs: options.retryAfterFailureMs ?? 10_000,
     failWithStore: options.storeFailure === 'throw',
+    readThrough: options.readThrough === true,
     onRefresh: options.onRefresh,
   }
 }
@@ -208,9 +223,26 @@ class SharedToken {
   constructor(private readonly s: Settings) {}
 
   get(): Promise<string> {
+    if (this.s.readThrough) return this.inflight ?? this.readThrough()
     const entry = this.memory
     if (entry !== undefined && this.s.now() < entry.refreshAt) return entry.promise
     return this.inflight ?? this.startRefresh()
+  }
+
+  /** The stored value while it is fresh and nobody is replacing it; otherwise a (shared) refresh. */
+  private async readThrough(): Promise<string> {
+    let raw: string | undefined
+    let lock: string | undefined
+    try {
+      ;[raw, lock] = await Promise.all([this.s.store.get(this.s.key), this.s.store.get(this.s.lockKey)])
+    } catch {
+      // The store is down: nobody can refresh through it; refresh() serves a still-valid value or fails.
+      return this.inflight ?? this.startRefresh()
+    }
+    const fresh = lock === undefined ? this.usable(parse(raw), this.s.now()) : undefined
+    if (fresh === undefined) return this.inflight ?? this.startRefresh()
+    if (this.memory?.value !== fresh.value || this.memory.expiresAt !== fresh.expiresAt) this.memory = fresh
+    return fresh.value
   }
 
   async invalidate(value: string): Promise<void> {
@@ -236,7 +268,8 @@ class SharedToken {
   private toEntry(stored: StoredEntry): Entry {
     const lifetime = stored.e - stored.t
     const margin = Math.min(this.s.refreshMarginMs, lifetime / 4)
-    const jitter = Math.random() * Math.min(this.s.jitterMs, lifetime / 10)
+    // Read-through values refresh at the same moment everywhere: one instance wins the lease, the rest wait.
+    const jitter = this.s.readThrough ? 0 : Math.random() * Math.min(this.s.jitterMs, lifetime / 10)
     return {
       value: stored.v,
       expiresAt: stored.e,

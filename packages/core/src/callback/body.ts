@@ -300,3 +300,24 @@ export function topLevelKeys(text: string): string[] {
   }
   return keys
 }
+
+/**
+ * Which body to hand the core when a Node framework may have run a body parser: the request stream while
+ * nothing read it (the core then counts bytes against its limit, callback-security R6.11), else the raw
+ * text or bytes a parser kept (so repeated keys are still caught, R6.10), else the parsed object.
+ *
+ * @example
+ * ```ts
+ * const body = pickBody({ stream: ctx.req, rawBody: ctx.request.rawBody, parsed: ctx.request.body })
+ * ```
+ */
+export function pickBody(candidates: {
+  stream: { readableDidRead?: boolean; readableEnded?: boolean }
+  rawBody?: unknown
+  parsed?: unknown
+}): unknown {
+  const { stream, rawBody } = candidates
+  if (!stream.readableDidRead && !stream.readableEnded) return stream
+  if (typeof rawBody === 'string' || rawBody instanceof Uint8Array) return rawBody
+  return candidates.parsed
+}

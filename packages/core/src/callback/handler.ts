@@ -303,7 +303,12 @@ function setUp<S extends SuiteCallbackClient>(options: CallbackHandlerOptions<S>
   const tuning = options.options ?? {}
   const given = options.dispatcher
   const suiteClient = options.suiteClient ?? given?.suiteClient
-  const receiveId = options.receiveId ?? suiteClient?.suiteKey ?? (options.client ?? given?.client)?.corpId
+  const receiveId =
+    options.receiveId ??
+    options.suiteClient?.suiteKey ??
+    options.client?.corpId ??
+    given?.suiteClient?.suiteKey ??
+    given?.client?.corpId
   if (typeof receiveId !== 'string' || receiveId.length === 0) {
     throw new TypeError(
       'createCallbackHandler needs a receiveId: the corpId, appKey or suiteKey the callback is registered for',
@@ -314,11 +319,9 @@ function setUp<S extends SuiteCallbackClient>(options: CallbackHandlerOptions<S>
     createCallbackCrypto({ token: options.token, aesKey: options.aesKey, receiveId: id, ...backend })
   const crypto = cryptoFor(receiveId)
   let placeholder: CallbackCrypto | undefined
-  const windowMs =
-    tuning.timestampWindowMs === undefined || tuning.timestampWindowMs === false
-      ? false
-      : positive(tuning.timestampWindowMs, 300_000)
-  const dispatcher = given ?? createOwnDispatcher(options, suiteClient, windowMs)
+  const windowMs = windowOf(tuning)
+  const dispatcher =
+    given ?? createCallbackDispatcher({ ...options, ...(suiteClient ? { suiteClient } : {}) })
   if (given) {
     for (const [type, handler] of Object.entries(options.handlers ?? {})) {
       if (typeof handler === 'function')
@@ -347,12 +350,22 @@ function setUp<S extends SuiteCallbackClient>(options: CallbackHandlerOptions<S>
   }
 }
 
-function createOwnDispatcher<S extends SuiteCallbackClient>(
-  options: CallbackHandlerOptions<S>,
-  suiteClient: S | undefined,
-  windowMs: number | false,
+/**
+ * The event pipeline a callback handler creates when it is given none: from the handler's client, suite
+ * client, store, handlers, logger and de-duplication tuning (dedupe TTL at least twice the timestamp window).
+ *
+ * @example
+ * ```ts
+ * const events = createCallbackDispatcher({ client, options: { dedupeTtlMs: 3600_000 } })
+ * const callback = createCallbackHandler({ token, aesKey, dispatcher: events })
+ * ```
+ */
+export function createCallbackDispatcher<S extends SuiteCallbackClient = SuiteCallbackClient>(
+  options: Omit<CallbackHandlerOptions<S>, 'token' | 'aesKey' | 'dispatcher'>,
 ): EventDispatcher<S> {
   const tuning = options.options ?? {}
+  const windowMs = windowOf(tuning)
+  const { suiteClient } = options
   return createEventDispatcher<S>({
     ...(options.client ? { client: options.client } : {}),
     ...(suiteClient ? { suiteClient } : {}),
@@ -366,6 +379,12 @@ function createOwnDispatcher<S extends SuiteCallbackClient>(
     pollIntervalMs: positive(tuning.pollIntervalMs, 50),
     ...(tuning.now ? { now: tuning.now } : {}),
   })
+}
+
+function windowOf(tuning: CallbackTuning): number | false {
+  return tuning.timestampWindowMs === undefined || tuning.timestampWindowMs === false
+    ? false
+    : positive(tuning.timestampWindowMs, 300_000)
 }
 
 /** URL and licence checks are answered every time; everything else goes through the ledger. */

@@ -1,9 +1,11 @@
+export { pickBody } from './body'
 export { type CallbackErrorCode, DingTalkCallbackError } from './errors'
 export {
   type CallbackHandler,
   type CallbackHandlerOptions,
   type CallbackResponse,
   type CallbackTuning,
+  createCallbackDispatcher,
   createCallbackHandler,
 } from './handler'
 export type { CallbackHeaders, CallbackQuery, CallbackRequest } from './request'

@@ -104,6 +104,45 @@ const rows: Row[] = [
   [60020, 'calling IP is not in the whitelist', 'Add this server’s egress IP to the app’s whitelist.'],
   [60121, 'user not found', 'Check the userid.'],
   [90020, 'monthly API quota exceeded (metered APIs)', 'Wait for the next month or raise the quota.'],
+  // --- #19 lookups, roles, approvals, attendance, to-dos, web login (DingTalk's global errcode page) ---
+  [33011, 'invalid roleId', 'Check the role ids (client.roles.listGroups).'],
+  [33012, 'invalid userid', 'Check the userid.'],
+  [40036, 'a required parameter is empty', NO_RETRY],
+  [40068, 'invalid offset', 'Offsets start at 0.'],
+  [40069, 'invalid page size', 'Use a page size within the API’s maximum.'],
+  [40104, 'invalid mobile number', 'Check the mobile number.'],
+  [
+    41041,
+    'time range too long (attendance: more than 7 days)',
+    'Split the range: client.attendance.iterate* or splitAttendanceQuery.',
+  ],
+  [41100, 'invalid time parameter', 'Send times as "yyyy-MM-dd HH:mm:ss".'],
+  [43007, 'authorisation required', 'Check the access_token and the app’s permissions.'],
+  [60003, 'department not found', 'Check the department id.'],
+  [400002, 'invalid parameter', NO_RETRY],
+  [
+    820001,
+    'starting the approval failed: the process code is wrong',
+    'Check the process code (client.approvals.getProcessCode).',
+  ],
+  [820004, 'approval instance or template does not exist', 'Check the process instance id or template name.'],
+  [
+    820005,
+    'approval instance state does not allow this',
+    'The instance has already finished or been terminated.',
+  ],
+  [830001, 'approval template does not exist', 'Check the process code.'],
+  [853001, 'signed request: timestamp is not in milliseconds', 'Send the current time in milliseconds.'],
+  [853002, 'signed request: timestamp more than a minute off', 'Sync this server’s clock (NTP).'],
+  [853003, 'signed request: unknown accessKey', 'Check the appKey (accessKey).'],
+  [853004, 'signed request: signature mismatch', 'Check the appSecret; the signature must be URL-encoded.'],
+  [
+    854001,
+    'duplicate to-do',
+    'One to-do with the same title and form per user per day; bizId unique per user.',
+  ],
+  [854002, 'daily to-do limit reached', 'At most 100 to-dos per user per day.'],
+  // --- end #19 ---
 ]
 
 const ranges: [from: number, to: number, meaning: string, action: string, flags?: 'rate'][] = [

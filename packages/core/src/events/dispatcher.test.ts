@@ -25,7 +25,7 @@ describe('createEventDispatcher', () => {
     ])
     expect([a.kind, b.kind]).toEqual(['ack', 'ack'])
     expect(seen).toHaveLength(1)
-    expect(await events.deliver([{ parsed, id: 'id:E1' }], stream)).toEqual({ kind: 'ack' })
+    expect(await events.deliver([{ parsed, id: 'id:E1' }], stream)).toEqual({ kind: 'ack', duplicate: true })
     expect(seen).toHaveLength(1)
   })
 
@@ -84,7 +84,7 @@ describe('createEventDispatcher', () => {
     await new Promise((resolve) => setTimeout(resolve, 10))
     const second = events.deliver([delivery], stream)
     release()
-    expect(await Promise.all([first, second])).toEqual([{ kind: 'ack' }, { kind: 'ack' }])
+    expect(await Promise.all([first, second])).toEqual([{ kind: 'ack' }, { kind: 'ack', duplicate: true }])
     expect(calls).toBe(1)
   })
 
@@ -103,7 +103,7 @@ describe('createEventDispatcher', () => {
     expect(errors).toEqual(['CALLBACK_BUSY'])
     release()
     expect(await first).toEqual({ kind: 'ack' })
-    expect(await b.deliver([delivery], http)).toEqual({ kind: 'ack' })
+    expect(await b.deliver([delivery], http)).toEqual({ kind: 'ack', duplicate: true })
   })
 
   it('when the other instance gives up, the waiting one takes the event over and handles it', async () => {

@@ -94,7 +94,8 @@ export interface DeliveryOptions extends WaitUntilContext {
 
 /**
  * What the transport answers: `ack` (with the handler's return value for a single event, e.g. a card
- * update) or `retry` (DingTalk delivers again: a 503 to a callback, `LATER` to a Stream frame).
+ * update; `duplicate` when every event had been handled before, so no handler ran) or `retry` (DingTalk
+ * delivers again: a 503 to a callback, `LATER` to a Stream frame).
  *
  * @example
  * ```ts
@@ -102,7 +103,7 @@ export interface DeliveryOptions extends WaitUntilContext {
  * ack(outcome.kind === 'ack' ? 'SUCCESS' : 'LATER')
  * ```
  */
-export type DeliveryOutcome = { kind: 'ack'; result?: unknown } | { kind: 'retry' }
+export type DeliveryOutcome = { kind: 'ack'; result?: unknown; duplicate?: true } | { kind: 'retry' }
 
 /**
  * The one event pipeline every transport feeds (ARCHITECTURE "one event pipeline, many transports"): typed
@@ -276,14 +277,15 @@ function createHandlerRegistry<S extends SuiteCallbackClient, L>(
       }
     },
     async dispatch(event, context) {
-      const own = [...(specific.get(event.EventType) ?? [])]
-      const fns = [...own, ...any]
+      // Every-event handlers start first: adapters use them to put the event on their request context.
+      const first = any.size
+      const fns = [...any, ...(specific.get(event.EventType) ?? [])]
       if (fns.length === 0) return undefined
       const results = await Promise.allSettled(fns.map(async (fn) => fn(event, context)))
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
       if (failures.length === 1) throw failures[0]
       if (failures.length > 1) throw new AggregateError(failures, `${failures.length} handlers failed`)
-      for (const r of results.slice(0, own.length)) {
+      for (const r of results.slice(first)) {
         if (r.status === 'fulfilled' && r.value !== undefined) return r.value
       }
       return undefined
@@ -310,7 +312,7 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
   const deadlineAt = delivery.deadlineAt ?? Number.POSITIVE_INFINITY
   const claimed = await claimAll(run, deliveries, delivery, namespace, deadlineAt)
   if (claimed === 'retry') return { kind: 'retry' }
-  if (claimed.length === 0) return { kind: 'ack' }
+  if (claimed.length === 0) return deliveries.length > 0 ? { kind: 'ack', duplicate: true } : { kind: 'ack' }
   let answered = false
   const work = (async (): Promise<{ ok: boolean; result: unknown }> => {
     let ok = true

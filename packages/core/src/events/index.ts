@@ -25,6 +25,7 @@ export {
 } from './ledger'
 export { KNOWN_EVENT_TYPES, type ParseEventsOptions, parseEvents, typeEvent } from './parse'
 export { consoleLogger, type ReportDetails, type Reporter } from './reporter'
+export { parseStreamEvent, type StreamEventHeaders } from './stream'
 export type {
   BpmsInstanceChangeEvent,
   BpmsTaskChangeEvent,

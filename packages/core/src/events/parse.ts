@@ -125,6 +125,15 @@ const SCHEMAS: { readonly [K in KnownEventType]: Schema } = {
 const KNOWN: ReadonlySet<string> = new Set(Object.keys(SCHEMAS))
 
 /**
+ * The fields a known event type declares (its own and the common ones), spelled as the HTTP callback
+ * spells them; `undefined` for an unknown type. Internal: the Stream normaliser maps camelCase onto these.
+ */
+export function eventFieldsOf(type: string): readonly (readonly [name: string, spec: string])[] | undefined {
+  const schema = KNOWN.has(type) ? (SCHEMAS as Readonly<Record<string, Schema>>)[type] : undefined
+  return schema ? [...Object.entries(COMMON), ...Object.entries(schema)] : undefined
+}
+
+/**
  * Every `EventType` the parser types (everything but `'unknown'`).
  *
  * @example

@@ -1,4 +1,5 @@
 export {
+  type CallbackSource,
   createDingTalkRoutes,
   type DingTalkRoutes,
   type DingTalkRoutesOptions,
@@ -7,3 +8,11 @@ export {
   type RouteResponse,
   type SuiteCallbackRouteOptions,
 } from './routes'
+export {
+  DINGTALK_ROUTES,
+  type DingTalkRoute,
+  type DingTalkRouteName,
+  normalizePrefix,
+  pathUnder,
+  routeBySuffix,
+} from './table'

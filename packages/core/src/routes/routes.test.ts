@@ -2,6 +2,7 @@ import { buildPush, checkReply, defaultFixture, type Emulator, startEmulator } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCallbackHandler } from '../callback/handler'
 import { createDingTalkClient, type DingTalkClient } from '../client'
+import { parseEvents } from '../events/parse'
 import { signJsapi } from '../signing/jsapi'
 import { memoryStore, type Store } from '../store/store'
 import { DingTalkStoreError } from '../store/store-error'
@@ -257,5 +258,111 @@ describe('dispatch', () => {
     expect(response?.status).toBe(405)
     expect(await own.fetch(new Request('http://h/other/callback'), { prefix: '/dt' })).toBeUndefined()
     expect(await own.fetch(new Request('http://h/dtcallback'), { prefix: '/dt' })).toBeUndefined()
+  })
+})
+
+describe('routing owned by the core', () => {
+  const suitePush = (event: Record<string, unknown>) =>
+    buildPush({
+      url: 'http://127.0.0.1/x',
+      token: suiteFx.token,
+      aesKey: suiteFx.aesKey,
+      receiveId: suiteFx.suiteKey,
+      event: { TimeStamp: 1, ...event },
+    })
+  const corpPush = (event: Record<string, unknown>) =>
+    buildPush({
+      url: 'http://127.0.0.1/x',
+      token: TOKEN,
+      aesKey: AES_KEY,
+      receiveId: org.corpId,
+      event: { CorpId: org.corpId, TimeStamp: 1, ...event },
+    })
+  const post = (target: DingTalkRoutes, path: string, push: ReturnType<typeof buildPush>) =>
+    target.serve({
+      method: 'POST',
+      path,
+      query: push.query,
+      headers: { 'content-type': 'application/json' },
+      body: push.body,
+    })
+
+  it('serve() takes the whole path under the prefix; the table lists only what is configured', async () => {
+    const mounted = createDingTalkRoutes({ prefix: 'hooks/dd/', client, sso: true })
+    expect(mounted.prefix).toBe('/hooks/dd')
+    expect(mounted.table.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /sso'])
+    expect((await mounted.serve({ method: 'POST', path: '/hooks/dd/sso?code=x' }))?.status).toBe(405)
+    expect((await mounted.serve({ method: 'GET', path: '/hooks/dd/sso/' }))?.status).toBe(400)
+    expect(await mounted.serve({ method: 'GET', path: '/sso' })).toBeUndefined()
+    expect(await mounted.serve({ method: 'GET', path: '/hooks/ddx/sso' })).toBeUndefined()
+    expect((await mounted.fetch(new Request('http://h/hooks/dd/sso', { method: 'PUT' })))?.status).toBe(405)
+  })
+
+  it('one on() serves the corp and the suite callback; `from` keeps one side', async () => {
+    const both = createDingTalkRoutes({
+      client,
+      suiteClient: suite,
+      callback: { token: TOKEN, aesKey: AES_KEY },
+    })
+    expect(both.callback?.dispatcher).toBe(both.dispatcher)
+    expect(both.suiteCallback?.dispatcher).toBe(both.dispatcher)
+    const all: string[] = []
+    const suiteOnly: string[] = []
+    both.on('user_add_org', (event, context) => {
+      all.push(`${event.UserId[0]}@${context.receiveId}`)
+    })
+    both.on('user_add_org', (event) => void suiteOnly.push(event.UserId[0]!), { from: ['suiteCallback'] })
+    const corp = await post(
+      both,
+      '/callback',
+      corpPush({ EventType: 'user_add_org', UserId: ['c1'], eventId: 'r1' }),
+    )
+    const fromSuite = await post(
+      both,
+      '/suite/callback',
+      suitePush({ EventType: 'user_add_org', UserId: ['s1'], CorpId: customer.corpId, eventId: 'r2' }),
+    )
+    expect([corp?.status, fromSuite?.status]).toEqual([200, 200])
+    expect(all).toEqual([`c1@${org.corpId}`, `s1@${suiteFx.suiteKey}`])
+    expect(suiteOnly).toEqual(['s1'])
+  })
+
+  it('onRequestEvent() hands the adapter context to handlers and refuses events that came without one', async () => {
+    const typed = createDingTalkRoutes<{ requestId: string }>({
+      client,
+      callback: { token: TOKEN, aesKey: AES_KEY },
+    })
+    const contexts: string[] = []
+    typed.onRequestEvent('user_leave_org', (_event, _context, locals) => void contexts.push(locals.requestId))
+    const push = corpPush({ EventType: 'user_leave_org', UserId: ['l1'], eventId: 'r3' })
+    const response = await typed.handle(
+      {
+        method: 'POST',
+        path: '/callback',
+        query: push.query,
+        headers: { 'content-type': 'application/json' },
+        body: push.body,
+      },
+      { locals: { requestId: 'req-7' } },
+    )
+    expect(response?.status).toBe(200)
+    expect(contexts).toEqual(['req-7'])
+    const parsed = parseEvents({ EventType: 'user_leave_org', UserId: ['l2'], CorpId: org.corpId })[0]!
+    const outcome = await typed.dispatcher.deliver([{ parsed, id: 'id:stream-1' }], {
+      transport: 'stream',
+      receiveId: 'dingapp',
+    })
+    expect(outcome).toEqual({ kind: 'retry' })
+  })
+
+  it('a given dispatcher is the one both callbacks feed, so another transport shares their handlers', async () => {
+    const shared = createDingTalkRoutes({ client, callback: { token: TOKEN, aesKey: AES_KEY } })
+    const again = createDingTalkRoutes({
+      client,
+      callback: { token: TOKEN, aesKey: AES_KEY },
+      dispatcher: shared.dispatcher,
+    })
+    expect(again.dispatcher).toBe(shared.dispatcher)
+    expect(again.callback?.dispatcher).toBe(shared.dispatcher)
   })
 })

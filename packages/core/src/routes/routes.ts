@@ -1,18 +1,31 @@
-import type { CallbackHandler, CallbackHandlerOptions } from '../callback/handler'
-import { createCallbackHandler } from '../callback/handler'
-import type { CallbackHeaders, CallbackQuery } from '../callback/request'
+import type { DingTalkCallbackError } from '../callback/errors'
+import type { CallbackHandlerOptions } from '../callback/handler'
+import { type CallbackHandler, createCallbackDispatcher, createCallbackHandler } from '../callback/handler'
 import type { DingTalkClient } from '../client'
-import { DingTalkError } from '../errors'
+import type { AnyEventHandler, EventContext, EventHandler, WaitUntilContext } from '../events/context'
+import type { EventDispatcher } from '../events/dispatcher'
+import type { DingTalkEventType, EventOf } from '../events/types'
+import type { SuiteClient } from '../suite/suite-client'
+import { failure, json, type RouteResponse } from './failure'
 import {
-  DingTalkApiError,
-  DingTalkRateLimitError,
-  DingTalkRequestError,
-  DingTalkTokenError,
-} from '../errors/request-errors'
-import type { WaitUntilContext } from '../events/context'
-import { normalizeJsapiUrl } from '../signing/jsapi'
-import { DingTalkStoreError } from '../store/store-error'
-import { DingTalkSuiteError, type SuiteClient } from '../suite/suite-client'
+  allowedOrigins,
+  type Clients,
+  type JsapiRouteOptions,
+  jsapiConfigRoute,
+  ssoRoute,
+} from './get-routes'
+import type { RouteRequest } from './request'
+import {
+  DINGTALK_ROUTES,
+  type DingTalkRoute,
+  type DingTalkRouteName,
+  normalizePrefix,
+  pathUnder,
+} from './table'
+
+export type { RouteResponse } from './failure'
+export type { JsapiRouteOptions } from './get-routes'
+export type { RouteRequest } from './request'
 
 /**
  * The suite callback's options: those of `createCallbackHandler`, where `token` and `aesKey` default to the
@@ -29,30 +42,6 @@ export type SuiteCallbackRouteOptions = Omit<CallbackHandlerOptions<SuiteClient>
 }
 
 /**
- * The `GET {prefix}/jsapi-config` route: which page origins may get a `dd.config` signature, and for what.
- *
- * @example
- * ```ts
- * const jsapi: JsapiRouteOptions = { allowedOrigins: ['https://app.example.com'], jsApiList: ['biz.chat.pickConversation'] }
- * ```
- */
-export interface JsapiRouteOptions {
-  /**
-   * Origins (`scheme://host[:port]`) whose pages may be signed; the page URL's origin must match one exactly.
-   * Without this list nobody could tell your pages from someone else's, so the route is off without it.
-   */
-  allowedOrigins: readonly string[]
-  /** JSAPIs to authorise, without the `dd.` prefix (default none). */
-  jsApiList?: readonly string[]
-  /** Default: the client's agentId (ISV: the corp's agent from `get_auth_info`). */
-  agentId?: string | number
-  /** Default: the client's corpId (ISV: the `corpId` query parameter). */
-  corpId?: string
-  /** 0 = micro-app JSAPI (default), 1 = service-window JSAPI (§3.4). */
-  type?: 0 | 1
-}
-
-/**
  * Which routes {@link createDingTalkRoutes} mounts, and with what. Every route is optional; an adapter
  * answers 404 (or calls `next`) for the ones not configured.
  *
@@ -66,6 +55,11 @@ export interface JsapiRouteOptions {
  * ```
  */
 export interface DingTalkRoutesOptions {
+  /**
+   * Where the routes are mounted, e.g. `/dingtalk` (default `''`: `handle()` takes paths relative to the mount,
+   * `serve()` the whole request path).
+   */
+  prefix?: string
   /** Corp app callback → `POST {prefix}/callback`. A handler or the options to create one (client given). */
   callback?: CallbackHandler | CallbackHandlerOptions
   /**
@@ -81,150 +75,73 @@ export interface DingTalkRoutesOptions {
   jsapi?: JsapiRouteOptions
   /** `GET {prefix}/sso`: on by default when a client or suite client is given. */
   sso?: boolean
+  /**
+   * The event pipeline both callback routes feed (share it with a Stream client to run both transports on
+   * the same handlers). Default: one created from the clients and the callbacks' store, logger and tuning.
+   */
+  dispatcher?: EventDispatcher<SuiteClient>
 }
 
 /**
- * One request as an adapter hands it over.
+ * The DingTalk routes, framework-free: the route table, the one event pipeline of both callback routes, and
+ * the request handling every adapter delegates to. Status codes of the GET routes: 200; 400 for a missing or
+ * invalid parameter; 401 for an invalid or used SSO code (40029); 403 for a page origin not allowed; 405 for
+ * another method; 429 when DingTalk rate-limits; 502 for any other DingTalk failure (`{ error, errcode,
+ * requestId }`, never a secret); 500 when the routes are misconfigured. The callback routes answer as
+ * {@link CallbackHandler} does. `L` types `locals`, the adapter's request context handed to event handlers.
  *
  * @example
  * ```ts
- * const request: RouteRequest = { method: 'GET', path: '/sso', query: { code }, headers: {} }
+ * const routes = createDingTalkRoutes({ prefix: '/dingtalk', client, jsapi: { allowedOrigins: ['https://app.example.com'] } })
+ * const response = await routes.serve({ method: 'GET', path: '/dingtalk/jsapi-config', url: req.url, headers: req.headers })
  * ```
  */
-export interface RouteRequest {
-  method: string
-  /** The path relative to the mount prefix, e.g. `/callback` (a query string after `?` is ignored). */
-  path: string
-  /** The request URL (absolute or path + query); the query is read from it when `query` is absent. */
-  url?: string
-  query?: CallbackQuery
-  headers?: CallbackHeaders
-  /** A parsed JSON object, the raw text or bytes, or the unread stream (callback routes only). */
-  body?: unknown
-}
-
-/**
- * The answer, for the adapter to write as is.
- *
- * @example
- * ```ts
- * res.writeHead(response.status, response.headers).end(response.body)
- * ```
- */
-export interface RouteResponse {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
-
-/**
- * The DingTalk routes, framework-free. Status codes of the GET routes: 200; 400 for a missing or invalid
- * parameter; 401 for an invalid or used SSO code (40029); 403 for a page origin not allowed; 405 for another
- * method; 429 when DingTalk rate-limits; 502 for any other DingTalk failure (`{ error, errcode, requestId }`,
- * never a secret); 500 when the routes are misconfigured. The callback routes answer as
- * {@link CallbackHandler} does.
- *
- * @example
- * ```ts
- * const routes = createDingTalkRoutes({ client, jsapi: { allowedOrigins: ['https://app.example.com'] } })
- * const response = await routes.handle({ method: 'GET', path: '/jsapi-config', url: req.url, headers: req.headers })
- * ```
- */
-export interface DingTalkRoutes {
-  /** The corp callback handler (add handlers with `.on()`), when configured. */
+export interface DingTalkRoutes<L = unknown> {
+  /** The mount prefix, normalised (`''` or `/dingtalk`). */
+  readonly prefix: string
+  /** The configured routes, paths under `prefix`. */
+  readonly table: readonly DingTalkRoute[]
+  /** The corp callback handler, when configured. */
   readonly callback: CallbackHandler | undefined
   /** The suite callback handler, when configured. */
   readonly suiteCallback: CallbackHandler<SuiteClient> | undefined
-  /** Dispatches one request; `undefined` when no route matches (the adapter calls next / 404s). Never throws. */
+  /** The event pipeline of both callback routes (and of a Stream client given it). */
+  readonly dispatcher: EventDispatcher<SuiteClient, L>
+  /**
+   * Handles one event type from the corp and the suite callback (and every transport sharing the pipeline);
+   * `from` keeps only the events of one side: the suite's are those for its suiteKey. Returns a function
+   * that removes it.
+   */
+  on<K extends DingTalkEventType>(
+    type: K,
+    handler: EventHandler<K, SuiteClient, L>,
+    options?: { from?: readonly CallbackSource[] },
+  ): () => void
+  /**
+   * Handles one event type with the adapter's request context (`locals`, e.g. Koa's `ctx`), for handlers
+   * that need the framework. Events that came without a request (over Stream) make it throw, so they are
+   * delivered again rather than lost: use `on()` for those. Returns a function that removes it.
+   */
+  onRequestEvent<K extends DingTalkEventType>(
+    type: K,
+    handler: (event: EventOf<K>, context: EventContext<SuiteClient, L>, locals: L) => unknown,
+  ): () => void
+  /** Handles every event. */
+  onAny(handler: AnyEventHandler<SuiteClient, L>): () => void
+  /** Listens for callback failures (rejections, handler errors, store outages). */
+  onError(listener: (error: DingTalkCallbackError) => void): () => void
+  /** Resolves when every handler still running after its reply has finished. */
+  idle(): Promise<void>
+  /** Answers one request whose `path` is relative to the mount; `undefined` when no route matches. Never throws. */
   handle(request: RouteRequest, context?: WaitUntilContext): Promise<RouteResponse | undefined>
-  /** Web face: a `Request` whose path is relative to `prefix` (default: the path is already relative). */
+  /** Like `handle`, for the whole request path: `undefined` outside `prefix` (the adapter calls next / 404s). */
+  serve(request: RouteRequest, context?: WaitUntilContext): Promise<RouteResponse | undefined>
+  /** Web face: `undefined` outside `prefix` (or `context.prefix`, which overrides it). */
   fetch(request: Request, context?: WaitUntilContext & { prefix?: string }): Promise<Response | undefined>
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }
-const CORP_ID = /^[A-Za-z0-9_-]{1,64}$/
-
-class RouteFailure {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {}
-}
-
-function json(status: number, body: unknown, extra?: Record<string, string>): RouteResponse {
-  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) }
-}
-
-function isHandler<T>(value: unknown): value is T {
-  return typeof (value as { handle?: unknown } | undefined)?.handle === 'function'
-}
-
-function queryOf(request: RouteRequest): URLSearchParams | Readonly<Record<string, unknown>> {
-  const { query } = request
-  if (query instanceof URLSearchParams) return query
-  if (typeof query === 'string') return new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)
-  if (query !== undefined && query !== null && typeof query === 'object') return query
-  const url = request.url ?? request.path
-  const mark = url.indexOf('?')
-  return new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1).split('#', 1)[0])
-}
-
-function param(request: RouteRequest, name: string): string | undefined {
-  const query = queryOf(request)
-  const values = query instanceof URLSearchParams ? query.getAll(name) : [query[name]].flat()
-  const present = values.filter((v) => v !== undefined && v !== null)
-  if (present.length > 1)
-    throw new RouteFailure(400, { error: 'bad_request', message: `${name} is repeated` })
-  const [value] = present
-  if (value === undefined) return undefined
-  if (typeof value !== 'string') {
-    throw new RouteFailure(400, { error: 'bad_request', message: `${name} is not text` })
-  }
-  return value
-}
-
-function originOf(url: string): string | undefined {
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.origin : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function failure(error: unknown): RouteResponse {
-  if (error instanceof RouteFailure) return json(error.status, error.body)
-  if (error instanceof DingTalkApiError) {
-    // §5.1: an invalid, expired or used free-login code.
-    const status = error.errcode === 40029 ? 401 : 502
-    const name = status === 401 ? 'invalid_code' : 'dingtalk_error'
-    return json(status, { error: name, errcode: error.errcode, requestId: error.requestId ?? null })
-  }
-  if (error instanceof DingTalkRateLimitError) {
-    return json(
-      429,
-      { error: 'rate_limited', errcode: error.errcode ?? null, requestId: error.requestId ?? null },
-      { 'retry-after': '1' },
-    )
-  }
-  if (error instanceof DingTalkRequestError)
-    return json(502, { error: 'dingtalk_unavailable', code: error.code })
-  if (error instanceof DingTalkSuiteError) {
-    // 48004: the corp has not authorised the suite; 40085: no suite_ticket pushed yet (§2.3, §4.3).
-    return error.code === 'CORP_NOT_AUTHORIZED'
-      ? json(403, { error: 'corp_not_authorized', errcode: error.errcode })
-      : json(503, { error: 'suite_not_ready', errcode: error.errcode }, { 'retry-after': '1' })
-  }
-  // The shared store (Redis) is down or another instance's refresh did not finish: try again shortly.
-  if (error instanceof DingTalkStoreError || error instanceof DingTalkTokenError) {
-    return json(503, { error: 'temporarily_unavailable', code: error.code }, { 'retry-after': '1' })
-  }
-  if (error instanceof DingTalkError) return json(500, { error: 'misconfigured', code: error.code })
-  return json(500, { error: 'internal_error' })
-}
-
 /**
- * Creates the DingTalk routes every adapter mounts under its prefix (default `/dingtalk`):
+ * Creates the DingTalk routes every adapter mounts under its prefix:
  * `POST /callback`, `POST /suite/callback`, `GET /jsapi-config?url=` and `GET /sso?code=`. All logic and the
  * one mapping of errors to HTTP status live here; an adapter only converts requests and responses.
  *
@@ -235,148 +152,100 @@ function failure(error: unknown): RouteResponse {
  *
  * const client = createDingTalkClient({ appKey, appSecret, corpId }, { agentId })
  * const routes = createDingTalkRoutes({
+ *   prefix: '/dingtalk',
  *   client,
  *   callback: { token, aesKey },
  *   jsapi: { allowedOrigins: ['https://app.example.com'], jsApiList: ['biz.chat.pickConversation'] },
  * })
- * routes.callback?.on('user_add_org', (event) => console.log(event.UserId))
+ * routes.on('user_add_org', (event) => console.log(event.UserId))
  * createServer(async (req, res) => {
- *   const path = (req.url ?? '/').split('?', 1)[0]!.replace(/^\/dingtalk/, '')
- *   const reply = await routes.handle({ method: req.method ?? '', path, url: req.url, headers: req.headers, body: req })
+ *   const reply = await routes.serve({ method: req.method ?? '', path: req.url ?? '/', url: req.url, headers: req.headers, body: req })
  *   if (!reply) return res.writeHead(404).end()
  *   res.writeHead(reply.status, reply.headers).end(reply.body)
  * }).listen(3000)
  * ```
  */
-export function createDingTalkRoutes(options: DingTalkRoutesOptions): DingTalkRoutes {
-  const { client, suiteClient } = options
-  const callback = isHandler<CallbackHandler>(options.callback)
-    ? options.callback
-    : options.callback && createCallbackHandler({ ...(client ? { client } : {}), ...options.callback })
-  const suiteCallback = createSuiteCallback(options)
-  const jsapi = options.jsapi
+export function createDingTalkRoutes<L = unknown>(options: DingTalkRoutesOptions): DingTalkRoutes<L> {
+  const { client, suiteClient, jsapi } = options
   if (jsapi && !client && !suiteClient) {
     throw new TypeError('The jsapi-config route needs a client or a suiteClient to fetch jsapi tickets with')
   }
-  const allowed = new Set(
-    (jsapi?.allowedOrigins ?? []).map((origin) => {
-      const parsed = originOf(origin)
-      if (parsed === undefined) {
-        throw new TypeError(`jsapi.allowedOrigins: ${JSON.stringify(origin)} is not an http(s) origin`)
-      }
-      return parsed
-    }),
-  )
+  const dispatcher =
+    (options.dispatcher as EventDispatcher<SuiteClient, L> | undefined) ?? sharedDispatcher<L>(options)
+  const callback = createCorpCallback(options, dispatcher)
+  const suiteCallback = createSuiteCallback(options, dispatcher)
+  const allowed = allowedOrigins(jsapi)
+  const clients: Clients = { client, suiteClient }
   const sso = options.sso !== false && (client !== undefined || suiteClient !== undefined)
-
-  const clientFor = (request: RouteRequest): DingTalkClient => {
-    const corpId = param(request, 'corpId')
-    if (corpId !== undefined && !CORP_ID.test(corpId)) {
-      throw new RouteFailure(400, { error: 'bad_request', message: 'corpId is invalid' })
-    }
-    if (corpId !== undefined && suiteClient && corpId !== client?.corpId) return suiteClient.forCorp(corpId)
-    if (client && (corpId === undefined || client.corpId === undefined || corpId === client.corpId)) {
-      return client
-    }
-    throw new RouteFailure(400, {
-      error: 'bad_request',
-      message: suiteClient ? 'corpId is required' : 'corpId is not this app’s corp',
-    })
+  const answers: Partial<
+    Record<DingTalkRouteName, (request: RouteRequest, context?: WaitUntilContext) => Promise<RouteResponse>>
+  > = {
+    ...(callback ? { callback: (r, c) => callback.handle(forCallback(r), c) } : {}),
+    ...(suiteCallback ? { suiteCallback: (r, c) => suiteCallback.handle(forCallback(r), c) } : {}),
+    ...(jsapi ? { jsapiConfig: get((r) => jsapiConfigRoute(clients, jsapi, allowed, r)) } : {}),
+    ...(sso ? { sso: get((r) => ssoRoute(clients, r)) } : {}),
   }
-
-  const jsapiConfig = async (
-    request: RouteRequest,
-    routeOptions: JsapiRouteOptions,
-  ): Promise<RouteResponse> => {
-    const url = param(request, 'url')
-    if (url === undefined || url === '') {
-      throw new RouteFailure(400, { error: 'bad_request', message: 'url is required' })
-    }
-    const origin = originOf(url)
-    let normalized: string
-    try {
-      normalized = normalizeJsapiUrl(url)
-    } catch {
-      throw new RouteFailure(400, { error: 'bad_request', message: 'url must be an absolute http(s) URL' })
-    }
-    if (origin === undefined) {
-      throw new RouteFailure(400, { error: 'bad_request', message: 'url must be an absolute http(s) URL' })
-    }
-    if (!allowed.has(origin)) throw new RouteFailure(403, { error: 'origin_not_allowed', origin })
-    const target = clientFor(request)
-    // An ISV corp client knows its own corpId and agentId; the options describe the corp app.
-    const own = target === client
-    const config = await target.jsapi.createConfig({
-      url,
-      jsApiList: routeOptions.jsApiList ?? [],
-      ...(own && routeOptions.agentId !== undefined ? { agentId: routeOptions.agentId } : {}),
-      ...(own && routeOptions.corpId !== undefined ? { corpId: routeOptions.corpId } : {}),
-      ...(routeOptions.type === undefined ? {} : { type: routeOptions.type }),
-    })
-    return json(200, { config, url: normalized })
-  }
-
-  const ssoUser = async (request: RouteRequest): Promise<RouteResponse> => {
-    const code = param(request, 'code')
-    if (code === undefined || code === '') {
-      throw new RouteFailure(400, { error: 'bad_request', message: 'code is required' })
-    }
-    const target = clientFor(request)
-    const user = await target.sso.getUserInfo(code)
-    return json(200, {
-      ...user,
-      isAdmin: user.sys,
-      corpId: param(request, 'corpId') ?? target.corpId ?? null,
-    })
-  }
-
-  const get = async (
-    request: RouteRequest,
-    run: (request: RouteRequest) => Promise<RouteResponse>,
-  ): Promise<RouteResponse> => {
-    if (request.method.toUpperCase() !== 'GET') {
-      return json(405, { error: 'method_not_allowed' }, { allow: 'GET' })
-    }
-    try {
-      return await run(request)
-    } catch (error) {
-      return failure(error)
+  const table = DINGTALK_ROUTES.filter((route) => answers[route.name] !== undefined)
+  const prefix = normalizePrefix(options.prefix)
+  // Handlers registered on the routes reach every pipeline their callbacks feed (one, unless a ready-made
+  // handler with its own pipeline was given).
+  const pipelines = [...new Set([dispatcher, callback?.dispatcher, suiteCallback?.dispatcher])].filter(
+    (d): d is EventDispatcher<SuiteClient, L> => d !== undefined,
+  )
+  const each = (add: (d: EventDispatcher<SuiteClient, L>) => () => void): (() => void) => {
+    const offs = pipelines.map(add)
+    return () => {
+      for (const off of offs) off()
     }
   }
 
-  const handle = async (
-    request: RouteRequest,
-    context?: WaitUntilContext,
-  ): Promise<RouteResponse | undefined> => {
-    const mark = request.path.indexOf('?')
-    const raw = mark === -1 ? request.path : request.path.slice(0, mark)
-    const path = raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw
-    switch (path) {
-      case '/callback':
-        return callback?.handle(requestForCallback(request), context)
-      case '/suite/callback':
-        return suiteCallback?.handle(requestForCallback(request), context)
-      case '/jsapi-config':
-        return jsapi ? get(request, (r) => jsapiConfig(r, jsapi)) : undefined
-      case '/sso':
-        return sso ? get(request, ssoUser) : undefined
-      default:
-        return undefined
-    }
+  const handle = async (request: RouteRequest, context?: WaitUntilContext) => {
+    const path = pathUnder('', request.path) ?? request.path
+    const route = table.find((r) => r.path === path)
+    return route && answers[route.name]?.(request, context)
+  }
+  const serve = (request: RouteRequest, context?: WaitUntilContext) => {
+    const path = pathUnder(prefix, request.path)
+    return path === undefined ? Promise.resolve(undefined) : handle({ ...request, path }, context)
   }
 
   return {
+    prefix,
+    table,
     callback,
     suiteCallback,
+    dispatcher,
+    on: (type, handler, { from } = {}) => {
+      if (!from || (from.includes('callback') && from.includes('suiteCallback')))
+        return each((d) => d.on(type, handler))
+      return each((d) =>
+        d.on(type, (event, context) =>
+          from.includes(sourceOf(context)) ? handler(event, context) : undefined,
+        ),
+      )
+    },
+    onRequestEvent: (type, handler) =>
+      each((d) =>
+        d.on(type, (event, context) => {
+          if (context.locals === undefined) {
+            throw new TypeError(
+              `onRequestEvent('${type}') handlers only run for events an HTTP request delivered`,
+            )
+          }
+          return handler(event, context, context.locals)
+        }),
+      ),
+    onAny: (handler) => each((d) => d.onAny(handler)),
+    onError: (listener) => each((d) => d.onError(listener)),
+    idle: async () => {
+      await Promise.all(pipelines.map((d) => d.idle()))
+    },
     handle,
+    serve,
     async fetch(request, context) {
       const url = new URL(request.url)
-      let path = url.pathname
-      const prefix = context?.prefix?.replace(/\/+$/, '')
-      if (prefix) {
-        if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined
-        path = path.slice(prefix.length) || '/'
-      }
+      const path = pathUnder(normalizePrefix(context?.prefix ?? prefix), url.pathname)
+      if (path === undefined) return undefined
       const out = await handle(
         {
           method: request.method,
@@ -393,13 +262,82 @@ export function createDingTalkRoutes(options: DingTalkRoutesOptions): DingTalkRo
   }
 }
 
-function requestForCallback(request: RouteRequest): RouteRequest {
-  if (request.query !== undefined || request.url !== undefined) return request
-  const mark = request.path.indexOf('?')
-  return mark === -1 ? request : { ...request, url: request.path }
+/**
+ * Which callback an event is for: the suite's (its suiteKey, or the suite-creation placeholder §1.1) or the
+ * corp app's.
+ *
+ * @example
+ * ```ts
+ * const from: CallbackSource = 'suiteCallback'
+ * ```
+ */
+export type CallbackSource = 'callback' | 'suiteCallback'
+
+function sourceOf(context: EventContext<SuiteClient, unknown>): CallbackSource {
+  const id = context.receiveId
+  return id === context.suiteClient?.suiteKey || id === 'suite4xxxxxxxxxxxxxxx' ? 'suiteCallback' : 'callback'
 }
 
-function createSuiteCallback(options: DingTalkRoutesOptions): CallbackHandler<SuiteClient> | undefined {
+function get(
+  run: (request: RouteRequest) => Promise<RouteResponse>,
+): (request: RouteRequest) => Promise<RouteResponse> {
+  return async (request) => {
+    if (request.method.toUpperCase() !== 'GET')
+      return json(405, { error: 'method_not_allowed' }, { allow: 'GET' })
+    try {
+      return await run(request)
+    } catch (error) {
+      return failure(error)
+    }
+  }
+}
+
+function isHandler<T>(value: unknown): value is T {
+  return typeof (value as { handle?: unknown } | undefined)?.handle === 'function'
+}
+
+// A callback's query comes from its URL; a bare `path` with a query string is the URL.
+function forCallback(request: RouteRequest): RouteRequest {
+  if (request.query !== undefined || request.url !== undefined) return request
+  return request.path.includes('?') ? { ...request, url: request.path } : request
+}
+
+/** One pipeline for both callback routes, configured from the clients and the callbacks' own settings. */
+function sharedDispatcher<L>(options: DingTalkRoutesOptions): EventDispatcher<SuiteClient, L> {
+  const { client, suiteClient } = options
+  const corp = isHandler<CallbackHandler>(options.callback) ? undefined : options.callback
+  const suite = isHandler<CallbackHandler<SuiteClient>>(options.suiteCallback)
+    ? undefined
+    : options.suiteCallback
+  const store = corp?.store ?? suite?.store
+  const logger = corp?.logger ?? suite?.logger
+  const tuning = corp?.options ?? suite?.options
+  return createCallbackDispatcher<SuiteClient>({
+    ...(client ? { client } : {}),
+    ...(suiteClient ? { suiteClient } : {}),
+    ...(store ? { store } : {}),
+    ...(logger ? { logger } : {}),
+    ...(tuning ? { options: tuning } : {}),
+  }) as EventDispatcher<SuiteClient, L>
+}
+
+function createCorpCallback<L>(
+  options: DingTalkRoutesOptions,
+  dispatcher: EventDispatcher<SuiteClient, L>,
+): CallbackHandler | undefined {
+  const given = options.callback
+  if (given === undefined || isHandler<CallbackHandler>(given)) return given
+  return createCallbackHandler({
+    ...(options.client ? { client: options.client } : {}),
+    ...given,
+    dispatcher: dispatcher as unknown as EventDispatcher,
+  })
+}
+
+function createSuiteCallback<L>(
+  options: DingTalkRoutesOptions,
+  dispatcher: EventDispatcher<SuiteClient, L>,
+): CallbackHandler<SuiteClient> | undefined {
   const { suiteClient } = options
   const given = options.suiteCallback
   if (isHandler<CallbackHandler<SuiteClient>>(given)) return given
@@ -418,5 +356,6 @@ function createSuiteCallback(options: DingTalkRoutesOptions): CallbackHandler<Su
     ...given,
     token,
     aesKey,
+    dispatcher: dispatcher as EventDispatcher<SuiteClient>,
   })
 }

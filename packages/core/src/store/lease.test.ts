@@ -71,7 +71,8 @@ describe('pollUntil', () => {
       { intervalMs: 20, deadlineAt: started + 50, now: Date.now },
     )
     expect(value).toBeUndefined()
-    expect(calls).toBeGreaterThanOrEqual(3)
+    // At least the first attempt and the last one at the deadline (more on an idle machine).
+    expect(calls).toBeGreaterThanOrEqual(2)
     expect(Date.now()).toBeGreaterThanOrEqual(started + 50)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { runStoreContract } from '../testing'
+import { runStoreContract } from '../testing/vitest'
 import { memoryStore, storeKey } from './store'
 
 runStoreContract('memoryStore', () => memoryStore())
@@ -26,6 +26,28 @@ describe('memoryStore', () => {
     await store.set('new', '3')
     expect(await store.get('old')).toBe('1')
     expect(await store.get('new')).toBe('3')
+  })
+
+  it('an entry rewritten with a longer TTL is not dropped for its old expiry; a full store stays at its bound', async () => {
+    let t = 0
+    const store = memoryStore({ maxEntries: 3, now: () => t })
+    await store.set('a', 'a')
+    await store.set('k', 'short', 10)
+    await store.set('k', 'long', 1000)
+    await store.set('b', 'b', 5)
+    t = 20 // 'b' and k's first write have expired
+    await store.set('c', 'c') // drops the expired 'b', not the oldest 'a'
+    expect(await store.get('a')).toBe('a')
+    await store.set('d', 'd') // nothing expired (k's old expiry is stale): drops the oldest, 'a'
+    expect(await store.get('k')).toBe('long')
+    expect(await store.get('a')).toBeUndefined()
+    expect(await store.get('b')).toBeUndefined()
+    // 20,000 rewrites of a few keys and 20,000 fresh keys: only the newest three are kept.
+    for (let i = 0; i < 20_000; i++) await store.set(`r${i % 3}`, String(i), 1_000_000)
+    for (let i = 0; i < 20_000; i++) await store.set(`n${i}`, String(i), 1_000_000)
+    expect(await store.get('n19999')).toBe('19999')
+    expect(await store.get('n19996')).toBeUndefined()
+    expect(await store.get('k')).toBeUndefined()
   })
 
   it('expires on an injected clock, exactly at the TTL', async () => {

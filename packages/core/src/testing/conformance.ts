@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient, type DingTalkClient } from '../client'
 import type { DingTalkRoutesOptions } from '../routes/routes'
 import { type ConformanceLog, type ConformanceSetup, conformanceRoutesOptions } from './conformance-options'
-import { hostileCorpusTests } from './hostile'
+import { hostileCorpusTests } from './hostile-tests'
 
 /**
  * An app started by the adapter under test.
@@ -55,7 +55,7 @@ const ORIGIN = 'https://micro.example.com'
  * @example
  * ```ts
  * // koa.test.ts
- * import { runAdapterConformance } from '@dingtalk-kit/core/testing'
+ * import { runAdapterConformance } from '@dingtalk-kit/core/vitest'
  * runAdapterConformance('koa', async ({ prefix, ...options }) => {
  *   const app = new Koa().use(dingtalk({ prefix, ...options }).middleware())
  *   const server = app.listen(0, '127.0.0.1')

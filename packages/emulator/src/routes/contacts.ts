@@ -43,7 +43,7 @@ function members(org: OrgState, deptId: number): UserRecord[] {
   return [...org.users.values()].filter((u) => u.department.includes(deptId))
 }
 
-function ancestors(org: OrgState, id: number): number[] {
+export function ancestors(org: OrgState, id: number): number[] {
   const chain: number[] = []
   let current = org.departments.get(id)
   while (current && !chain.includes(current.id)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Store } from './store/store'
+import type { Store } from '../store/store'
 
 /**
  * Options of {@link runStoreContract}.
@@ -26,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * @example
  * ```ts
  * // my-store.test.ts
- * import { runStoreContract } from '@dingtalk-kit/core/testing'
+ * import { runStoreContract } from '@dingtalk-kit/core/vitest'
  * runStoreContract('myStore', () => myStore({ url: process.env.STORE_URL }))
  * ```
  */
@@ -189,23 +189,3 @@ export function runStoreContract(
     )
   })
 }
-
-export {
-  type ConformanceApp,
-  type ConformanceStart,
-  runAdapterConformance,
-} from './testing/conformance'
-export {
-  type ConformanceLog,
-  type ConformanceSetup,
-  conformanceRoutesOptions,
-} from './testing/conformance-options'
-export {
-  type CallbackSecrets,
-  type HostileCase,
-  type HostileGroup,
-  type HostileTarget,
-  hostileCorpus,
-  hostileCorpusTests,
-} from './testing/hostile'
-export { chunkedPost, post, type RawResponse, rawHttp } from './testing/http'
