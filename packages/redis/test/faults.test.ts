@@ -116,14 +116,21 @@ describe('a Redis-backed client when Redis is stopped, slow, flapping or holds g
     await expect(a.client.getJsapiTicket()).rejects.toBeInstanceOf(DingTalkStoreError)
 
     await server.restart()
+    // Both instances must be back: each reconnects on its own schedule (ioredis 6 backs off with jitter).
     await until(
       async () =>
-        await a.store.get('probe').then(
-          () => true,
-          () => false,
-        ),
+        (
+          await Promise.all(
+            [a, b].map((i) =>
+              i.store.get('probe').then(
+                () => true,
+                () => false,
+              ),
+            ),
+          )
+        ).every(Boolean),
       10_000,
-      'reconnect',
+      'both instances to reconnect',
     )
     const tickets = counter('/get_jsapi_ticket')
     const [ticketA, ticketB] = await Promise.all([a.client.getJsapiTicket(), b.client.getJsapiTicket()])
