@@ -90,7 +90,7 @@ export async function benchSizes(): Promise<SizeResult> {
           koa: koaPins.koa,
           '@koa/router': koaPins['@koa/router'],
         },
-        overrides: { '@dingtalk-kit/core': `file:${tarballs.core}` },
+        overrides: Object.fromEntries(PACKAGES.map((p) => [`@dingtalk-kit/${p}`, `file:${tarballs[p]}`])),
       }),
     )
     await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {

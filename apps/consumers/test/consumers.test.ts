@@ -11,7 +11,7 @@ import { CONSUMERS } from '../src/consumers'
 import { lockPort } from '../src/port'
 import { type Running, run, start } from '../src/processes'
 import { quickstart } from '../src/readme'
-import { type PackageName, packAll, pinnedVersion, workspacePackage } from '../src/workspace'
+import { PACKAGES, type PackageName, packAll, pinnedVersion, workspacePackage } from '../src/workspace'
 
 const PORT = 3000 // what every quickstart listens on
 const org = defaultFixture.orgs[0]!
@@ -34,9 +34,7 @@ const manifest = (
       version: '0.0.0',
       private: true,
       ...fields,
-      overrides: Object.fromEntries(
-        (['core', 'emulator'] as const).map((p) => [`@dingtalk-kit/${p}`, `file:${tarballs[p]}`]),
-      ),
+      overrides: Object.fromEntries(PACKAGES.map((p) => [`@dingtalk-kit/${p}`, `file:${tarballs[p]}`])),
     },
     null,
     2,
