@@ -7,6 +7,7 @@ import { benchCallbackMemory } from './memory'
 import { benchPeers, interop } from './peers'
 import { benchRedis } from './redis'
 import { renderReport, type Section, verdict } from './report'
+import { benchSizes, sizeSection } from './sizes'
 import { benchTokenConcurrency } from './tokens'
 
 // --check: a quick run that then fails on any broken count or correctness fact (never on a speed).
@@ -146,6 +147,9 @@ sections.push({
     `Redis: ${redis.redis}. The waiters poll the store every ${c.pollIntervalMs} ms, which sets most of the p50.`,
   ],
 })
+
+log('· install and runtime size')
+sections.push(sizeSection(await benchSizes()))
 
 const report = renderReport(sections, options)
 // A quick run (CI) must not overwrite the committed report of a full run.

@@ -1,3 +1,4 @@
+import { checkAgentId } from './agent-id'
 import { type CallbacksApi, createCallbacksApi } from './api/callbacks'
 import { type ChatsApi, createChatsApi } from './api/chats'
 import { type ContactsApi, createContactsApi } from './api/contacts'
@@ -366,7 +367,7 @@ export function createClientCore(
     invalidate: (value) => accessToken.invalidate(value),
   }
 
-  const agentId = options.agentId
+  const agentId = checkAgentId(options.agentId)
   if (options.ssoSecret !== undefined) redactor.remember(options.ssoSecret)
   const api: ApiContext = {
     request,

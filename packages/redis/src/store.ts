@@ -1,10 +1,28 @@
 import { createHash } from 'node:crypto'
 import type { DingTalkStoreError, Store } from '@dingtalk-kit/core'
-import type { Cluster, Redis } from 'ioredis'
 import { commandGuard, isReplyError } from './guard'
 
-/** An ioredis connection: a `Redis` (standalone or Sentinel) or a `Cluster`. */
-export type RedisClient = Redis | Cluster
+/**
+ * What the store calls on its connection: an ioredis `Redis` (standalone or Sentinel) or `Cluster`, of
+ * ioredis 5 or 6. Declared by shape rather than imported from ioredis, so the store's types hold whichever
+ * ioredis major (or copy of it) the app installed.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ *
+ * const client: RedisClient = new Redis(process.env.REDIS_URL!)
+ * ```
+ */
+export interface RedisClient {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<unknown>
+  set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
+  del(key: string): Promise<number>
+  evalsha(sha1: string, numkeys: number, key: string, arg: string): Promise<unknown>
+  eval(script: string, numkeys: number, key: string, arg: string): Promise<unknown>
+}
 
 /** When the store stops sending commands to a Redis that keeps failing, and for how long. */
 export interface RedisBreakerOptions {
@@ -15,9 +33,9 @@ export interface RedisBreakerOptions {
 }
 
 /** Options of {@link redisStore}. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions<C extends RedisClient = RedisClient> {
   /** The connection. The store never closes it; `quit()` it yourself. */
-  client: RedisClient
+  client: C
   /**
    * Prepended to every key (after ioredis’s own `keyPrefix`, if the client has one). Default `''`.
    * On Redis Cluster, a hash tag such as `'{dingtalk}:'` puts every key on one shard.
@@ -35,8 +53,9 @@ export interface RedisStoreOptions {
 }
 
 /** A {@link Store} on Redis, from {@link redisStore}. */
-export interface RedisStore extends Store {
-  readonly client: RedisClient
+export interface RedisStore<C extends RedisClient = RedisClient> extends Store {
+  /** The connection given to {@link redisStore}, with its own type. */
+  readonly client: C
   readonly keyPrefix: string
   /** `false` while the circuit breaker is open (calls fail at once with `STORE_UNAVAILABLE`). */
   readonly available: boolean
@@ -68,7 +87,7 @@ const ttlArg = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs))
  * const client = createDingTalkClient({ appKey, appSecret }, { store })
  * ```
  */
-export function redisStore(options: RedisStoreOptions): RedisStore {
+export function redisStore<C extends RedisClient>(options: RedisStoreOptions<C>): RedisStore<C> {
   const { client } = options
   const keyPrefix = options.keyPrefix ?? ''
   const guard = commandGuard({
