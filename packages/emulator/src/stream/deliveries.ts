@@ -1,0 +1,148 @@
+import type { Live, LiveConnections, Waiter } from './connections'
+import { messageId } from './frames'
+import type {
+  StreamAttempt,
+  StreamDeliveryRecord,
+  StreamDeliveryResult,
+  StreamEmulator,
+  StreamPushSpec,
+} from './types'
+
+/**
+ * Pushes (§13.4): each to one randomly chosen connection of its client, again with a new `messageId`
+ * after a timeout, a `LATER` or a closed connection, until ACKed or `maxAttempts` frames were sent.
+ */
+export class DeliveryQueue {
+  /** Every push, oldest first. */
+  readonly deliveries: StreamDeliveryRecord[] = []
+  private readonly pending = new Set<Promise<unknown>>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private nextDelivery = 1
+
+  constructor(
+    private readonly connections: LiveConnections,
+    private readonly now: () => number,
+    private readonly settings: StreamEmulator['settings'],
+  ) {}
+
+  push(spec: StreamPushSpec): StreamDeliveryRecord {
+    const delivery: StreamDeliveryRecord = {
+      id: this.nextDelivery++,
+      clientId: spec.clientId,
+      type: spec.type,
+      topic: spec.topic,
+      headers: { ...spec.headers },
+      data: spec.data,
+      attempts: [],
+      redeliveries: 0,
+      done: Promise.resolve({ ok: false, attempts: 0 }),
+    }
+    const done = this.run(delivery).then((result) => {
+      delivery.result = result
+      return result
+    })
+    delivery.done = done
+    this.pending.add(done)
+    void done.finally(() => this.pending.delete(done))
+    this.deliveries.push(delivery)
+    return delivery
+  }
+
+  /** Resolves once no push is in flight. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending])
+  }
+
+  /** Stops the retry delays (the connections are closed first, so every push ends). */
+  stopTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+
+  private async run(delivery: StreamDeliveryRecord): Promise<StreamDeliveryResult> {
+    const frameData = typeof delivery.data === 'string' ? delivery.data : JSON.stringify(delivery.data)
+    while (!this.connections.closed) {
+      if (delivery.attempts.length >= this.settings.maxAttempts) {
+        return {
+          ok: false,
+          attempts: delivery.attempts.length,
+          reason: `gave up after ${delivery.attempts.length} attempts`,
+        }
+      }
+      const takers = this.connections.takers(delivery.clientId, delivery.type, delivery.topic)
+      // §13.4: each push goes to one randomly chosen connection of the client.
+      const live = takers[Math.floor(this.settings.random() * takers.length) % Math.max(1, takers.length)]
+      if (!live) {
+        await this.connections.waitForTaker()
+        continue
+      }
+      const outcome = await this.attempt(live, delivery, frameData)
+      if (outcome === 'ack') {
+        const last = delivery.attempts.at(-1)
+        return {
+          ok: true,
+          attempts: delivery.attempts.length,
+          ...(last?.ackData === undefined ? {} : { ack: last.ackData }),
+        }
+      }
+      // A timeout already waited; LATER and a closed connection wait the retry delay.
+      if (outcome !== 'timeout' && !this.connections.closed) await this.sleep(this.settings.retryDelayMs)
+    }
+    return { ok: false, attempts: delivery.attempts.length, reason: 'emulator closed' }
+  }
+
+  private attempt(
+    live: Live,
+    delivery: StreamDeliveryRecord,
+    frameData: string,
+  ): Promise<StreamAttempt['outcome']> {
+    const mid = messageId()
+    const attempt: StreamAttempt = {
+      messageId: mid,
+      connectionId: live.record.id,
+      sentAt: this.now(),
+      outcome: 'pending',
+    }
+    delivery.attempts.push(attempt)
+    delivery.redeliveries = delivery.attempts.length - 1
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        attempt,
+        resolve: (outcome) => {
+          attempt.outcome = outcome
+          resolve(outcome)
+        },
+        timer: setTimeout(() => {
+          live.pending.delete(mid)
+          live.expired.add(mid)
+          waiter.resolve('timeout')
+        }, this.settings.ackTimeoutMs[delivery.type]),
+      }
+      live.pending.set(mid, waiter)
+      this.connections.send(live, {
+        specVersion: '1.0',
+        type: delivery.type,
+        headers: {
+          ...delivery.headers,
+          topic: delivery.topic,
+          messageId: mid,
+          contentType: 'application/json',
+          time: String(this.now()),
+          appId: delivery.clientId,
+          connectionId: live.record.id,
+        },
+        data: frameData,
+      })
+    })
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
+        resolve()
+      }, ms)
+      this.timers.add(timer)
+    })
+  }
+}

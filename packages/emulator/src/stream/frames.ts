@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto'
+
+/** Random hex, `bytes` long. */
+export function id(bytes = 8): string {
+  return randomBytes(bytes).toString('hex')
+}
+
+/** A frame's `messageId`, shaped like DingTalk's (§13.2 example `213d841d_972_1898bb26334_70a7`). */
+export function messageId(): string {
+  return `${id(4)}_${randomBytes(2).readUInt16BE() % 1000}_${Date.now().toString(16)}_${id(2)}`
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** The parsed JSON, or the text itself when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** A SYSTEM frame (§13.5: `ping`, `disconnect`) for one connection, and its `messageId`. */
+export function systemFrame(
+  connectionId: string,
+  topic: string,
+  data: unknown,
+  now: number,
+): { frame: Record<string, unknown>; mid: string } {
+  const mid = messageId()
+  return {
+    mid,
+    frame: {
+      specVersion: '1.0',
+      type: 'SYSTEM',
+      headers: { topic, messageId: mid, contentType: 'application/json', time: String(now), connectionId },
+      data: JSON.stringify(data),
+    },
+  }
+}
