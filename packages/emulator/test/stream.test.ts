@@ -260,6 +260,17 @@ describe('frames and ACKs (§13.2–§13.4)', () => {
     expect(e.stream.connections[0]).toMatchObject({ acks: 2, duplicateAcks: 1, lateAcks: 1 })
   })
 
+  it('close() during the retry delay after a LATER ends the push ("emulator closed") instead of waiting', async () => {
+    const e = await start({ stream: { retryDelayMs: 600_000 } })
+    const peer = await connect(e)
+    const delivery = e.stream.event(app.appKey, 'org_dept_create', { deptId: [2] })
+    peer.ack((await peer.next())!, { status: 'LATER' })
+    await until(() => delivery.attempts[0]!.outcome === 'later')
+    await e.close()
+    emu = undefined
+    expect(await delivery.done).toEqual({ ok: false, attempts: 1, reason: 'emulator closed' })
+  })
+
   it('pushes a CALLBACK on a topic only to subscribers and hands back the ACK data', async () => {
     const e = await start()
     const eventsOnly = await connect(e)

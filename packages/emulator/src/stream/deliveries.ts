@@ -16,7 +16,8 @@ export class DeliveryQueue {
   /** Every push, oldest first. */
   readonly deliveries: StreamDeliveryRecord[] = []
   private readonly pending = new Set<Promise<unknown>>()
-  private readonly timers = new Set<NodeJS.Timeout>()
+  /** Retry delays running, with what ends each early. */
+  private readonly sleeps = new Map<NodeJS.Timeout, () => void>()
   private nextDelivery = 1
 
   constructor(
@@ -53,10 +54,13 @@ export class DeliveryQueue {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending])
   }
 
-  /** Stops the retry delays (the connections are closed first, so every push ends). */
+  /** Ends the retry delays at once: a push waiting in one sees the emulator closed and ends. */
   stopTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
+    for (const [timer, wake] of this.sleeps) {
+      clearTimeout(timer)
+      wake()
+    }
+    this.sleeps.clear()
   }
 
   private async run(delivery: StreamDeliveryRecord): Promise<StreamDeliveryResult> {
@@ -139,10 +143,10 @@ export class DeliveryQueue {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.timers.delete(timer)
+        this.sleeps.delete(timer)
         resolve()
       }, ms)
-      this.timers.add(timer)
+      this.sleeps.set(timer, resolve)
     })
   }
 }
