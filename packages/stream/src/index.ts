@@ -18,5 +18,5 @@ export {
   DingTalkStreamUnreachableError,
   type StreamErrorCode,
 } from './errors'
-export type { StreamClientOptions, StreamHooks } from './options'
+export type { StreamClientOptions, StreamConnectionOptions, StreamHooks } from './options'
 export type { StreamStats } from './report'

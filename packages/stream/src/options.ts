@@ -1,4 +1,9 @@
-import type { EventDispatcher, EventDispatcherOptions, SuiteCallbackClient } from '@dingtalk-kit/core'
+import {
+  appCredentialsOf,
+  type EventDispatcher,
+  type EventDispatcherOptions,
+  type SuiteCallbackClient,
+} from '@dingtalk-kit/core'
 import type { StreamCallbackHandler } from './callbacks'
 
 /**
@@ -38,10 +43,13 @@ export interface StreamHooks {
  */
 export interface StreamClientOptions<S extends SuiteCallbackClient = SuiteCallbackClient>
   extends EventDispatcherOptions<S> {
-  /** The app's AppKey (a third-party app: its SuiteKey). */
-  clientId: string
+  /**
+   * The app's AppKey (a third-party app: its SuiteKey). With neither `clientId` nor `clientSecret`, those
+   * the client (else the suite client) was created with, given here or in the dispatcher.
+   */
+  clientId?: string
   /** Its AppSecret (SuiteSecret). Never logged. */
-  clientSecret: string
+  clientSecret?: string
   /**
    * Where connections are opened (default `https://api.dingtalk.com`; overseas `https://api.dingtalk.io`,
    * pre-production `https://pre-api.dingtalk.com` or `https://pre-api.dingtalk.io`; the emulator's URL in tests).
@@ -82,6 +90,21 @@ export interface StreamClientOptions<S extends SuiteCallbackClient = SuiteCallba
   ua?: string
 }
 
+/**
+ * The options of a Stream client fed by a pipeline made elsewhere (a framework module's, the routes'
+ * `dispatcher`): everything but what builds the pipeline, and the `logger` for the connection's own lines.
+ *
+ * @example
+ * ```ts
+ * const options: StreamConnectionOptions = { callbacks: { [TOPIC_ROBOT]: reply }, maxConcurrency: 8 }
+ * createStreamClient({ ...options, dispatcher: routes.dispatcher })
+ * ```
+ */
+export type StreamConnectionOptions = Omit<
+  StreamClientOptions,
+  Exclude<keyof EventDispatcherOptions, 'logger'> | 'dispatcher'
+>
+
 /** The options checked, with their defaults filled in. */
 export interface StreamSettings {
   clientId: string
@@ -107,16 +130,29 @@ function positive(value: number | undefined, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback
 }
 
+// Neither given: those of the app client (else the suite client) the pipeline runs with.
+function credentialsOf<S extends SuiteCallbackClient>(
+  options: StreamClientOptions<S>,
+): { clientId?: string | undefined; clientSecret?: string | undefined } {
+  if (options.clientId !== undefined || options.clientSecret !== undefined) return options
+  return (
+    appCredentialsOf(options.client ?? options.dispatcher?.client) ??
+    appCredentialsOf(options.suiteClient ?? options.dispatcher?.suiteClient) ??
+    {}
+  )
+}
+
 /** Checks the options (throwing a `TypeError` that says what is missing) and fills in the defaults. */
 export function resolveSettings<S extends SuiteCallbackClient>(
   options: StreamClientOptions<S>,
 ): StreamSettings {
-  if (typeof options.clientId !== 'string' || options.clientId === '') {
+  const { clientId, clientSecret } = credentialsOf(options)
+  if (typeof clientId !== 'string' || clientId === '') {
     throw new TypeError(
-      'createStreamClient needs a clientId: the app’s AppKey (third-party apps: the SuiteKey)',
+      'createStreamClient needs a clientId: the app’s AppKey (third-party apps: the SuiteKey), or a client created with them',
     )
   }
-  if (typeof options.clientSecret !== 'string' || options.clientSecret === '') {
+  if (typeof clientSecret !== 'string' || clientSecret === '') {
     throw new TypeError(
       'createStreamClient needs a clientSecret: the app’s AppSecret (third-party apps: the SuiteSecret)',
     )
@@ -128,11 +164,11 @@ export function resolveSettings<S extends SuiteCallbackClient>(
     throw new TypeError('proxy must be an http:// or https:// URL')
   }
   return {
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
+    clientId,
+    clientSecret,
     apiBaseUrl,
     ua: options.ua ?? 'dingtalk-kit-stream-nodejs',
-    namespace: options.namespace ?? options.clientId,
+    namespace: options.namespace ?? clientId,
     maxConcurrency: Math.max(1, Math.floor(positive(options.maxConcurrency, 32))),
     idleMs: positive(options.keepAlive?.idleMs, 60_000),
     pongTimeoutMs: positive(options.keepAlive?.pongTimeoutMs, 5_000) || 5_000,

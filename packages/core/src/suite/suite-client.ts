@@ -1,4 +1,5 @@
 import { asArray, asBool, asNumber, asRecord, asString } from '../api/context'
+import { rememberAppCredentials } from '../auth/app-credentials'
 import { createTokenCache, type FetchedToken } from '../auth/token-cache'
 import { createClientCore, type DingTalkClient, type DingTalkClientOptions } from '../client'
 import { DingTalkError } from '../errors'
@@ -644,5 +645,6 @@ export function createSuiteClient(
       return client
     },
   }
+  rememberAppCredentials(suite, { clientId: suiteKey, clientSecret: suiteSecret })
   return suite
 }
