@@ -374,6 +374,43 @@ describe('faults (§13.5)', () => {
     expect(delivery.attempts[0]!.connectionId).toBe(e.stream.connections[0]!.id)
   })
 
+  it('redeliver: once more after a correct ACK, with a new messageId, for the next N pushes only', async () => {
+    const e = await start()
+    const peer = await connect(e)
+    e.stream.redeliver()
+    const delivery = e.stream.event(app.appKey, 'org_remove', {}, { eventId: 'twice' })
+    const first = (await peer.next())!
+    expect(peer.frames).toHaveLength(0) // nothing more until the ACK
+    peer.ack(first, { status: 'SUCCESS' })
+    const second = (await peer.next())!
+    expect(second.headers.messageId).not.toBe(first.headers.messageId)
+    expect(second.headers.eventId).toBe('twice')
+    peer.ack(second, { status: 'SUCCESS' })
+    expect(await delivery.done).toMatchObject({ ok: true, attempts: 2 })
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['ack', 'ack'])
+    expect(delivery.redeliveries).toBe(1)
+    const next = e.stream.event(app.appKey, 'org_remove', {})
+    peer.ack((await peer.next())!, { status: 'SUCCESS' })
+    expect(await next.done).toMatchObject({ ok: true, attempts: 1 })
+  })
+
+  it('redeliver after send: the second frame goes out before the first is answered; both must be', async () => {
+    const e = await start()
+    const peer = await connect(e)
+    e.stream.redeliver(1, { after: 'send' })
+    const delivery = e.stream.event(app.appKey, 'org_remove', {}, { eventId: 'both-in-flight' })
+    const first = (await peer.next())!
+    const second = (await peer.next())!
+    expect(new Set([first.headers.messageId, second.headers.messageId]).size).toBe(2)
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['pending', 'pending'])
+    peer.ack(first, { status: 'SUCCESS' })
+    await roundTrip(e, peer)
+    expect(delivery.result).toBeUndefined() // the second frame is still unanswered
+    peer.ack(second, { status: 'SUCCESS' })
+    expect(await delivery.done).toMatchObject({ ok: true, attempts: 2 })
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['ack', 'ack'])
+  })
+
   it('waits for a connection when the app is in Stream mode and none is open', async () => {
     const e = await start()
     e.stream.setMode(app.appKey, 'stream')

@@ -19,6 +19,8 @@ export class DeliveryQueue {
   /** Retry delays running, with what ends each early. */
   private readonly sleeps = new Map<NodeJS.Timeout, () => void>()
   private nextDelivery = 1
+  /** Fault: pushes left to deliver once more, after their ACK or right after their first frame. */
+  private readonly redeliveries = { ack: 0, send: 0 }
 
   constructor(
     private readonly connections: LiveConnections,
@@ -38,7 +40,9 @@ export class DeliveryQueue {
       redeliveries: 0,
       done: Promise.resolve({ ok: false, attempts: 0 }),
     }
-    const done = this.run(delivery).then((result) => {
+    const again = this.redeliveries.send > 0 ? 'send' : this.redeliveries.ack > 0 ? 'ack' : undefined
+    if (again) this.redeliveries[again]--
+    const done = this.run(delivery, again).then((result) => {
       delivery.result = result
       return result
     })
@@ -47,6 +51,11 @@ export class DeliveryQueue {
     void done.finally(() => this.pending.delete(done))
     this.deliveries.push(delivery)
     return delivery
+  }
+
+  /** Fault: the next `times` pushes are each delivered once more with a new `messageId` (see `emu.stream.redeliver`). */
+  redeliver(times: number, after: 'ack' | 'send'): void {
+    this.redeliveries[after] += times
   }
 
   /** Resolves once no push is in flight. */
@@ -63,8 +72,13 @@ export class DeliveryQueue {
     this.sleeps.clear()
   }
 
-  private async run(delivery: StreamDeliveryRecord): Promise<StreamDeliveryResult> {
+  private async run(
+    delivery: StreamDeliveryRecord,
+    again: 'ack' | 'send' | undefined,
+  ): Promise<StreamDeliveryResult> {
     const frameData = typeof delivery.data === 'string' ? delivery.data : JSON.stringify(delivery.data)
+    let afterAck = again === 'ack'
+    let inFlight: Promise<unknown> | undefined
     while (!this.connections.closed) {
       if (delivery.attempts.length >= this.settings.maxAttempts) {
         return {
@@ -73,26 +87,41 @@ export class DeliveryQueue {
           reason: `gave up after ${delivery.attempts.length} attempts`,
         }
       }
-      const takers = this.connections.takers(delivery.clientId, delivery.type, delivery.topic)
-      // §13.4: each push goes to one randomly chosen connection of the client.
-      const live = takers[Math.floor(this.settings.random() * takers.length) % Math.max(1, takers.length)]
+      const live = this.taker(delivery)
       if (!live) {
         await this.connections.waitForTaker()
         continue
       }
-      const outcome = await this.attempt(live, delivery, frameData)
+      const sent = this.attempt(live, delivery, frameData)
+      const record = delivery.attempts.at(-1)
+      // The fault: the same push again at once, to a connection chosen again, while the first is in flight.
+      if (again === 'send' && !inFlight) {
+        const second = this.taker(delivery)
+        inFlight = second ? this.attempt(second, delivery, frameData) : Promise.resolve()
+      }
+      const outcome = await sent
+      if (outcome === 'ack' && afterAck) {
+        afterAck = false // The fault: once more after a correct ACK (§13.4).
+        continue
+      }
       if (outcome === 'ack') {
-        const last = delivery.attempts.at(-1)
+        await inFlight
         return {
           ok: true,
           attempts: delivery.attempts.length,
-          ...(last?.ackData === undefined ? {} : { ack: last.ackData }),
+          ...(record?.ackData === undefined ? {} : { ack: record.ackData }),
         }
       }
       // A timeout already waited; LATER and a closed connection wait the retry delay.
       if (outcome !== 'timeout' && !this.connections.closed) await this.sleep(this.settings.retryDelayMs)
     }
     return { ok: false, attempts: delivery.attempts.length, reason: 'emulator closed' }
+  }
+
+  // §13.4: each push goes to one randomly chosen connection of the client.
+  private taker(delivery: StreamDeliveryRecord): Live | undefined {
+    const takers = this.connections.takers(delivery.clientId, delivery.type, delivery.topic)
+    return takers[Math.floor(this.settings.random() * takers.length) % Math.max(1, takers.length)]
   }
 
   private attempt(

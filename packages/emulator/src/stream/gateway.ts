@@ -105,6 +105,7 @@ export class StreamGateway {
       unreachable: (times = 1) => {
         this.tickets.unreachableLeft += times
       },
+      redeliver: (times = 1, options = {}) => queue.redeliver(times, options.after ?? 'ack'),
       idle: () => queue.idle(),
     }
   }
