@@ -200,25 +200,23 @@ export async function benchStream(options: BenchOptions): Promise<StreamBenchRes
     gateway.child.send({ cmd: 'exit' } satisfies GatewayCommand)
     await exited
   }
-  const [o, b, off] = consumers.map((c) => rates.get(c)!) as [number[], number[], number[]]
+  const [ourClient, bareLoop, officialClient] = consumers as [Consumer, Consumer, Consumer]
   const note = `${rounds} rounds of ${events.toLocaleString('en')} events each; ratio: median of the per-round ratios`
-  const comparisons: Comparison[] = [
-    {
-      group: 'Stream events/s: our client vs a bare ws loop doing parse + ACK only',
-      candidate: measurement(consumers[0]!.name, o),
-      baseline: measurement(consumers[1]!.name, b),
-      ratio: median(o.map((rate, r) => rate / b[r]!)),
-      goal: 0.9,
+  const versus = (baseline: Consumer, group: string, goal: number): Comparison => {
+    const mine = rates.get(ourClient)!
+    const theirs = rates.get(baseline)!
+    return {
+      group,
+      candidate: measurement(ourClient.name, mine),
+      baseline: measurement(baseline.name, theirs),
+      ratio: median(mine.map((rate, r) => rate / theirs[r]!)),
+      goal,
       note,
-    },
-    {
-      group: 'Stream events/s: our client vs the official dingtalk-stream client',
-      candidate: measurement(consumers[0]!.name, o),
-      baseline: measurement(consumers[2]!.name, off),
-      ratio: median(o.map((rate, r) => rate / off[r]!)),
-      goal: 1,
-      note,
-    },
+    }
+  }
+  const comparisons = [
+    versus(bareLoop, 'Stream events/s: our client vs a bare ws loop doing parse + ACK only', 0.9),
+    versus(officialClient, 'Stream events/s: our client vs the official dingtalk-stream client', 1),
   ]
   return {
     comparisons,
