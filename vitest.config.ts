@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config'
 // `pnpm --filter <pkg> test` runs one (turbo does the latter in CI).
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*'],
+    projects: ['packages/*', 'apps/*', 'test-matrix/*', 'tooling/*'],
   },
 })

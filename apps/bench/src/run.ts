@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { type StableFacts, stableProblems } from './check'
 import { benchCrypto } from './crypto'
 import { isolated } from './isolated'
 import { formatOps } from './lib'
@@ -8,13 +9,15 @@ import { benchRedis } from './redis'
 import { renderReport, type Section, spliceSection, verdict } from './report'
 import { benchTokenConcurrency } from './tokens'
 
-const quick = process.argv.includes('--quick')
+// --check: a quick run that then fails on any broken count or correctness fact (never on a speed).
+const check = process.argv.includes('--check')
+const quick = check || process.argv.includes('--quick')
 // `--only stream` (or another section's key): measure that section alone and replace it in REPORT.md.
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined
 const SECTIONS = ['crypto', 'peers', 'client', 'tokens', 'adapters', 'memory', 'redis', 'stream']
-if (only !== undefined && !SECTIONS.includes(only)) {
-  throw new Error(`--only takes one of ${SECTIONS.join(', ')}`)
+if (only !== undefined && (check || !SECTIONS.includes(only))) {
+  throw new Error(`--only takes one of ${SECTIONS.join(', ')}, and not with --check`)
 }
 const want = (key: string): boolean => only === undefined || only === key
 const options = { quick }
@@ -24,7 +27,9 @@ const log = (message: string): void => {
   process.stderr.write(`${message}\n`)
 }
 
-log(`dingtalk-kit benchmarks (${quick ? 'quick' : 'full'} mode)`)
+log(`dingtalk-kit benchmarks (${check ? 'check' : quick ? 'quick' : 'full'} mode)`)
+// What --check asserts besides the comparisons, filled in by the sections that measure it.
+const facts: Partial<StableFacts> = {}
 
 if (want('crypto')) {
   log('· callback crypto and JSAPI signing')
@@ -42,6 +47,7 @@ if (want('crypto')) {
 if (want('peers')) {
   log('· the npm peers')
   const compat = await interop()
+  facts.interop = compat
   sections.push({
     title: 'Against the npm packages that do this crypto today',
     comparisons: await benchPeers(options),
@@ -83,6 +89,7 @@ if (want('client')) {
 if (want('tokens')) {
   log('· getAccessToken() under concurrency')
   const concurrency = await benchTokenConcurrency(options)
+  facts.tokens = concurrency
   sections.push({
     title: 'getAccessToken() under 1, 100 and 1,000 concurrent callers',
     comparisons: [],
@@ -123,6 +130,7 @@ if (want('adapters')) {
 if (want('memory')) {
   log('· heap over many callbacks through an adapter')
   const memory = await benchCallbackMemory(options)
+  facts.memory = memory
   const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
   sections.push({
     title: 'Memory: callbacks through an adapter',
@@ -145,6 +153,7 @@ if (want('redis')) {
   log('· Redis store, 8 processes')
   const redis = await benchRedis(options)
   const c = redis.contention
+  facts.redis = c
   sections.push({
     title: 'Redis store: one token for many instances (@dingtalk-kit/redis)',
     comparisons: redis.comparisons,
@@ -204,3 +213,23 @@ for (const section of sections) {
   for (const c of section.comparisons) log(`  ${c.group}: ${c.ratio.toFixed(2)}× ${verdict(c)}`)
 }
 log(`report written to apps/bench/${quick ? 'REPORT.quick.md' : 'REPORT.md'}`)
+
+if (check) {
+  const { interop: compat, tokens, memory, redis } = facts
+  if (!compat || !tokens || !memory || !redis) throw new Error('--check needs every section')
+  const comparisons = sections.flatMap((s) => s.comparisons)
+  const problems = stableProblems({ comparisons, interop: compat, tokens, memory, redis })
+  for (const problem of problems) log(`✗ ${problem}`)
+  if (problems.length > 0) {
+    log(
+      `bench check: ${problems.length} broken fact(s); speeds and ratios are reported above, never asserted`,
+    )
+    process.exit(1)
+  }
+  log(
+    `bench check: ${comparisons.length} comparisons measured both sides; interop, 1 gettoken per cold round ` +
+      `(${tokens.length} caller counts, ${redis.processes} Redis processes), ${memory.handled.toLocaleString('en')} ` +
+      'callbacks handled without a failure and every Stream event handled and ACKed once all hold (speeds and ' +
+      'ratios are reported, never asserted)',
+  )
+}

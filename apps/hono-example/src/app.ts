@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { createWebLogin, handleWebLogin } from '@dingtalk-kit/core'
+import { createWebLogin } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import {
   createDingTalkClient,
@@ -15,7 +15,6 @@ import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { getSignedCookie, setSignedCookie } from 'hono/cookie'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { page } from './page'
 
 /**
@@ -135,6 +134,13 @@ export function createApp(
   const directory = new Map<string, DirectoryEntry>()
 
   const { callbackToken: token, callbackAesKey: aesKey } = settings
+  const sessionCookie = {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: options.secureCookie ?? false,
+    maxAge: 8 * 3600,
+  } as const
   const dt = dingtalk({
     client,
     ...(suiteClient ? { suiteClient } : {}),
@@ -143,6 +149,27 @@ export function createApp(
       allowedOrigins: options.allowedOrigins,
       jsApiList: ['biz.chat.pickConversation', 'biz.contact.choose', 'device.notification.alert'],
     },
+    // GET /dingtalk/login: log a browser in with DingTalk outside DingTalk (QR code), when the app knows its URL.
+    ...(options.publicUrl === undefined
+      ? {}
+      : {
+          webLogin: {
+            webLogin: createWebLogin(client, { appSecret: settings.appSecret }),
+            redirectUri: `${options.publicUrl}/dingtalk/login`,
+            onSignIn: async (user, _request, locals) => {
+              const profile = await client.contacts.users.get(user.userId ?? '')
+              const session: Session = {
+                userId: profile.userId,
+                name: profile.name,
+                corpId: settings.corpId,
+                isAdmin: profile.admin,
+              }
+              const c = locals as Context
+              await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
+              return { status: 302, headers: { location: '/' }, body: '' }
+            },
+          },
+        }),
   })
   const refresh = async (userIds: readonly string[]): Promise<void> => {
     for (const userId of userIds) {
@@ -165,13 +192,6 @@ export function createApp(
     approvals.set(processInstanceId, { processInstanceId, title, status, result, approved })
   })
 
-  const sessionCookie = {
-    httpOnly: true,
-    sameSite: 'Lax',
-    path: '/',
-    secure: options.secureCookie ?? false,
-    maxAge: 8 * 3600,
-  } as const
   const app = new Hono()
   app.route('/dingtalk', dt)
   app.get('/', (c) => c.html(page({ corpId: settings.corpId })))
@@ -218,37 +238,6 @@ export function createApp(
     const outcome = approvals.get(c.req.param('id'))
     return outcome ? c.json(outcome) : c.json({ error: 'not finished (or unknown)' }, 404)
   })
-
-  // Web login outside DingTalk (QR code): until the adapters mount this route, the example mounts it itself.
-  if (options.publicUrl !== undefined) {
-    const webLogin = createWebLogin(client, { appSecret: settings.appSecret })
-    const redirectUri = `${options.publicUrl}/dingtalk/login`
-    app.get('/dingtalk/login', async (c) => {
-      let session: Session | undefined
-      const reply = await handleWebLogin(
-        { method: c.req.method, path: '/login', url: c.req.url, headers: c.req.raw.headers },
-        {
-          webLogin,
-          redirectUri,
-          onSignIn: async (user) => {
-            const profile = await client.contacts.users.get(user.userId ?? '')
-            session = {
-              userId: profile.userId,
-              name: profile.name,
-              corpId: settings.corpId,
-              isAdmin: profile.admin,
-            }
-            return { status: 302, headers: { location: '/' }, body: '' }
-          },
-        },
-      )
-      if (session) {
-        await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
-      }
-      for (const [name, value] of Object.entries(reply.headers)) c.header(name, value, { append: true })
-      return c.body(reply.body, reply.status as ContentfulStatusCode)
-    })
-  }
 
   app.post('/api/messages', async (c) => {
     const me = await session(c)

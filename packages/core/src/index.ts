@@ -33,7 +33,6 @@ export type {
   TokenEvent,
 } from './http/pipeline'
 export * from './routes/index'
-export { handleWebLogin, type WebLoginRouteOptions } from './routes/web-login'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
 export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'

@@ -162,10 +162,18 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
     c.set('dingtalk', routes)
     const { method, url } = c.req
     const body = route.method === 'POST' ? { body: await bodyOf(c) } : {}
-    const request = { method, path: route.path, url, headers: c.req.raw.headers, ...body }
+    // @hono/node-server hands the Node request over as `env.incoming` (other hosts: no address, no limit).
+    const clientAddress = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+      ?.incoming?.socket?.remoteAddress
+    const request = { method, path: route.path, url, headers: c.req.raw.headers, clientAddress, ...body }
     const response = await routes.handle(request, { ...waitUntilOf(c), locals: c })
     if (!response) return c.notFound()
-    return c.body(response.body, response.status as ContentfulStatusCode, response.headers)
+    const status = response.status as ContentfulStatusCode
+    if (!('set-cookie' in response.headers)) return c.body(response.body, status, response.headers)
+    // Cookies a handler set on `c` (a session, in the web login's onSignIn) stay next to the route's.
+    for (const [name, value] of Object.entries(response.headers))
+      c.header(name, value, { append: name === 'set-cookie' })
+    return c.body(response.body, status)
   }
   const app = new Hono()
   for (const route of routes.table) app.all(route.path, (c) => answer(c, route))

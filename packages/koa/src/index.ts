@@ -127,11 +127,22 @@ export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
       const path = underRouter ? `/${ctx.params.path ?? ''}` : ctx.path
       const { rawBody, body: parsed } = ctx.request as { rawBody?: unknown; body?: unknown }
       const body = pickBody({ stream: ctx.req, rawBody, parsed })
-      const request = { method: ctx.method, path, url: ctx.url, headers: ctx.headers, body }
+      const request = {
+        method: ctx.method,
+        path,
+        url: ctx.url,
+        headers: ctx.headers,
+        body,
+        clientAddress: ctx.ip,
+      }
       const response = await (underRouter ? routes.handle : routes.serve)(request, { locals: ctx })
       if (!response) return next()
       ctx.status = response.status
-      ctx.set(response.headers)
+      // append: cookies a handler set (a session, in the web login's onSignIn) stay next to the route's.
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (name === 'set-cookie') ctx.append(name, value)
+        else ctx.set(name, value)
+      }
       ctx.body = response.body
     }
   return {

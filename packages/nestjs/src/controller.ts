@@ -23,6 +23,7 @@ interface PlatformRequest {
   headers: Headers
   body?: unknown
   rawBody?: unknown
+  ip?: string
   raw?: { readableDidRead?: boolean; readableEnded?: boolean }
   readableDidRead?: boolean
   readableEnded?: boolean
@@ -84,10 +85,14 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
         url,
         headers: hidden ? { ...req.headers, ...hidden } : req.headers,
         body: pickBody({ stream: req.raw ?? req, rawBody: req.rawBody, parsed: req.body }),
+        ...(req.ip === undefined ? {} : { clientAddress: req.ip }),
       })
       if (!response) throw new NotFoundException()
       const adapter = this.host.httpAdapter
-      for (const [name, value] of Object.entries(response.headers)) adapter.setHeader(res, name, value)
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (name === 'set-cookie') adapter.appendHeader(res, name, value)
+        else adapter.setHeader(res, name, value)
+      }
       adapter.reply(res, response.body, response.status)
       return response
     }

@@ -41,8 +41,8 @@ export function json(status: number, body: unknown, extra?: Record<string, strin
 export function failure(error: unknown): RouteResponse {
   if (error instanceof RouteFailure) return json(error.status, error.body)
   if (error instanceof DingTalkApiError) {
-    // §5.1: an invalid, expired or used free-login code.
-    const status = error.errcode === 40029 ? 401 : 502
+    // §5.1: an invalid, expired or used free-login code (40078 on newer DingTalk, 40029 on older).
+    const status = error.errcode === 40029 || error.errcode === 40078 ? 401 : 502
     const name = status === 401 ? 'invalid_code' : 'dingtalk_error'
     return json(status, { error: name, errcode: error.errcode, requestId: error.requestId ?? null })
   }

@@ -1,7 +1,8 @@
 import type { DingTalkClient } from '../client'
 import { normalizeJsapiUrl } from '../signing/jsapi'
 import type { SuiteClient } from '../suite/suite-client'
-import { json, RouteFailure, type RouteResponse } from './failure'
+import { failure, json, RouteFailure, type RouteResponse } from './failure'
+import type { FailureLimiter } from './limiter'
 import { originOf, param, type RouteRequest, required } from './request'
 
 /**
@@ -96,10 +97,35 @@ export async function jsapiConfigRoute(
   return json(200, { config, url: normalized })
 }
 
-/** `GET {prefix}/sso?code=…`: the user behind a free-login code (§5.1). */
-export async function ssoRoute(clients: Clients, request: RouteRequest): Promise<RouteResponse> {
+// Free-login codes are short opaque tokens (32 hex characters today); anything else — quotes, `%00`, spaces —
+// would only come back from DingTalk as 40033 after costing a call against the app's rate limit.
+const CODE = /^[A-Za-z0-9._~-]{1,128}$/
+
+/**
+ * `GET {prefix}/sso?code=…`: the user behind a free-login code (§5.1). A malformed code is a 400 without a
+ * call; a client whose codes keep failing gets 429 before DingTalk is asked again.
+ */
+export async function ssoRoute(
+  clients: Clients,
+  limiter: FailureLimiter | undefined,
+  request: RouteRequest,
+): Promise<RouteResponse> {
   const code = required(request, 'code')
+  if (!CODE.test(code)) throw new RouteFailure(400, { error: 'bad_request', message: 'code is malformed' })
   const target = clientFor(clients, request)
-  const user = await target.sso.getUserInfo(code)
-  return json(200, { ...user, isAdmin: user.sys, corpId: param(request, 'corpId') ?? target.corpId ?? null })
+  const client = request.clientAddress
+  if (limiter && client !== undefined && !limiter.allows(client)) {
+    return json(429, { error: 'too_many_failures' }, { 'retry-after': '60' })
+  }
+  try {
+    const user = await target.sso.getUserInfo(code)
+    return json(200, {
+      ...user,
+      isAdmin: user.sys,
+      corpId: param(request, 'corpId') ?? target.corpId ?? null,
+    })
+  } catch (error) {
+    if (limiter && client !== undefined && failure(error).status === 401) limiter.fail(client)
+    throw error
+  }
 }

@@ -1,3 +1,4 @@
+export type { FailureLimit } from './limiter'
 export {
   type CallbackSource,
   createDingTalkRoutes,
@@ -16,3 +17,4 @@ export {
   pathUnder,
   routeBySuffix,
 } from './table'
+export { handleWebLogin, type WebLoginRouteOptions } from './web-login'

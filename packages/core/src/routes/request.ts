@@ -22,6 +22,11 @@ export interface RouteRequest {
   headers?: CallbackHeaders
   /** A parsed JSON object, the raw text or bytes, or the unread stream (callback routes only). */
   body?: unknown
+  /**
+   * The client's address as the framework knows it (behind a proxy: only when the framework is told to trust
+   * it), for per-client limits such as the SSO route's failure limit.
+   */
+  clientAddress?: string
 }
 
 /**

@@ -185,6 +185,30 @@ describe('GET /sso (§5.1)', () => {
     expect((await get('/sso')).status).toBe(400)
   })
 
+  it('refuses a malformed code with 400 without asking DingTalk', async () => {
+    const before = emu.count('/topapi/v2/user/getuserinfo')
+    for (const code of ['a\u0000b', 'x"y', "o'r", 'has space', 'x'.repeat(200), '张三']) {
+      const response = await get('/sso', { code })
+      expect(response.status, code).toBe(400)
+      expect(body(response)).toMatchObject({ error: 'bad_request', message: 'code is malformed' })
+    }
+    expect(emu.count('/topapi/v2/user/getuserinfo')).toBe(before)
+  })
+
+  it('a client whose codes keep failing gets 429 before DingTalk is asked again; others are unaffected', async () => {
+    const limited = createDingTalkRoutes({ client, sso: { failureLimit: { max: 3, windowMs: 60_000 } } })
+    const ask = (code: string, clientAddress: string) =>
+      limited.handle({ method: 'GET', path: '/sso', query: { code }, clientAddress })
+    const before = emu.count('/topapi/v2/user/getuserinfo')
+    for (let i = 0; i < 3; i++) expect((await ask(`bogus${i}`, '203.0.113.7'))?.status).toBe(401)
+    const blocked = await ask('bogus3', '203.0.113.7')
+    expect(blocked?.status).toBe(429)
+    expect(blocked?.headers['retry-after']).toBe('60')
+    expect(emu.count('/topapi/v2/user/getuserinfo') - before).toBe(3)
+    const other = await ask(emu.issueAuthCode(org.corpId, 'zhangsan'), '198.51.100.2')
+    expect(other?.status).toBe(200)
+  })
+
   it('signs an ISV user in through the corp’s client', async () => {
     const response = await get('/sso', {
       code: emu.issueAuthCode(customer.corpId, 'sunqi'),

@@ -14,6 +14,7 @@ import {
   jsapiConfigRoute,
   ssoRoute,
 } from './get-routes'
+import { createFailureLimiter, type FailureLimit } from './limiter'
 import type { RouteRequest } from './request'
 import {
   DINGTALK_ROUTES,
@@ -22,6 +23,7 @@ import {
   normalizePrefix,
   pathUnder,
 } from './table'
+import { handleWebLogin, type WebLoginRouteOptions } from './web-login'
 
 export type { RouteResponse } from './failure'
 export type { JsapiRouteOptions } from './get-routes'
@@ -73,8 +75,17 @@ export interface DingTalkRoutesOptions {
   suiteClient?: SuiteClient
   /** `GET {prefix}/jsapi-config`: mounted when given (and a client or suite client is). */
   jsapi?: JsapiRouteOptions
-  /** `GET {prefix}/sso`: on by default when a client or suite client is given. */
-  sso?: boolean
+  /**
+   * `GET {prefix}/sso`: on by default when a client or suite client is given. `failureLimit` bounds how many
+   * invalid codes one client (by the address the adapter reports) may try per window before it gets 429
+   * without a call to DingTalk (default 10 a minute; `false` turns it off).
+   */
+  sso?: boolean | { failureLimit?: FailureLimit | false }
+  /**
+   * `GET {prefix}/login`: logging a browser in with DingTalk outside DingTalk (QR code, §5.3) — off without it.
+   * `onSignIn` gets the adapter's request context as its third argument (set your session there).
+   */
+  webLogin?: WebLoginRouteOptions
   /**
    * The event pipeline both callback routes feed (share it with a Stream client to run both transports on
    * the same handlers). Default: one created from the clients and the callbacks' store, logger and tuning.
@@ -166,7 +177,7 @@ export interface DingTalkRoutes<L = unknown> {
  * ```
  */
 export function createDingTalkRoutes<L = unknown>(options: DingTalkRoutesOptions): DingTalkRoutes<L> {
-  const { client, suiteClient, jsapi } = options
+  const { client, suiteClient, jsapi, webLogin } = options
   if (jsapi && !client && !suiteClient) {
     throw new TypeError('The jsapi-config route needs a client or a suiteClient to fetch jsapi tickets with')
   }
@@ -177,13 +188,16 @@ export function createDingTalkRoutes<L = unknown>(options: DingTalkRoutesOptions
   const allowed = allowedOrigins(jsapi)
   const clients: Clients = { client, suiteClient }
   const sso = options.sso !== false && (client !== undefined || suiteClient !== undefined)
+  const limit = typeof options.sso === 'object' ? options.sso.failureLimit : undefined
+  const limiter = limit === false ? undefined : createFailureLimiter(limit)
   const answers: Partial<
     Record<DingTalkRouteName, (request: RouteRequest, context?: WaitUntilContext) => Promise<RouteResponse>>
   > = {
     ...(callback ? { callback: (r, c) => callback.handle(forCallback(r), c) } : {}),
     ...(suiteCallback ? { suiteCallback: (r, c) => suiteCallback.handle(forCallback(r), c) } : {}),
     ...(jsapi ? { jsapiConfig: get((r) => jsapiConfigRoute(clients, jsapi, allowed, r)) } : {}),
-    ...(sso ? { sso: get((r) => ssoRoute(clients, r)) } : {}),
+    ...(sso ? { sso: get((r) => ssoRoute(clients, limiter, r)) } : {}),
+    ...(webLogin ? { webLogin: (r, c) => handleWebLogin(r, webLogin, c?.locals) } : {}),
   }
   const table = DINGTALK_ROUTES.filter((route) => answers[route.name] !== undefined)
   const prefix = normalizePrefix(options.prefix)

@@ -6,7 +6,7 @@
  * const name: DingTalkRouteName = 'callback'
  * ```
  */
-export type DingTalkRouteName = 'callback' | 'suiteCallback' | 'jsapiConfig' | 'sso'
+export type DingTalkRouteName = 'callback' | 'suiteCallback' | 'jsapiConfig' | 'sso' | 'webLogin'
 
 /**
  * One route of the table every adapter mounts: its method and its path under the mount prefix.
@@ -28,13 +28,14 @@ export interface DingTalkRoute {
  *
  * @example
  * ```ts
- * DINGTALK_ROUTES.map((route) => route.path) // ['/suite/callback', '/jsapi-config', '/callback', '/sso']
+ * DINGTALK_ROUTES.map((route) => route.path) // ['/suite/callback', '/jsapi-config', '/callback', '/login', '/sso']
  * ```
  */
 export const DINGTALK_ROUTES: readonly DingTalkRoute[] = [
   { name: 'suiteCallback', method: 'POST', path: '/suite/callback' },
   { name: 'jsapiConfig', method: 'GET', path: '/jsapi-config' },
   { name: 'callback', method: 'POST', path: '/callback' },
+  { name: 'webLogin', method: 'GET', path: '/login' },
   { name: 'sso', method: 'GET', path: '/sso' },
 ]
 

@@ -30,7 +30,11 @@ export interface WebLoginRouteOptions {
    * The answer once signed in — typically your session cookie and a redirect. Default: 200 with
    * `{ userId, unionId, openId, nick }`.
    */
-  onSignIn?: (user: WebLoginUser, request: RouteRequest) => RouteResponse | Promise<RouteResponse>
+  onSignIn?: (
+    user: WebLoginUser,
+    request: RouteRequest,
+    locals: unknown,
+  ) => RouteResponse | Promise<RouteResponse>
   /** Name of the short-lived cookie that carries `state` (default `dingtalk_login_state`). */
   stateCookie?: string
 }
@@ -99,6 +103,7 @@ function loginFailure(error: unknown): RouteResponse {
 export async function handleWebLogin(
   request: RouteRequest,
   options: WebLoginRouteOptions,
+  locals?: unknown,
 ): Promise<RouteResponse> {
   if (request.method.toUpperCase() !== 'GET')
     return json(405, { error: 'method_not_allowed' }, { allow: 'GET' })
@@ -139,7 +144,7 @@ export async function handleWebLogin(
       return json(403, { error: 'not_a_member', unionId: user.unionId })
     }
     const reply = options.onSignIn
-      ? await options.onSignIn(user, request)
+      ? await options.onSignIn(user, request, locals)
       : json(200, {
           userId: user.userId ?? null,
           unionId: user.unionId,

@@ -4,7 +4,7 @@ import { DingTalkError } from '../errors'
 export type StoreErrorCode = 'STORE_TIMEOUT' | 'STORE_UNAVAILABLE' | 'STORE_ERROR'
 
 /**
- * A shared {@link Store} (e.g. Redis) failed. `store` names the backend (`'redis'`), `operation` the call.
+ * A shared `Store` (e.g. Redis) failed. `store` names the backend (`'redis'`), `operation` the call.
  * Token caches that may fall back to in-process state do so on this error; what cannot be done safely
  * without the shared store (a jsapi_ticket refresh, callback de-duplication, suite state writes) fails
  * with it. Messages never contain stored values.

@@ -1,6 +1,6 @@
 /**
  * Where tokens, tickets, locks and de-duplication marks live. One store can serve many apps, suites
- * and corps: every key dingtalk-kit writes is namespaced with {@link storeKey}.
+ * and corps: every key dingtalk-kit writes is namespaced with `storeKey`.
  *
  * Implementations must make `setIfAbsent` and `deleteIfEquals` atomic: they are the lease lock that lets
  * only one instance refresh a token, and the compare-and-delete that drops only the token that failed.

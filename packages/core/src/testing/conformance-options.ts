@@ -1,5 +1,7 @@
 // Web APIs only, no vitest: an app under test on Bun, Deno or workerd imports this to build the same
 // options the conformance suite builds in-process (see runAdapterConformance).
+
+import { createWebLogin } from '../api/web-login'
 import type { CallbackHandlerOptions } from '../callback/handler'
 import { createDingTalkClient } from '../client'
 import type { DingTalkRoutesOptions, SuiteCallbackRouteOptions } from '../routes/routes'
@@ -103,5 +105,10 @@ export function conformanceRoutesOptions(
     callback,
     suiteCallback,
     jsapi: { allowedOrigins: setup.jsapi.allowedOrigins, jsApiList: setup.jsapi.jsApiList },
+    // The app's own URL is not known before it listens; the suite follows the redirect by hand.
+    webLogin: {
+      webLogin: createWebLogin(client, { appSecret: setup.app.appSecret }),
+      redirectUri: `http://app.invalid${setup.prefix}/login`,
+    },
   }
 }

@@ -177,6 +177,28 @@ export function runAdapterConformance(name: string, start: ConformanceStart): vo
         expect((await getJson('/sso')).status).toBe(400)
       })
 
+      it('GET login: 302 to the login page with a state cookie; back with code and state, signed in; a forged state 400', async () => {
+        const start = await fetch(routes('/login'), { redirect: 'manual' })
+        expect(start.status).toBe(302)
+        const state = new URL(start.headers.get('location') ?? '').searchParams.get('state') ?? ''
+        expect(state).not.toBe('')
+        const cookie = start.headers
+          .getSetCookie()
+          .map((c) => c.split(';', 1)[0])
+          .join('; ')
+        expect(cookie).toContain(`=${state}`)
+        const code = emu.webLogin.issueCode(fixtureApp.appKey, 'zhangsan')
+        const back = await getJson('/login', { code, state }, { headers: { cookie } })
+        expect(back.status).toBe(200)
+        expect(back.body).toMatchObject({ userId: 'zhangsan' })
+        const forged = await getJson(
+          '/login',
+          { code: emu.webLogin.issueCode(fixtureApp.appKey, 'zhangsan'), state: 'x' },
+          { headers: { cookie } },
+        )
+        expect(forged.status).toBe(400)
+      })
+
       it('maps a DingTalk outage to 502 without leaking a secret', async () => {
         emu.faults.inject({ route: '/topapi/v2/user/getuserinfo', kind: 'http5xx', status: 503, times: 10 })
         try {

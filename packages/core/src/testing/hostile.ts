@@ -154,12 +154,12 @@ function kitFor(secrets: CallbackSecrets): Kit {
 }
 
 function genuineFirst(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { genuine } = k
   return { title: 'accepts a genuine request', cases: [genuine('genuine')] }
 }
 
 function signatureFailures(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { q, base, validPush, unauthorized } = k
   const push = validPush()
   const sig = push.query.signature!
   const flipped = sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0')
@@ -194,7 +194,7 @@ function signatureFailures(k: Kit): HostileGroup {
 }
 
 function malformedQuery(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { q, base, validPush } = k
   const push = validPush()
   const { signature: sig, nonce } = push.query as { signature: string; nonce: string }
   const shifted = validPush({ timestamp: '1700000000000', nonce: '5abcdefg' })
@@ -228,7 +228,7 @@ function malformedQuery(k: Kit): HostileGroup {
 }
 
 function replays(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { q, base, validPush, unique } = k
   const replayed = unique()
   const push = validPush({ event: replayed })
   const repushed = validPush({ event: replayed })
@@ -252,7 +252,7 @@ function replays(k: Kit): HostileGroup {
 }
 
 function receiveIds(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { crafted, unauthorized, secrets } = k
   return {
     title: 'rejects other, suffixed, prefixed and empty receive-ids by exact match (R6.4)',
     cases: [
@@ -269,7 +269,7 @@ function receiveIds(k: Kit): HostileGroup {
 }
 
 function brokenCiphertext(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { signedWith, crafted, unauthorized } = k
   const encrypt = (JSON.parse(crafted({}).body) as { encrypt: string }).encrypt
   const broken: Array<[string, string]> = [
     ['truncated by 4', encrypt.slice(0, -4)],
@@ -288,7 +288,7 @@ function brokenCiphertext(k: Kit): HostileGroup {
 }
 
 function badFraming(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { crafted, unauthorized } = k
   const setLast = (value: number) => (plain: Buffer) => {
     plain[plain.length - 1] = value
     return plain
@@ -319,7 +319,7 @@ function badFraming(k: Kit): HostileGroup {
 }
 
 function unusableMessages(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { base, crafted } = k
   return {
     title: 'acknowledges authentic but unusable messages and reports them (R6.9)',
     cases: ['not json', '[1,2]', '{"NoType":1}', '{"EventType":"never_heard_of"}'].map((message) => ({
@@ -334,7 +334,7 @@ function unusableMessages(k: Kit): HostileGroup {
 }
 
 function badBodies(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { q, base, validPush } = k
   const push = validPush()
   const query = q(push.query)
   const bodies = [
@@ -375,7 +375,7 @@ function badBodies(k: Kit): HostileGroup {
 }
 
 function genuineLast(k: Kit): HostileGroup {
-  const { q, base, validPush, signedWith, crafted, unauthorized, genuine, unique, secrets } = k
+  const { genuine } = k
   return {
     title: 'still accepts the genuine request after all of that',
     cases: [genuine('genuine again')],

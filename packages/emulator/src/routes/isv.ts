@@ -88,7 +88,7 @@ function getCorpToken(ctx: Ctx): Record<string, unknown> {
   const suiteToken = ctx.query.get('suite_access_token')
   if (suiteToken !== null) {
     const record = ctx.emu.state.tokens.get(suiteToken)
-    if (!record || record.kind !== 'suite') throw new ApiError(40082, '不合法的suiteToken')
+    if (record?.kind !== 'suite') throw new ApiError(40082, '不合法的suiteToken')
     if (record.expiresAt <= ctx.emu.now()) throw new ApiError(42009, 'suitetoken失效')
     const suite = ctx.emu.state.suites.get(record.suiteKey ?? '')
     if (!suite) throw new ApiError(40082, '不合法的suiteToken')

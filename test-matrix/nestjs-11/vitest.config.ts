@@ -26,7 +26,7 @@ const onlyNest11: Plugin = {
   resolveId(id, importer) {
     if (id.startsWith('@nestjs/'))
       throw new Error(
-        `${id} (imported by ${importer}) has no Nest 11 copy: add it to apps/nestjs-11's devDependencies`,
+        `${id} (imported by ${importer}) has no Nest 11 copy: add it to test-matrix/nestjs-11's devDependencies`,
       )
   },
 }
