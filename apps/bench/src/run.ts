@@ -7,6 +7,7 @@ import { benchCallbackMemory } from './memory'
 import { benchPeers, interop } from './peers'
 import { benchRedis } from './redis'
 import { renderReport, type Section, spliceSection, verdict } from './report'
+import { benchSizes, sizeSection } from './sizes'
 import { benchTokenConcurrency } from './tokens'
 
 // --check: a quick run that then fails on any broken count or correctness fact (never on a speed).
@@ -15,7 +16,7 @@ const quick = check || process.argv.includes('--quick')
 // `--only stream` (or another section's key): measure that section alone and replace it in REPORT.md.
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined
-const SECTIONS = ['crypto', 'peers', 'client', 'tokens', 'adapters', 'memory', 'redis', 'stream']
+const SECTIONS = ['crypto', 'peers', 'client', 'tokens', 'adapters', 'memory', 'redis', 'sizes', 'stream']
 if (only !== undefined && (check || !SECTIONS.includes(only))) {
   throw new Error(`--only takes one of ${SECTIONS.join(', ')}, and not with --check`)
 }
@@ -173,6 +174,11 @@ if (want('redis')) {
       `Redis: ${redis.redis}. The waiters poll the store every ${c.pollIntervalMs} ms, which sets most of the p50.`,
     ],
   })
+}
+
+if (want('sizes')) {
+  log('· install and runtime size')
+  sections.push(sizeSection(await benchSizes()))
 }
 
 if (want('stream')) {

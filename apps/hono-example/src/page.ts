@@ -27,8 +27,13 @@ export function page(input: { corpId: string }): string {
 const corpId = document.body.dataset.corpId
 const show = (id, value) => { document.getElementById(id).textContent = JSON.stringify(value, null, 2) }
 const json = async (url, init) => (await fetch(url, init)).json()
+async function configure() {
+  // The page signs its own URL (the route drops the #hash); inside DingTalk, hand the result to dd.config.
+  const jsapi = await json('/dingtalk/jsapi-config?url=' + encodeURIComponent(location.href))
+  show('config', jsapi)
+  if (window.dd && jsapi.config) dd.config(jsapi.config)
+}
 async function refresh() {
-  show('config', await json('/dingtalk/jsapi-config?url=' + encodeURIComponent(location.href)))
   show('me', await json('/api/me'))
   show('directory', await json('/api/directory'))
 }
@@ -49,6 +54,7 @@ document.getElementById('send').onclick = async () => {
   const body = JSON.stringify({ cid: document.getElementById('cid').value, text: document.getElementById('text').value })
   show('sent', await json('/api/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body }))
 }
+configure()
 refresh()
 </script>
 </body>

@@ -150,7 +150,8 @@ ${CREDENTIALS}`,
   doctor: `Usage: dingtalk-kit doctor [--env | --config <file>] [options]
 
 Checks a configuration: the base URL, id shapes (corpId, appKey, suiteKey, agentId), that secrets are
-present (never printed), the EncodingAESKey's length and decoding, the receive-id callbacks must carry, a
+present (never printed), the EncodingAESKey's length and decoding, the receive-id of each kind of callback (corp: corpId, app
+event subscription: appKey, ISV suite: suiteKey), a
 real token fetch against the configured base URL, and the clock skew from the server's HTTP Date header.
 When the token fetch fails it prints a problem report in the FAQ's template with every secret removed.
 It never fetches a jsapi_ticket: a new ticket would invalidate the one your servers use.

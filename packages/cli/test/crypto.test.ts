@@ -180,6 +180,10 @@ describe('verify', () => {
     const r = await cli(['verify', '--query', query, '--encrypt', A.encrypt, '--token', A.token])
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('signature does not match')
+    // The explanation once, not the error's sentence and then a paraphrase of it.
+    expect(r.stdout.match(/token differs from the one registered/g)).toHaveLength(1)
+    expect(r.stdout.match(/timestamp, nonce or encrypt/g)).toHaveLength(1)
+    expect(r.stdout).toContain('check the token for stray spaces')
   })
 
   it('finds a signature made without the encrypt', async () => {

@@ -44,7 +44,12 @@ describe('doctor', () => {
     expect(r.stdout).toContain(`✓ DINGTALK_CORP_ID ${corp.corpId}`)
     expect(r.stdout).toContain('✓ DINGTALK_APP_SECRET is set (never printed)')
     expect(r.stdout).toContain('43 characters, decodes to a 32-byte AES-256 key')
-    expect(r.stdout).toContain(`callbacks must be encrypted for receive-id ${corp.corpId}`)
+    expect(r.stdout).toContain(
+      `corp callbacks (call_back/register_call_back) are encrypted for receive-id ${corp.corpId}`,
+    )
+    expect(r.stdout).toContain(
+      `event subscription (developer console 事件订阅) are encrypted for receive-id ${app.appKey}`,
+    )
     expect(r.stdout).toContain(`✓ access_token obtained from ${emu.url}/gettoken`)
     expect(r.stdout).toContain('✓ clock within 2 s')
     expect(r.stdout).toContain('no problems found')
@@ -95,7 +100,12 @@ describe('doctor', () => {
     expect(r.stdout).toContain('✗ DINGTALK_APP_KEY is set but DINGTALK_APP_SECRET is missing')
     expect(r.stdout).toContain('! DINGTALK_SUITE_KEY is set but DINGTALK_SUITE_SECRET is missing')
     expect(r.stdout).toContain('exactly 43 characters')
-    expect(r.stdout).toContain('receive-id suiteabc123 (DINGTALK_SUITE_KEY: an ISV suiteKey)')
+    expect(r.stdout).toContain(
+      'ISV suite callbacks (suite callback URL; the suite’s own token and aes key) are encrypted for receive-id suiteabc123 (DINGTALK_SUITE_KEY: an ISV suiteKey)',
+    )
+    expect(r.stdout).toContain(
+      'corp callbacks (call_back/register_call_back) are encrypted for receive-id corp-without-prefix',
+    )
     expect(r.stdout).toContain('token fetch and clock check skipped (--no-network)')
     expect(emu.log.every((e) => !e.query.appkey?.includes(' '))).toBe(true)
     expect(r.stdout + r.stderr).not.toContain(AES_KEY.slice(0, 40))

@@ -41,6 +41,40 @@ afterEach(async () => {
 })
 
 describe('emulator', () => {
+  it('doctor, run with the variables the emulator prints, expects the corpId for corp callbacks (as trigger uses)', async () => {
+    const emu = await startCli()
+    try {
+      const printed = Object.fromEntries(
+        [...emu.io.stdout.text.matchAll(/^(DINGTALK_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+      )
+      expect(printed.DINGTALK_SUITE_KEY).toBe(suite.suiteKey)
+      const r = await cli(['doctor', '--no-network'], { env: printed })
+      expect(r.code).toBe(0)
+      const receiveIds = r.stdout.split('\n').filter((line) => line.includes('encrypted for receive-id'))
+      expect(receiveIds).toEqual([
+        expect.stringContaining(
+          `corp callbacks (call_back/register_call_back) are encrypted for receive-id ${corp.corpId} `,
+        ),
+        expect.stringContaining(`are encrypted for receive-id ${app.appKey} `),
+        expect.stringContaining(
+          `ISV suite callbacks (suite callback URL; the suite’s own token and aes key) are encrypted for receive-id ${suite.suiteKey} `,
+        ),
+      ])
+      // trigger, given the same variables, encrypts for that same corpId (the app decrypts strictly for it).
+      const receiver = await startApp({
+        token: printed.DINGTALK_CALLBACK_TOKEN!,
+        aesKey: printed.DINGTALK_CALLBACK_AES_KEY!,
+        receiveId: corp.corpId,
+      })
+      apps.push(receiver)
+      const pushed = await cli(['trigger', 'user_add_org', '--url', receiver.url], { env: printed })
+      expect(pushed.code).toBe(0)
+      expect(receiver.events.at(-1)?.EventType).toBe('user_add_org')
+    } finally {
+      await emu.stop()
+    }
+  })
+
   it('prints paste-able credentials, logs each call and push with secrets redacted, and stops cleanly', async () => {
     const emu = await startCli()
     const banner = emu.io.stdout.text

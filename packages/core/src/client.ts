@@ -1,3 +1,4 @@
+import { checkAgentId } from './agent-id'
 import { type CallbacksApi, createCallbacksApi } from './api/callbacks'
 import { type ChatsApi, createChatsApi } from './api/chats'
 import { type ContactsApi, createContactsApi } from './api/contacts'
@@ -20,10 +21,12 @@ import {
   createPipeline,
   type DingTalkRequest,
   type DingTalkResponse,
+  type PipelineConfig,
   type RetryOptions,
   tokenRefreshReporter,
 } from './http/pipeline'
 import { Redactor } from './http/redact'
+import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
 import { memoryStore, type Store, storeKey } from './store/store'
 
 /**
@@ -77,6 +80,12 @@ export type TokenTuning = Pick<
 export interface DingTalkClientOptions {
   /** Default `https://oapi.dingtalk.com`; point it at `@dingtalk-kit/emulator` in tests. */
   baseUrl?: string
+  /**
+   * Base URL of the api.dingtalk.com (v1.0) endpoints of {@link DingTalkClient.requestV1}. Default:
+   * `https://api.dingtalk.com` when `baseUrl` is oapi's default, else `baseUrl` itself (the emulator serves
+   * both APIs on one port).
+   */
+  apiBaseUrl?: string
   /** Default `globalThis.fetch`. */
   fetch?: typeof fetch
   /** Per-attempt timeout. Default 10,000 ms. */
@@ -114,6 +123,26 @@ export interface DingTalkClient extends OfficeApis {
    * token and replays once, retries busy/rate-limited/transient failures; throws a `DingTalkRequestError`.
    */
   request<T = DingTalkResponse>(req: DingTalkRequest): Promise<T>
+  /** Base URL of the api.dingtalk.com (v1.0) endpoints. */
+  readonly apiBaseUrl: string
+  /**
+   * Calls an api.dingtalk.com (v1.0) endpoint (robots, cards, Stream, OAuth2 login) with the same cached
+   * access_token as {@link DingTalkClient.request}, in the `x-acs-dingtalk-access-token` header; JSON goes
+   * as raw UTF-8. Resolves with the JSON payload (`{}` for an empty body). A token DingTalk rejects (HTTP 401,
+   * `InvalidAuthentication`) is dropped, refreshed and the call replayed once; `QpsLimit` (HTTP 403/429) is
+   * retried with backoff, then thrown as `DingTalkRateLimitError`; any other error body
+   * `{ code, message, requestid }` throws `DingTalkV1ApiError`. Same hooks, retries and redaction as `request`.
+   *
+   * @example
+   * ```ts
+   * const { processQueryKey } = await client.requestV1<{ processQueryKey: string }>({
+   *   method: 'POST',
+   *   path: '/v1.0/robot/oToMessages/batchSend',
+   *   json: { robotCode: appKey, userIds: ['manager123'], msgKey: 'sampleText', msgParam: JSON.stringify({ content: '你好' }) },
+   * })
+   * ```
+   */
+  requestV1<T = Record<string, unknown>>(req: DingTalkV1Request): Promise<T>
   /**
    * The app’s access_token (cached; refreshed once across the process and the store). If the store fails,
    * it is fetched and cached in this process instead (DingTalk re-returns the same token, §4.2).
@@ -288,7 +317,7 @@ export function createClientCore(
   const onRefresh = tokenRefreshReporter(hooks)
 
   const tokens: { access_token?: TokenCache } = {}
-  const request = createPipeline({
+  const pipeline: PipelineConfig = {
     baseUrl,
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     timeoutMs: options.timeoutMs ?? 10_000,
@@ -301,7 +330,10 @@ export function createClientCore(
     redactor,
     tokens,
     corpId,
-  })
+  }
+  const request = createPipeline(pipeline)
+  const apiBaseUrl = resolveApiBaseUrl(options)
+  const requestV1 = createV1Pipeline({ ...pipeline, baseUrl: apiBaseUrl })
 
   const fetchAccessToken = async (): Promise<FetchedToken> => {
     const fetched = await identity.fetchAccessToken(request)
@@ -338,7 +370,7 @@ export function createClientCore(
     invalidate: (value) => accessToken.invalidate(value),
   }
 
-  const agentId = options.agentId
+  const agentId = checkAgentId(options.agentId)
   if (options.ssoSecret !== undefined) redactor.remember(options.ssoSecret)
   const api: ApiContext = {
     request,
@@ -357,6 +389,8 @@ export function createClientCore(
     appKey,
     corpId,
     request,
+    apiBaseUrl,
+    requestV1,
     getAccessToken: () => accessToken.get(),
     invalidateAccessToken: (token) => accessToken.invalidate(token),
     getJsapiTicket: () => jsapiTicket.get(),

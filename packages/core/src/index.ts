@@ -19,19 +19,17 @@ export * from './crypto/index'
 export { DingTalkError } from './errors'
 export * from './errors/index'
 export * from './events/index'
+export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent, TokenEvent } from './http/hooks'
 export type {
   AuthMode,
-  ClientHooks,
   DingTalkBinaryResponse,
   DingTalkRequest,
   DingTalkResponse,
   QueryValue,
-  RequestEvent,
-  ResponseEvent,
-  RetryEvent,
-  RetryOptions,
-  TokenEvent,
-} from './http/pipeline'
+} from './http/request'
+export type { RetryOptions } from './http/retry'
+export type { DingTalkV1Request } from './http/v1'
+export { DingTalkV1ApiError } from './http/v1-api-error'
 export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'

@@ -73,6 +73,7 @@ export type {
   MessageRecord,
   OrgState,
   PushRecord,
+  RobotMessageRecord,
   SuiteState,
   TicketRecord,
   TmpAuthCodeRecord,

@@ -144,6 +144,22 @@ export interface MessageRecord {
   time: number
 }
 
+/** A robot message accepted by a v1.0 robot API (Stream reference §7), kept for assertions. */
+export interface RobotMessageRecord {
+  api: 'oToMessages/batchSend'
+  corpId: string
+  robotCode: string
+  /** The recipients as sent. */
+  userIds: string[]
+  msgKey: string
+  /** `msgParam` parsed (it travels as a JSON string). */
+  msgParam: Record<string, unknown>
+  processQueryKey: string
+  /** Recipients that are not users of the corp. */
+  invalidUserIds: string[]
+  time: number
+}
+
 /** A group chat (§8.3). */
 export interface ChatRecord {
   chatid: string
@@ -190,6 +206,8 @@ export interface EmulatorState {
   tmpAuthCodes: Map<string, TmpAuthCodeRecord>
   media: Map<string, MediaRecord>
   messages: MessageRecord[]
+  /** Messages sent through the v1.0 robot APIs. */
+  robotMessages: RobotMessageRecord[]
   chats: Map<string, ChatRecord>
   pushes: PushRecord[]
   /** Approvals, roles, to-dos and web-login codes (issue #19). */
@@ -244,6 +262,7 @@ export function buildState(fixture: Fixture, now: number): EmulatorState {
     tmpAuthCodes: new Map(),
     media: new Map(),
     messages: [],
+    robotMessages: [],
     chats: new Map(),
     pushes: [],
     office: buildOfficeState(fixture),

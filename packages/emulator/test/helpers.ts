@@ -1,3 +1,5 @@
+import { afterEach, beforeEach } from 'vitest'
+import { type Emulator, type EmulatorOptions, startEmulator } from '../src/emulator'
 import { defaultFixture, type FixtureApp, type FixtureOrg, type FixtureSuite } from '../src/fixture'
 
 export const corp: FixtureOrg = defaultFixture.orgs[0]!
@@ -38,6 +40,33 @@ export function manualClock(start = 1_700_000_000_000): { now: () => number; adv
     now: () => t,
     advance(ms: number) {
       t += ms
+    },
+  }
+}
+
+/** A fresh emulator for each test, on a manual clock; `restart()` replaces it with other options. */
+export function emulatorPerTest(): {
+  readonly emu: Emulator
+  clock: ReturnType<typeof manualClock>
+  restart(options: EmulatorOptions): Promise<void>
+} {
+  const clock = manualClock()
+  let current: Emulator | undefined
+  beforeEach(async () => {
+    current = await startEmulator({ now: clock.now })
+  })
+  afterEach(async () => {
+    await current?.close()
+  })
+  return {
+    get emu(): Emulator {
+      if (current === undefined) throw new Error('the emulator runs inside tests only')
+      return current
+    },
+    clock,
+    async restart(options) {
+      await current?.close()
+      current = await startEmulator({ now: clock.now, ...options })
     },
   }
 }

@@ -1,9 +1,28 @@
 import { createHash } from 'node:crypto'
-import { DingTalkStoreError, type Store, type StoreErrorCode } from '@dingtalk-kit/core'
-import type { Cluster, Redis } from 'ioredis'
+import type { DingTalkStoreError, Store } from '@dingtalk-kit/core'
+import { commandGuard, isReplyError } from './guard'
 
-/** An ioredis connection: a `Redis` (standalone or Sentinel) or a `Cluster`. */
-export type RedisClient = Redis | Cluster
+/**
+ * What the store calls on its connection: an ioredis `Redis` (standalone or Sentinel) or `Cluster`, of
+ * ioredis 5 or 6. Declared by shape rather than imported from ioredis, so the store's types hold whichever
+ * ioredis major (or copy of it) the app installed.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ *
+ * const client: RedisClient = new Redis(process.env.REDIS_URL!)
+ * ```
+ */
+export interface RedisClient {
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<unknown>
+  set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
+  del(key: string): Promise<number>
+  evalsha(sha1: string, numkeys: number, key: string, arg: string): Promise<unknown>
+  eval(script: string, numkeys: number, key: string, arg: string): Promise<unknown>
+}
 
 /** When the store stops sending commands to a Redis that keeps failing, and for how long. */
 export interface RedisBreakerOptions {
@@ -14,9 +33,9 @@ export interface RedisBreakerOptions {
 }
 
 /** Options of {@link redisStore}. */
-export interface RedisStoreOptions {
+export interface RedisStoreOptions<C extends RedisClient = RedisClient> {
   /** The connection. The store never closes it; `quit()` it yourself. */
-  client: RedisClient
+  client: C
   /**
    * Prepended to every key (after ioredis’s own `keyPrefix`, if the client has one). Default `''`.
    * On Redis Cluster, a hash tag such as `'{dingtalk}:'` puts every key on one shard.
@@ -34,8 +53,9 @@ export interface RedisStoreOptions {
 }
 
 /** A {@link Store} on Redis, from {@link redisStore}. */
-export interface RedisStore extends Store {
-  readonly client: RedisClient
+export interface RedisStore<C extends RedisClient = RedisClient> extends Store {
+  /** The connection given to {@link redisStore}, with its own type. */
+  readonly client: C
   readonly keyPrefix: string
   /** `false` while the circuit breaker is open (calls fail at once with `STORE_UNAVAILABLE`). */
   readonly available: boolean
@@ -46,13 +66,6 @@ const DELETE_IF_EQUALS = `local v = redis.pcall('GET', KEYS[1])
 if type(v) == 'string' and v == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
 const DELETE_IF_EQUALS_SHA = createHash('sha1').update(DELETE_IF_EQUALS).digest('hex')
-
-// Replies that mean "this Redis cannot serve right now", as opposed to a command that is wrong.
-const UNAVAILABLE_REPLY = /^(LOADING|BUSY|CLUSTERDOWN|MASTERDOWN|TRYAGAIN|READONLY|NOREPLICAS)\b/
-
-const isReplyError = (error: unknown): error is Error => error instanceof Error && error.name === 'ReplyError'
-
-const TIMEOUT: unique symbol = Symbol('timeout')
 
 const ttlArg = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs))
 
@@ -74,82 +87,15 @@ const ttlArg = (ttlMs: number): number => Math.max(1, Math.ceil(ttlMs))
  * const client = createDingTalkClient({ appKey, appSecret }, { store })
  * ```
  */
-export function redisStore(options: RedisStoreOptions): RedisStore {
+export function redisStore<C extends RedisClient>(options: RedisStoreOptions<C>): RedisStore<C> {
   const { client } = options
   const keyPrefix = options.keyPrefix ?? ''
-  const timeoutMs = options.timeoutMs ?? 1000
-  const breaker = options.breaker === false ? undefined : options.breaker
-  const threshold = Math.max(1, breaker?.failures ?? 3)
-  const cooldownMs = breaker?.cooldownMs ?? 1000
-  const breakerOn = options.breaker !== false
-
-  let failures = 0
-  let openUntil = 0
-  let probing = false
-
-  const failed = (): void => {
-    failures++
-    if (failures >= threshold) openUntil = Date.now() + cooldownMs
-  }
-
-  const fail = (code: StoreErrorCode, operation: string, message: string): DingTalkStoreError => {
-    const error = new DingTalkStoreError(code, { store: 'redis', operation, message })
-    try {
-      options.onError?.(error)
-    } catch {
-      // A broken listener must not turn a store failure into something else.
-    }
-    return error
-  }
-
-  const run = async <T>(
-    operation: string,
-    command: () => Promise<T>,
-    abandoned?: (late: Promise<T>) => void,
-  ): Promise<T> => {
-    let probe = false
-    if (breakerOn && failures >= threshold) {
-      if (Date.now() < openUntil || probing) {
-        throw fail(
-          'STORE_UNAVAILABLE',
-          operation,
-          `Redis ${operation} skipped: Redis kept failing (breaker open)`,
-        )
-      }
-      probing = true
-      probe = true
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMEOUT), timeoutMs)
-    })
-    try {
-      const pending = command()
-      const result = await Promise.race([pending, timeout])
-      if (result === TIMEOUT) {
-        abandoned?.(pending)
-        failed()
-        throw fail('STORE_TIMEOUT', operation, `Redis ${operation} timed out after ${timeoutMs} ms`)
-      }
-      failures = 0
-      return result
-    } catch (error) {
-      if (error instanceof DingTalkStoreError) throw error
-      const down = !isReplyError(error) || UNAVAILABLE_REPLY.test(error.message)
-      if (down) failed()
-      // Only the reply text: ioredis errors carry the command’s arguments, which may be tokens.
-      const reason = error instanceof Error ? error.message : String(error)
-      throw fail(
-        down ? 'STORE_UNAVAILABLE' : 'STORE_ERROR',
-        operation,
-        `Redis ${operation} failed: ${reason}`,
-      )
-    } finally {
-      clearTimeout(timer)
-      if (probe) probing = false
-    }
-  }
-
+  const guard = commandGuard({
+    timeoutMs: options.timeoutMs ?? 1000,
+    breaker: options.breaker,
+    onError: options.onError,
+  })
+  const run = guard.run
   const k = (key: string): string => keyPrefix + key
 
   const deleteIfEquals = async (fullKey: string, value: string): Promise<boolean> => {
@@ -167,7 +113,7 @@ export function redisStore(options: RedisStoreOptions): RedisStore {
     client,
     keyPrefix,
     get available(): boolean {
-      return !breakerOn || failures < threshold || Date.now() >= openUntil
+      return guard.available
     },
     get: (key) =>
       run('get', async () => {

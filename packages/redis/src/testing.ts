@@ -48,7 +48,7 @@ export interface RedisServer {
  *
  * @example
  * ```ts
- * if (!redisServerAvailable()) console.warn('redis-server not installed: skipping Redis tests')
+ * if (!redisServerAvailable()) throw new Error('redis-server is missing: apt-get install redis-server')
  * ```
  */
 export function redisServerAvailable(binary = 'redis-server'): boolean {

@@ -120,12 +120,12 @@ export function diagnoseSignature(
         ],
       ]
       const found = causes.filter(([hit]) => hit).map(([, why]) => `likely cause: ${why}`)
+      // The error message already names the token and the captured values; only add what it does not say.
       lines.push(
         ...(found.length > 0
           ? found
           : [
-              'likely cause: the callback token differs from the one registered with DingTalk (check for stray spaces), ' +
-                'or the timestamp, nonce or encrypt you captured are not the ones that were signed',
+              'none of the usual sender mistakes (hex case, timeStamp vs timestamp, "+" read as spaces, a missing or unsorted part) reproduces it; check the token for stray spaces',
             ]),
       )
     }

@@ -146,14 +146,9 @@ async function callbackChecks(s: Settings): Promise<Check[]> {
     })
     return checks
   }
-  // §1.1: suites receive for the suiteKey, registered corp callbacks for the corpId, app subscriptions for the appKey.
-  const receiveId = s.suiteKey?.trim() ?? s.corpId?.trim() ?? s.appKey?.trim()
   try {
-    const crypto = createCallbackCrypto({
-      token: token ?? '-',
-      aesKey,
-      receiveId: receiveId ?? 'dingtalk-kit-doctor',
-    })
+    // The round trip checks the key alone; the receive-ids per callback kind follow below.
+    const crypto = createCallbackCrypto({ token: token ?? '-', aesKey, receiveId: 'dingtalk-kit-doctor' })
     const roundTrip = await crypto.decrypt(await crypto.encrypt('success'))
     if (roundTrip.message !== 'success') throw new Error('round trip failed')
     checks.push({
@@ -168,18 +163,39 @@ async function callbackChecks(s: Settings): Promise<Check[]> {
       message: `${ENV.callbackAesKey}: ${(error as Error).message}`,
     })
   }
-  if (receiveId === undefined) {
-    checks.push({
-      status: 'warn',
-      name: 'receive-id',
-      message: `no ${ENV.corpId}, ${ENV.suiteKey} or ${ENV.appKey}: callbacks cannot be checked for their receive-id`,
-    })
-  } else {
-    const source = s.suiteKey ? ENV.suiteKey : s.corpId ? ENV.corpId : ENV.appKey
+  checks.push(...receiveIdChecks(s))
+  return checks
+}
+
+// §1.1: the receive-id depends on which kind of callback it is, not on which variables happen to be set.
+const CALLBACK_KINDS = [
+  ['corpId', 'corp callbacks (call_back/register_call_back)'],
+  ['appKey', 'the app’s event subscription (developer console 事件订阅)'],
+  ['suiteKey', 'ISV suite callbacks (suite callback URL; the suite’s own token and aes key)'],
+] as const
+
+function receiveIdChecks(s: Settings): Check[] {
+  const checks: Check[] = []
+  for (const [setting, kind] of CALLBACK_KINDS) {
+    const id = s[setting]?.trim()
+    if (id === undefined) continue
     checks.push({
       status: 'ok',
       name: 'receive-id',
-      message: `callbacks must be encrypted for receive-id ${receiveId} (${source}: ${describeReceiveId(receiveId)}); check a captured one with dingtalk-kit decrypt`,
+      message: `${kind} are encrypted for receive-id ${id} (${ENV[setting]}: ${describeReceiveId(id)})`,
+    })
+  }
+  if (checks.length === 0) {
+    checks.push({
+      status: 'warn',
+      name: 'receive-id',
+      message: `no ${ENV.corpId}, ${ENV.appKey} or ${ENV.suiteKey}: callbacks cannot be checked for their receive-id`,
+    })
+  } else {
+    checks.push({
+      status: 'ok',
+      name: 'receive-id',
+      message: 'check a captured callback’s receive-id with dingtalk-kit decrypt',
     })
   }
   return checks

@@ -1,25 +1,10 @@
-import {
-  buildPush,
-  defaultFixture,
-  expectedReplyFor,
-  type PushAttempt,
-  pushEvent,
-} from '@dingtalk-kit/emulator'
-import { EXIT, integer, parse, UsageError } from '../args'
-import { CREDENTIAL_OPTIONS, callbackCredentials, settingsFromEnv } from '../credentials'
-import {
-  buildEvent,
-  EVENTS,
-  type EventTemplate,
-  findEvent,
-  parseAssignment,
-  SUITE_PLACEHOLDER,
-} from '../events'
+import { buildPush, type PushAttempt, pushEvent } from '@dingtalk-kit/emulator'
+import { EXIT, parse } from '../args'
+import { CREDENTIAL_OPTIONS } from '../credentials'
+import { EVENTS, type EventTemplate } from '../events'
 import { type CliIo, type Output, stopSignal } from '../io'
 import { compact, redactFields } from '../redact'
-
-const DEFAULT_CORP = defaultFixture.orgs[0]!.corpId
-const DEFAULT_SUITE = defaultFixture.suites![0]!.suiteKey
+import { planPush, type TriggerPlan } from './trigger-push'
 
 function listEvents(out: Output): number {
   for (const scope of ['corp', 'suite'] as const) {
@@ -30,16 +15,8 @@ function listEvents(out: Output): number {
   return EXIT.ok
 }
 
-function unknownEvent(type: string): UsageError {
-  const close = EVENTS.filter((e) => e.type.includes(type) || type.includes(e.type.split('_')[0]!)).map(
-    (e) => e.type,
-  )
-  const hint = close.length > 0 ? `; did you mean ${close.slice(0, 4).join(', ')}?` : ''
-  return new UsageError(`unknown event "${type}"${hint} (see dingtalk-kit trigger --list)`, 'trigger')
-}
-
 /** Why a reply is wrong, in words a developer can act on (§1.7, §2.3). */
-function likelyCause(reason: string, template: EventTemplate): string | undefined {
+export function likelyCause(reason: string, template: EventTemplate): string | undefined {
   if (reason.startsWith('reply signature does not match')) {
     return 'the app signs its reply with another token, or not over (token, timeStamp, nonce, encrypt) sorted (§1.5, §1.7)'
   }
@@ -80,164 +57,98 @@ function waitFor(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-export async function triggerCommand(argv: string[], io: CliIo, out: Output): Promise<number> {
-  const { values, positionals } = parse(
-    'trigger',
-    argv,
-    {
-      url: { type: 'string', short: 'u' },
-      retries: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      expect: { type: 'string' },
-      'corp-id': { type: 'string' },
-      'query-style': { type: 'string' },
-      timeout: { type: 'string' },
-      backoff: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      list: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      ...CREDENTIAL_OPTIONS,
-    },
-    1,
+const OPTIONS = {
+  url: { type: 'string', short: 'u' },
+  retries: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  json: { type: 'string' },
+  expect: { type: 'string' },
+  'corp-id': { type: 'string' },
+  'query-style': { type: 'string' },
+  timeout: { type: 'string' },
+  backoff: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...CREDENTIAL_OPTIONS,
+} as const
+
+/** One push and its verdict on the reply, told on stderr with the likely cause of a wrong reply. */
+async function attemptPush(
+  plan: TriggerPlan,
+  n: number,
+  io: CliIo,
+  out: Output,
+  signal: AbortSignal,
+): Promise<PushAttempt | undefined> {
+  const { timeoutMs, retries, expectedReply } = plan
+  const label = `pushing ${String(plan.event.EventType)} (attempt ${n + 1}/${retries + 1}), waiting up to ${timeoutMs} ms for the reply`
+  const result = await out.progress(
+    label,
+    pushEvent({ ...plan.push, expectedReply, retries: 0, timeoutMs, fetch: io.fetch, signal }),
   )
-  if (values.list) return listEvents(out)
-  const type = positionals[0]
-  if (type === undefined)
-    throw new UsageError('name the event to push, e.g. user_add_org (see --list)', 'trigger')
-  const template = findEvent(type)
-  if (!template) throw unknownEvent(type)
-  if (values.url === undefined) throw new UsageError('give the app’s callback URL with --url', 'trigger')
-  const queryStyle = values['query-style'] ?? 'legacy'
-  if (queryStyle !== 'legacy' && queryStyle !== 'new') {
-    throw new UsageError(
-      '--query-style must be legacy (signature&timestamp) or new (msg_signature&timeStamp)',
-      'trigger',
+  const attempt = result.attempts[0]
+  if (!attempt) return undefined
+  const prefix = `attempt ${n + 1}:`
+  if (attempt.ok) {
+    out.err(
+      out.ok(
+        `${prefix} HTTP ${attempt.status}, reply ${JSON.stringify(attempt.reply)} correctly signed and encrypted (${attempt.durationMs} ms)`,
+        true,
+      ),
     )
+    return attempt
   }
-  const retries = integer('trigger', 'retries', values.retries) ?? 0
-  const timeoutMs = integer('trigger', 'timeout', values.timeout) ?? 1500
-  const backoffMs = integer('trigger', 'backoff', values.backoff) ?? 1000
-  if (timeoutMs === 0) throw new UsageError('--timeout must be positive', 'trigger')
+  out.err(out.fail(`${prefix} ${attempt.reason ?? 'failed'} (${attempt.durationMs} ms)`, true))
+  const cause = attempt.reason ? likelyCause(attempt.reason, plan.template) : undefined
+  if (cause) out.err(`  likely cause: ${cause}`)
+  return attempt
+}
 
-  const creds = callbackCredentials(io, 'trigger', values, template.scope === 'suite')
-  out.secret(creds.token, creds.aesKey)
-  if (creds.token === undefined || creds.aesKey === undefined) {
-    throw new UsageError(
-      'give the callback credentials: --token and --aes-key (or --fixture, or DINGTALK_CALLBACK_TOKEN and DINGTALK_CALLBACK_AES_KEY)',
-      'trigger',
-    )
-  }
-  // §2.3: a suite that is being created is addressed by the placeholder suiteKey.
-  const receiveId =
-    template.type === 'check_create_suite_url' && values['receive-id'] === undefined
-      ? SUITE_PLACEHOLDER
-      : creds.receiveId
-  if (receiveId === undefined) {
-    throw new UsageError(
-      'give the receive-id: --receive-id (corpId, suiteKey or appKey) or DINGTALK_CORP_ID',
-      'trigger',
-    )
-  }
-  const env = settingsFromEnv(io.env)
-  const corpId =
-    values['corp-id'] ?? env.corpId ?? (receiveId.startsWith('ding') ? receiveId : undefined) ?? DEFAULT_CORP
-  const suiteKey =
-    template.scope === 'suite' && receiveId !== SUITE_PLACEHOLDER
-      ? receiveId
-      : (env.suiteKey ?? DEFAULT_SUITE)
-  let event = buildEvent(template, { corpId, suiteKey, now: io.now() })
-  if (values.json !== undefined) {
-    let extra: unknown
-    try {
-      extra = JSON.parse(values.json)
-    } catch {
-      throw new UsageError('--json must be a JSON object', 'trigger')
-    }
-    if (!extra || typeof extra !== 'object' || Array.isArray(extra))
-      throw new UsageError('--json must be a JSON object', 'trigger')
-    event = { ...event, ...(extra as Record<string, unknown>) }
-  }
-  for (const assignment of values.set ?? []) {
-    const pair = parseAssignment(assignment)
-    if (!pair) throw new UsageError(`--set takes Key=value, got "${assignment}"`, 'trigger')
-    event[pair[0]] = pair[1]
-  }
-  const expectedReply = values.expect ?? expectedReplyFor(event)
-  const base = {
-    url: values.url,
-    token: creds.token,
-    aesKey: creds.aesKey,
-    receiveId,
-    event,
-    queryStyle,
-  } as const
-  try {
-    buildPush(base)
-  } catch (error) {
-    throw new UsageError((error as Error).message, 'trigger')
-  }
-
-  out.err(
-    `${out.paint('bold', String(event.EventType), true)} → ${values.url}  ${out.paint('dim', `(receive-id ${receiveId})`, true)}`,
-  )
-  out.err(out.paint('dim', `  ${compact(redactFields(event), 400)}`, true))
-  if (values['dry-run']) {
-    const push = buildPush(base)
-    out.out(`curl -X POST '${push.url}' -H 'Content-Type: application/json' -d '${push.body}'`)
-    out.err(out.paint('dim', `expected reply: the encrypted ${JSON.stringify(expectedReply)}`, true))
-    return EXIT.ok
-  }
-
+/** Pushes until the reply is right, the retries are spent or the user stops; says how it ended. */
+async function pushUntilAccepted(plan: TriggerPlan, io: CliIo, out: Output): Promise<number> {
   const stop = stopSignal(io)
   const attempts: PushAttempt[] = []
   try {
-    for (let n = 0; n <= retries; n++) {
-      if (n > 0) await waitFor(Math.min(backoffMs * 2 ** (n - 1), 60_000), stop.signal)
+    for (let n = 0; n <= plan.retries; n++) {
+      if (n > 0) await waitFor(Math.min(plan.backoffMs * 2 ** (n - 1), 60_000), stop.signal)
       if (stop.signal.aborted) break
-      const label = `pushing ${String(event.EventType)} (attempt ${n + 1}/${retries + 1}), waiting up to ${timeoutMs} ms for the reply`
-      const result = await out.progress(
-        label,
-        pushEvent({ ...base, expectedReply, retries: 0, timeoutMs, fetch: io.fetch, signal: stop.signal }),
-      )
-      const attempt = result.attempts[0]
+      const attempt = await attemptPush(plan, n, io, out, stop.signal)
       if (!attempt) break
       attempts.push(attempt)
-      const prefix = `attempt ${n + 1}:`
-      if (attempt.ok) {
-        out.err(
-          out.ok(
-            `${prefix} HTTP ${attempt.status}, reply ${JSON.stringify(attempt.reply)} correctly signed and encrypted (${attempt.durationMs} ms)`,
-            true,
-          ),
-        )
-        break
-      }
-      out.err(
-        out.fail(
-          `${prefix} ${attempt.reason ?? 'failed'}${attempt.status === undefined ? '' : ''} (${attempt.durationMs} ms)`,
-          true,
-        ),
-      )
-      const cause = attempt.reason ? likelyCause(attempt.reason, template) : undefined
-      if (cause) out.err(`  likely cause: ${cause}`)
+      if (attempt.ok) break
     }
   } finally {
     stop.dispose()
   }
   const last = attempts.at(-1)
+  const count = `${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`
   if (last?.ok) {
-    out.out(out.ok(`reply correct after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}`))
+    out.out(out.ok(`reply correct after ${count}`))
     return EXIT.ok
   }
   if (stop.signal.aborted) {
     out.out(out.fail('stopped before a correct reply'))
     return EXIT.failed
   }
-  out.out(
-    out.fail(
-      `reply incorrect after ${attempts.length} attempt${attempts.length === 1 ? '' : 's'}: ${last?.reason ?? 'no attempt made'}`,
-    ),
-  )
+  out.out(out.fail(`reply incorrect after ${count}: ${last?.reason ?? 'no attempt made'}`))
   return EXIT.failed
+}
+
+export async function triggerCommand(argv: string[], io: CliIo, out: Output): Promise<number> {
+  const { values, positionals } = parse('trigger', argv, OPTIONS, 1)
+  if (values.list) return listEvents(out)
+  const plan = planPush(positionals[0], values, io, out)
+  const { event, push } = plan
+  out.err(
+    `${out.paint('bold', String(event.EventType), true)} → ${push.url}  ${out.paint('dim', `(receive-id ${push.receiveId})`, true)}`,
+  )
+  out.err(out.paint('dim', `  ${compact(redactFields(event), 400)}`, true))
+  if (values['dry-run']) {
+    const built = buildPush(push)
+    out.out(`curl -X POST '${built.url}' -H 'Content-Type: application/json' -d '${built.body}'`)
+    out.err(out.paint('dim', `expected reply: the encrypted ${JSON.stringify(plan.expectedReply)}`, true))
+    return EXIT.ok
+  }
+  return pushUntilAccepted(plan, io, out)
 }

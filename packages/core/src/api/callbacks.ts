@@ -1,4 +1,4 @@
-import type { DingTalkResponse } from '../http/pipeline'
+import type { DingTalkResponse } from '../http/request'
 import { type ApiContext, asArray, asBool, asNumber, asRecord, asString } from './context'
 
 /** A registered callback (§2.4). */

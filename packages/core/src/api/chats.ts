@@ -1,4 +1,4 @@
-import type { DingTalkResponse } from '../http/pipeline'
+import type { DingTalkResponse } from '../http/request'
 import { type ApiContext, asArray, asNumber, asRecord, asString, compact, paginate } from './context'
 import { type Message, toWireMessage } from './messages'
 

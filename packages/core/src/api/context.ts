@@ -1,4 +1,4 @@
-import type { DingTalkRequest, DingTalkResponse } from '../http/pipeline'
+import type { DingTalkRequest, DingTalkResponse, QueryValue } from '../http/request'
 import type { Store } from '../store/store'
 
 /** The request function of a client: one pipeline with token injection, envelopes, replay and retries. */
@@ -18,6 +18,19 @@ export interface ApiContext {
   remember(value: string): void
   /** The admin-console SSO secret (§5.2), when configured. */
   ssoSecret: string | undefined
+}
+
+/** An API group's two kinds of call: a JSON POST and a GET with a query, both answering the envelope. */
+export interface EnvelopeCalls {
+  post(path: string, json: unknown): Promise<DingTalkResponse>
+  get(path: string, query: Record<string, QueryValue>): Promise<DingTalkResponse>
+}
+
+export function envelopeCalls(ctx: ApiContext): EnvelopeCalls {
+  return {
+    post: (path, json) => ctx.request<DingTalkResponse>({ path, json }),
+    get: (path, query) => ctx.request<DingTalkResponse>({ path, query }),
+  }
 }
 
 /** Drops `undefined` entries so optional fields never reach the wire. */

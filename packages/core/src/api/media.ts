@@ -1,6 +1,6 @@
 import { DingTalkError } from '../errors'
 import { DingTalkApiError, DingTalkHttpError } from '../errors/request-errors'
-import type { DingTalkBinaryResponse, DingTalkResponse } from '../http/pipeline'
+import type { DingTalkBinaryResponse, DingTalkResponse } from '../http/request'
 import { type ApiContext, asNumber, asString } from './context'
 
 /** The media types of `media/upload` (§7.1). */

@@ -1,5 +1,5 @@
 import { DingTalkError } from '../errors'
-import type { DingTalkResponse } from '../http/pipeline'
+import type { DingTalkResponse } from '../http/request'
 import { type ApiContext, asArray, asNumber, asRecord, asString, compact } from './context'
 
 /** One row of an OA message form. */

@@ -2,7 +2,7 @@ import { createTokenCache, type TokenCache } from '../auth/token-cache'
 import { DingTalkError } from '../errors'
 import { isTokenInvalid } from '../errors/catalogue'
 import { DingTalkApiError } from '../errors/request-errors'
-import type { DingTalkResponse } from '../http/pipeline'
+import type { DingTalkResponse } from '../http/request'
 import { storeKey } from '../store/store'
 import { type ApiContext, asBool, asNumber, asRecord, asString } from './context'
 

@@ -1,10 +1,14 @@
+import { hashes } from '../hash/index'
 import {
   type CallbackReply,
   type CryptoBackend,
   createCallbackCrypto,
+  DEFAULT_MAX_ENCRYPT,
   type DecryptedMessage,
   type ReplyOptions,
 } from './callback-crypto'
+import { DingTalkCryptoError } from './errors'
+import { nonEmpty, signature, verifySignature } from './signature'
 
 export {
   type CallbackCrypto,
@@ -19,13 +23,12 @@ export {
 } from './callback-crypto'
 export { CRYPTO_ERROR_NUMBERS, type CryptoErrorCode, DingTalkCryptoError, describeReceiveId } from './errors'
 
-// One-shot helpers: each builds the endpoint's crypto for a single operation. Hot paths should keep a
-// `createCallbackCrypto()` instance instead, which parses the key once and reuses cipher contexts.
-
-const PLACEHOLDER_KEY = 'A'.repeat(43)
+// One-shot helpers. Those that encrypt or decrypt build the endpoint's crypto for a single operation: hot
+// paths should keep a `createCallbackCrypto()` instance, which parses the key once and reuses cipher contexts.
 
 /**
  * The callback signature (§1.5): SHA-1 over the sorted token, timestamp, nonce and encrypt, lowercase hex.
+ * Throws `CRYPTO_INVALID_TOKEN` for an empty token.
  *
  * @example
  * ```ts
@@ -34,11 +37,10 @@ const PLACEHOLDER_KEY = 'A'.repeat(43)
  * ```
  */
 export function sign(params: { token: string; timestamp: string; nonce: string; encrypt: string }): string {
-  return createCallbackCrypto({ token: params.token, aesKey: PLACEHOLDER_KEY, receiveId: '-' }).sign(
-    params.timestamp,
-    params.nonce,
-    params.encrypt,
-  )
+  if (!nonEmpty(params.token)) {
+    throw new DingTalkCryptoError('CRYPTO_INVALID_TOKEN', 'The callback token must be a non-empty string.')
+  }
+  return signature(hashes(), params.token, params.timestamp, params.nonce, params.encrypt)
 }
 
 /**
@@ -59,13 +61,7 @@ export function verify(params: {
   nonce: string | undefined
   encrypt: string | undefined
 }): boolean {
-  try {
-    return createCallbackCrypto({ token: params.token, aesKey: PLACEHOLDER_KEY, receiveId: '-' }).verify(
-      params,
-    )
-  } catch {
-    return false
-  }
+  return nonEmpty(params?.token) && verifySignature(params, hashes(), params.token, DEFAULT_MAX_ENCRYPT)
 }
 
 /**

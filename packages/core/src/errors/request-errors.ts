@@ -184,7 +184,7 @@ export class DingTalkCredentialsError extends DingTalkApiError {
 
 /**
  * DingTalk kept rate-limiting the call (45009, 90001–90019, or the “punish” page that blocks an egress IP,
- * §10) after every retry of the budget was spent.
+ * §10; on api.dingtalk.com an HTTP 403/429 with `QpsLimit`) after every retry of the budget was spent.
  *
  * @example
  * ```ts
@@ -198,6 +198,8 @@ export class DingTalkRateLimitError extends DingTalkRequestError {
   /** `true` when DingTalk answered with its IP-block (“punish”) page. */
   readonly punished: boolean
   readonly requestId: string | undefined
+  /** The api.dingtalk.com (v1.0) error `code`, e.g. `Forbidden.AccessDenied.QpsLimitForApi`. */
+  readonly apiCode: string | undefined
 
   constructor(details: {
     request: RequestSummary
@@ -206,11 +208,14 @@ export class DingTalkRateLimitError extends DingTalkRequestError {
     errcode?: number | undefined
     errmsg?: string | undefined
     requestId?: string | undefined
+    apiCode?: string | undefined
     punished: boolean
   }) {
     const what = details.punished
       ? 'the egress IP is blocked by DingTalk (punish page); wait at least 5 minutes'
-      : `errcode ${details.errcode}: ${details.errmsg ?? ''}`
+      : details.apiCode !== undefined
+        ? `HTTP ${details.httpStatus} ${details.apiCode}: ${details.errmsg ?? ''}`
+        : `errcode ${details.errcode}: ${details.errmsg ?? ''}`
     super(
       'RATE_LIMITED',
       `${details.request.path} was rate-limited after ${details.attempts} attempts: ${what}`,
@@ -221,6 +226,7 @@ export class DingTalkRateLimitError extends DingTalkRequestError {
     this.errmsg = details.errmsg
     this.punished = details.punished
     this.requestId = details.requestId
+    this.apiCode = details.apiCode
   }
 
   protected override reportRequestId(): string | undefined {

@@ -4,7 +4,8 @@ import { hmacSha256, sha1, sha256 } from './pure'
 
 export type HashImplementation = 'node' | 'portable'
 
-interface Hashes {
+/** The hash functions the SDK uses (SHA-1 for callback signatures, SHA-256, HMAC-SHA256 for §4.4). */
+export interface Hashes {
   sha1Hex(text: string): string
   sha256Hex(text: string): string
   hmacSha256Base64(key: string, text: string): string

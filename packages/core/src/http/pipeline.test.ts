@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient } from '../client'
 import { DingTalkApiError, DingTalkHttpError, DingTalkRateLimitError } from '../errors/request-errors'
-import type { RequestEvent, ResponseEvent } from './pipeline'
+import type { RequestEvent, ResponseEvent } from './hooks'
 
 interface Seen {
   method: string

@@ -1,3 +1,4 @@
+import { checkAgentId } from '../agent-id'
 import { DingTalkError } from '../errors'
 import { hashes } from '../hash/index'
 
@@ -134,7 +135,7 @@ export function buildDdConfig(input: DdConfigInput): DdConfig {
     ...(input.algorithm ? { algorithm: input.algorithm } : {}),
   })
   const config: DdConfig = {
-    agentId: String(input.agentId),
+    agentId: String(checkAgentId(input.agentId)),
     corpId: input.corpId,
     timeStamp,
     nonceStr,

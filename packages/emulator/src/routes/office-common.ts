@@ -1,6 +1,6 @@
 import { ApiError, type Ctx, num, type RouteDef } from '../context'
 import type { OrgState, UserRecord } from '../state'
-import { ancestors, orgOf } from './contacts'
+import { ancestors, orgOf } from './contact-store'
 
 export { ancestors, orgOf }
 

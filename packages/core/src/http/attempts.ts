@@ -1,0 +1,195 @@
+import {
+  DingTalkApiError,
+  DingTalkHttpError,
+  DingTalkRateLimitError,
+  type DingTalkRequestError,
+  DingTalkTimeoutError,
+} from '../errors/request-errors'
+import { readDownload } from './body'
+import { type Call, type Outcome, transient } from './call'
+import { DeadlineControllers } from './deadline'
+import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from './hooks'
+import type { Redactor } from './redact'
+import type { TokenSource } from './request'
+import { backoffDelay, type RetryOptions, sleep } from './retry'
+import { DingTalkV1ApiError } from './v1-api-error'
+
+/** What differs between DingTalk's two APIs: where the token goes and how an answer is read. */
+export interface Transport {
+  url(call: Call, token: string | undefined): string
+  headers(call: Call, token: string | undefined): Record<string, string> | undefined
+  classify(call: Call, text: string, status: number): Outcome
+  /** The `errcode` response events report for a success (`0` for the oapi envelope). */
+  readonly okErrcode: number | undefined
+}
+
+/** What the attempt loop needs of its client. */
+export interface AttemptConfig {
+  fetch: typeof fetch
+  retry: Required<RetryOptions>
+  hooks: ClientHooks
+  redactor: Redactor
+}
+
+/**
+ * Runs a call to its end: one attempt after another with the current token, a token replay once (§4.5),
+ * retries with backoff (§10), each attempt observed by the hooks with its URL redacted.
+ */
+export async function runAttempts<T>(
+  call: Call,
+  transport: Transport,
+  source: TokenSource | undefined,
+  config: AttemptConfig,
+): Promise<T> {
+  const { hooks, redactor } = config
+  const observed = hooks.onRequest !== undefined || hooks.onResponse !== undefined
+  let retries = 0
+  let replayed = false
+  for (;;) {
+    const attempt = ++call.attempts
+    const token = source === undefined ? undefined : await source.get()
+    const url = transport.url(call, token)
+    const shownUrl = observed ? redactor.url(url) : ''
+    if (hooks.onRequest !== undefined) {
+      safely(hooks.onRequest, { method: call.input.method, path: call.path, url: shownUrl, attempt })
+    }
+    const t0 = hooks.onResponse === undefined ? 0 : performance.now()
+    const outcome = await attemptOnce(call, transport, url, token, config)
+    if (hooks.onResponse !== undefined) {
+      const durationMs = performance.now() - t0
+      safely(
+        hooks.onResponse,
+        responseEvent(call, shownUrl, attempt, outcome, durationMs, transport.okErrcode),
+      )
+    }
+    if (outcome.kind === 'ok') return outcome.body as T
+    if (outcome.kind === 'token' && token !== undefined && source !== undefined && !replayed) {
+      // §4.5: drop exactly the token that failed, refresh, replay once.
+      replayed = true
+      await source.invalidate(token)
+      safely(hooks.onRetry, retryEvent(call, attempt, 0, 'TOKEN_INVALID', outcome.error))
+      continue
+    }
+    if (outcome.kind === 'retry' && retries < config.retry.maxRetries) {
+      const delayMs = backoffDelay(config.retry, retries++)
+      safely(hooks.onRetry, retryEvent(call, attempt, delayMs, outcome.reason, outcome.error))
+      await sleep(delayMs)
+      continue
+    }
+    throw outcome.error
+  }
+}
+
+const deadlines = new DeadlineControllers()
+
+const abortOnTimeout = (controller: AbortController): void => {
+  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+}
+
+async function attemptOnce(
+  call: Call,
+  transport: Transport,
+  url: string,
+  token: string | undefined,
+  config: AttemptConfig,
+): Promise<Outcome> {
+  const { input } = call
+  const lease = input.signal === undefined ? deadlines.acquire() : undefined
+  const controller = lease?.controller ?? new AbortController()
+  const timer = setTimeout(abortOnTimeout, input.timeoutMs, controller)
+  const signal =
+    input.signal === undefined ? controller.signal : AbortSignal.any([input.signal, controller.signal])
+  let status = 0
+  let text: string
+  try {
+    const headers = transport.headers(call, token)
+    const res = await config.fetch(url, { method: input.method, headers, body: call.body, signal })
+    status = res.status
+    if (input.responseType === 'bytes') {
+      const answer = await readDownload(res)
+      if (typeof answer !== 'string') return { kind: 'ok', status, body: answer }
+      text = answer
+    } else {
+      text = await res.text()
+    }
+  } catch (cause) {
+    if (input.signal?.aborted) throw input.signal.reason ?? cause
+    const error = controller.signal.aborted
+      ? new DingTalkTimeoutError({
+          request: call.summary(),
+          attempts: call.attempts,
+          timeoutMs: input.timeoutMs,
+          cause,
+        })
+      : new DingTalkHttpError(
+          'NETWORK_ERROR',
+          `${call.path}: the connection failed (${config.redactor.text(describe(cause))})`,
+          { request: call.summary(), attempts: call.attempts, cause },
+        )
+    return transient(call, status, error)
+  } finally {
+    clearTimeout(timer)
+    if (lease !== undefined) deadlines.release(lease)
+  }
+  return transport.classify(call, text, status)
+}
+
+function responseEvent(
+  call: Call,
+  url: string,
+  attempt: number,
+  outcome: Outcome,
+  durationMs: number,
+  okErrcode: number | undefined,
+): ResponseEvent {
+  const { method } = call.input
+  const event: ResponseEvent = { method, path: call.path, url, attempt, status: outcome.status, durationMs }
+  if (outcome.kind === 'ok') {
+    if (okErrcode !== undefined) event.errcode = okErrcode
+    return event
+  }
+  const error = outcome.error
+  if (error instanceof DingTalkApiError) {
+    event.errcode = error.errcode
+    event.errmsg = error.errmsg
+    if (error.subCode !== undefined) event.subCode = error.subCode
+    if (error.requestId !== undefined) event.requestId = error.requestId
+  } else if (error instanceof DingTalkV1ApiError) {
+    event.apiCode = error.apiCode
+    event.errmsg = error.apiMessage
+    if (error.requestId !== undefined) event.requestId = error.requestId
+  } else if (error instanceof DingTalkRateLimitError && error.errcode !== undefined) {
+    event.errcode = error.errcode
+  } else if (error instanceof DingTalkRateLimitError && error.apiCode !== undefined) {
+    event.apiCode = error.apiCode
+    if (error.requestId !== undefined) event.requestId = error.requestId
+  } else {
+    event.error = error.code
+  }
+  return event
+}
+
+function retryEvent(
+  call: Call,
+  attempt: number,
+  delayMs: number,
+  reason: string,
+  error: DingTalkRequestError,
+): RetryEvent {
+  const event: RetryEvent = { method: call.input.method, path: call.path, attempt, delayMs, reason }
+  const errcode =
+    error instanceof DingTalkApiError || error instanceof DingTalkRateLimitError ? error.errcode : undefined
+  if (errcode !== undefined) event.errcode = errcode
+  const apiCode =
+    error instanceof DingTalkV1ApiError || error instanceof DingTalkRateLimitError ? error.apiCode : undefined
+  if (apiCode !== undefined) event.apiCode = apiCode
+  return event
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : ''
+    return `${cause.message}${inner}`
+  }
+  return String(cause)
+}
