@@ -1,5 +1,5 @@
 import type { DingTalkClient } from '../client'
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { DingTalkApiError } from '../errors/request-errors'
 import type { DingTalkResponse } from '../http/pipeline'
 import { signIsvRequest } from '../signing/isv'

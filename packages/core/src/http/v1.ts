@@ -1,4 +1,5 @@
 import { DingTalkRateLimitError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { type AttemptConfig, runAttempts, type Transport } from './attempts'
 import { encodeBody } from './body'
 import { Call, type Outcome, transient } from './call'
@@ -8,7 +9,6 @@ import type { Redactor } from './redact'
 import type { QueryValue } from './request'
 import { summariseCall } from './summary'
 import { formatQuery, joinUrl, trimBase } from './url'
-import { DingTalkV1ApiError } from './v1-api-error'
 
 /**
  * One call to an api.dingtalk.com (v1.0) endpoint: robots, interactive cards, Stream connections, OAuth2

@@ -1,7 +1,7 @@
-import type { DingTalkCallbackError } from '../callback/errors'
 import type { CallbackHandlerOptions } from '../callback/handler'
 import { type CallbackHandler, createCallbackDispatcher, createCallbackHandler } from '../callback/handler'
 import type { DingTalkClient } from '../client'
+import type { DingTalkCallbackError } from '../errors/callback'
 import type { AnyEventHandler, EventContext, EventHandler, WaitUntilContext } from '../events/context'
 import type { EventDispatcher } from '../events/dispatcher'
 import type { DingTalkEventType, EventOf } from '../events/types'
