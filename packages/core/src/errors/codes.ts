@@ -92,6 +92,7 @@ export const DINGTALK_ERROR_CODES = {
   SSO_NOT_CONFIGURED: 'DingTalkError',
   SUITE_INVALID_RESPONSE: 'DingTalkError',
   WEB_LOGIN_MISSING_CODE: 'DingTalkError',
+  WEB_LOGIN_INVALID_RESPONSE: 'DingTalkError',
 } as const
 
 // Every entry names classes of the kit (a typo in a class name does not compile).
