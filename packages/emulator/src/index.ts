@@ -1,5 +1,16 @@
 // #19 office APIs
 export type { ApprovalsController } from './approvals'
+// #16 interactive cards
+export type {
+  CardDeliveryRecord,
+  CardFailureKind,
+  CardHistoryEntry,
+  CardInstanceRecord,
+  CardSecond,
+  CardStreamState,
+  CardsController,
+  CardsState,
+} from './cards'
 export {
   type DecryptedMessage,
   type DecryptMessageOptions,

@@ -1,0 +1,153 @@
+/** One streaming variable of a card (`PUT /v1.0/card/streaming`). */
+export interface CardStreamState {
+  content: string
+  /** Frames received for this key. */
+  frames: number
+  finalized: boolean
+  error: boolean
+}
+
+/** A delivery of a card to one space. */
+export interface CardDeliveryRecord {
+  /** `IM_GROUP` or `IM_ROBOT`. */
+  spaceType: string
+  /** The openConversationId (group) or userId (robot chat). */
+  spaceId: string
+  robotCode: string | undefined
+  carrierId: string
+  time: number
+}
+
+/** What happened to a card, in order. */
+export interface CardHistoryEntry {
+  op: 'create' | 'deliver' | 'update' | 'streaming'
+  time: number
+  /** The request body as received. */
+  body: Record<string, unknown>
+}
+
+/**
+ * A card instance as the emulator holds it.
+ *
+ * @example
+ * ```ts
+ * const card = emu.cards.get(outTrackId)!
+ * expect(card.flowStatus).toBe('3')
+ * expect(card.streams.msgContent?.content).toBe('你好')
+ * ```
+ */
+export interface CardInstanceRecord {
+  outTrackId: string
+  corpId: string
+  /** The app (appKey or suiteKey) that created it. */
+  appId: string
+  cardTemplateId: string
+  callbackType: string | undefined
+  callbackRouteKey: string | undefined
+  /** `cardData.cardParamMap`, as last updated. */
+  cardData: Record<string, string>
+  /** `privateData[userId].cardParamMap`. */
+  privateData: Record<string, Record<string, string>>
+  /** `cardData.flowStatus` now (AI cards: 1 PROCESSING, 2 INPUTING, 3 FINISHED, 4 EXECUTING, 5 FAILED). */
+  flowStatus: string | undefined
+  /** Every `flowStatus` the card went through, in order. */
+  flowStatusHistory: string[]
+  deliveries: CardDeliveryRecord[]
+  /** Streamed content by key. */
+  streams: Record<string, CardStreamState>
+  history: CardHistoryEntry[]
+  createdAt: number
+}
+
+/** A failure {@link CardsController.failNext} arms: `QpsLimit` (HTTP 403) or `unsuccessful` (HTTP 200, `success: false`). */
+export type CardFailureKind = 'QpsLimit' | 'unsuccessful'
+
+/** Card requests of one app in one second of the emulator clock. */
+export interface CardSecond {
+  appId: string
+  /** Epoch second. */
+  second: number
+  /** Requests answered (successfully or with a validation error). */
+  accepted: number
+  /** Requests refused with `QpsLimit` (by the limit or by {@link CardsController.failNext}). */
+  refused: number
+}
+
+/** The cards part of the emulator's state. */
+export interface CardsState {
+  instances: Map<string, CardInstanceRecord>
+  /** Card requests per app per second above which DingTalk answers `QpsLimit`; 0 = no limit. */
+  qps: number
+  /** Keyed by `${appId}:${second}`. */
+  seconds: Map<string, CardSecond>
+  armed: { kind: CardFailureKind; remaining: number }[]
+}
+
+export function buildCardsState(qps = 40): CardsState {
+  return { instances: new Map(), qps, seconds: new Map(), armed: [] }
+}
+
+/**
+ * `emu.cards`: inspect card instances, set the card QPS limit, inject failures.
+ *
+ * @example
+ * ```ts
+ * emu.cards.failNext(2, 'QpsLimit')
+ * await client.cards.update({ outTrackId, cardData: { status: 'done' } })
+ * expect(emu.cards.get(outTrackId)?.cardData.status).toBe('done')
+ * expect(emu.cards.maxPerSecond().refused).toBe(2)
+ * ```
+ */
+export interface CardsController {
+  /** A copy of a card instance, or `undefined`. */
+  get(outTrackId: string): CardInstanceRecord | undefined
+  /** Copies of every card instance, oldest first. */
+  list(): CardInstanceRecord[]
+  /** The next `n` card requests fail as `kind` (default `QpsLimit`), before any other check. */
+  failNext(n: number, kind?: CardFailureKind): void
+  /** Changes the per-app card QPS limit (0: none). */
+  setQps(qps: number): void
+  /** Card requests per second, oldest first (one app, or every app). */
+  perSecond(appId?: string): CardSecond[]
+  /** The busiest second's accepted count and the refused total (one app, or every app). */
+  maxPerSecond(appId?: string): { accepted: number; attempted: number; refused: number }
+  /** Forgets the per-second counts (between measured rounds). */
+  resetCounts(): void
+}
+
+const copy = <T>(value: T): T => structuredClone(value)
+
+export function createCardsController(state: CardsState): CardsController {
+  const seconds = (appId?: string) =>
+    [...state.seconds.values()]
+      .filter((s) => appId === undefined || s.appId === appId)
+      .sort((a, b) => a.second - b.second)
+  return {
+    get: (outTrackId) => {
+      const card = state.instances.get(outTrackId)
+      return card === undefined ? undefined : copy(card)
+    },
+    list: () => [...state.instances.values()].map(copy),
+    failNext(n, kind = 'QpsLimit') {
+      if (n > 0) state.armed.push({ kind, remaining: n })
+    },
+    setQps(qps) {
+      state.qps = qps
+    },
+    perSecond: (appId) => seconds(appId).map((s) => ({ ...s })),
+    maxPerSecond(appId) {
+      let accepted = 0
+      let attempted = 0
+      let refused = 0
+      for (const s of seconds(appId)) {
+        accepted = Math.max(accepted, s.accepted)
+        attempted = Math.max(attempted, s.accepted + s.refused)
+        refused += s.refused
+      }
+      return { accepted, attempted, refused }
+    },
+    resetCounts() {
+      state.seconds.clear()
+    },
+  }
+}
