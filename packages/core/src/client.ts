@@ -413,6 +413,7 @@ export function createClientCore(
       limiterKey: storeKey({ owner, corpId: identity.keyCorpId, kind: 'card_qps' }),
       appKey,
       apiBaseUrl,
+      getAccessToken: () => accessToken.get(),
       options: options.cards,
     }),
     ...createOfficeApis(api),

@@ -248,6 +248,8 @@ export interface CardsDeps {
   appKey: string | undefined
   /** For the `request.api` of errors raised here. */
   apiBaseUrl: string
+  /** The cached access_token: fetched before a slot is taken, so no slot waits for a token refresh. */
+  getAccessToken?: () => Promise<string>
   options?: CardsOptions | undefined
 }
 
@@ -352,6 +354,8 @@ export function createCardsApi(deps: CardsDeps): CardsApi {
 
   const call = async <T>(req: DingTalkV1Request): Promise<T> => {
     for (let retry = 0; ; retry++) {
+      // A slot is spent when it is taken: a call that then waited for a token could land in the next second.
+      if (limiter !== undefined) await deps.getAccessToken?.()
       await limiter?.acquire(req.signal)
       try {
         return await deps.requestV1<T>({ ...req, maxRetries: 0 })

@@ -9,7 +9,7 @@ describe('createSharedQpsLimiter', () => {
   it('3 limiters on one store hand out at most `limit` slots per window between them', async () => {
     const store = memoryStore()
     const limiters = [0, 1, 2].map(() =>
-      createSharedQpsLimiter({ store, key: 'k', limit: 4, windowMs: WINDOW, guardMs: 10 }),
+      createSharedQpsLimiter({ store, key: 'k', limit: 4, windowMs: WINDOW }),
     )
     const windows: number[] = []
     await Promise.all(

@@ -17,11 +17,6 @@ export interface SharedQpsLimiterOptions {
   limit: number
   /** Window length, ms (default 1000: a per-second limit). */
   windowMs?: number
-  /**
-   * No slot is handed out in the last `guardMs` of a window (default 50): a call that takes a slot at the
-   * very end of one window reaches DingTalk in the next one and would count against it.
-   */
-  guardMs?: number
   /** Clock in epoch ms (default `Date.now`). Instances on one store need clocks that agree (NTP). */
   now?: () => number
 }
@@ -29,6 +24,9 @@ export interface SharedQpsLimiterOptions {
 /**
  * A rate limit shared by every instance on one {@link Store}: `acquire()` resolves once the caller owns one
  * of the `limit` slots of the current window, so N instances together make at most `limit` calls per window.
+ * Slot `n` opens `n × windowMs / limit` into its window: calls are spread over the window rather than sent
+ * in a burst at its start, so a burst delayed on its way (a slow network, a busy DingTalk front end) cannot
+ * land in the next window on top of that window's own calls.
  *
  * @example
  * ```ts
@@ -80,9 +78,9 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 export function createSharedQpsLimiter(options: SharedQpsLimiterOptions): SharedQpsLimiter {
   const { store, key, limit } = options
   const windowMs = options.windowMs ?? 1000
-  const guardMs = Math.min(options.guardMs ?? 50, windowMs / 2)
   const now = options.now ?? Date.now
   if (!Number.isInteger(limit) || limit < 1) throw new TypeError('limit must be a positive integer')
+  const spacing = windowMs / limit
   const pauseKey = `${key}:pause`
   // The first slot of `window` this process has not yet seen taken.
   let hint = { window: -1, next: 0 }
@@ -92,20 +90,21 @@ export function createSharedQpsLimiter(options: SharedQpsLimiterOptions): Shared
     return Number.isFinite(until) ? until - now() : 0
   }
 
+  // -1: a slot is ours; otherwise how long to wait before trying again.
   const takeSlot = async (): Promise<number> => {
-    const t = now()
-    const window = Math.floor(t / windowMs)
-    const end = (window + 1) * windowMs
-    if (end - t <= guardMs) return end - t
+    const window = Math.floor(now() / windowMs)
+    const start = window * windowMs
     let n = hint.window === window ? hint.next : 0
     while (n < limit) {
+      const opensIn = start + n * spacing - now()
+      if (opensIn > 0) return opensIn
       const won = await store.setIfAbsent(`${key}:${window}:${n}`, '1', windowMs * 2 + 1000)
       n++
       hint = { window, next: n }
       if (Math.floor(now() / windowMs) !== window) return 0 // the window moved on meanwhile: take a new slot
       if (won) return -1
     }
-    return end - now()
+    return start + windowMs - now()
   }
 
   return {
@@ -119,8 +118,7 @@ export function createSharedQpsLimiter(options: SharedQpsLimiterOptions): Shared
           }
           const wait = await takeSlot()
           if (wait < 0) return
-          // Spread the instances over the next window's first milliseconds rather than all at its edge.
-          await sleep(wait + Math.random() * 10, signal)
+          await sleep(wait + Math.random() * 2, signal)
         } catch (error) {
           if (signal?.aborted) throw error
           return // the store failed: go ahead (see above)
