@@ -176,7 +176,7 @@ export interface DingTalkClient extends OfficeApis {
   readonly chats: ChatsApi
   /** Registered callbacks of the corp (§2.4). */
   readonly callbacks: CallbacksApi
-  /** Interactive cards and AI cards, rate-limited across instances (Stream reference §7). */
+  /** Interactive cards and AI cards, rate-limited across instances (§14.4). */
   readonly cards: CardsApi
 }
 

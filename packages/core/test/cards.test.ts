@@ -10,7 +10,7 @@ import {
   memoryStore,
 } from '../src/index'
 
-// client.cards against the emulator's card routes (Stream reference §7).
+// client.cards against the emulator's card routes (§14.4).
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
 const user = org.users[0]!.userid

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Emulator, startEmulator } from '../src/emulator'
 import { app, corpToken, manualClock } from './helpers'
 
-// The card routes on the wire (Stream reference §7): the per-app QpsLimit, injected failures, inspection.
+// The card routes on the wire (§14.4): the per-app QpsLimit, injected failures, inspection.
 const clock = manualClock()
 let emu: Emulator
 let token: string

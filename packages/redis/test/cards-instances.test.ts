@@ -7,7 +7,7 @@ import { type RedisServer, redisServerAvailable, startRedisServer } from '../src
 import type { CardCommand, CardReport } from './card-instance'
 
 // Issue #16: card streaming from 3 instances (Node processes) sharing one redis-server stays within
-// DingTalk's card QPS limit (Stream reference §7: about 40) with no QpsLimit error reaching the caller.
+// DingTalk's card QPS limit (§14.4: about 40) with no QpsLimit error reaching the caller.
 const app = defaultFixture.orgs[0]!.apps![0]!
 const INSTANCES = 3
 const LIMIT = 40

@@ -1,8 +1,8 @@
 import type { CardCreateInput, CardsApi, CardTarget } from './cards'
 
 /**
- * The `flowStatus` values of DingTalk's AI card (the official Python Stream SDK's `AICardStatus`; Stream
- * reference §7 confirms FINISHED = `"3"`).
+ * The `flowStatus` values of DingTalk's AI card (the official Python Stream SDK's `AICardStatus`; §14.4
+ * confirms FINISHED = `"3"`).
  *
  * @example
  * ```ts
@@ -29,7 +29,7 @@ export interface AiCardInput extends CardCreateInput {
   to: CardTarget
   /** The template's streaming (markdown) variable (default `msgContent`, the official SDK's name). */
   key?: string
-  /** Least time between two frames of this card (default 500 ms, Stream reference §7). */
+  /** Least time between two frames of this card (default 500 ms, §14.4). */
   intervalMs?: number
 }
 
@@ -65,7 +65,7 @@ export interface AiCard {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Steps 1–2 of Stream reference §7's AI card (create with PROCESSING, deliver); the rest in the AiCard. */
+/** Steps 1–2 of §14.4's AI card (create with PROCESSING, deliver); the rest in the AiCard. */
 export async function startAiCard(cards: CardsApi, input: AiCardInput): Promise<AiCard> {
   const { to, key = 'msgContent', intervalMs = 500, ...create } = input
   const { outTrackId } = await cards.create({

@@ -8,7 +8,7 @@ import { compact } from './context'
 import { DingTalkLimitError, requireText } from './limits'
 import { createSharedQpsLimiter } from './qps-limiter'
 
-// Field names: Stream reference §7 (the five AI-card steps) and the official Python Stream SDK's
+// Field names: §14.4 (the five AI-card steps) and the official Python Stream SDK's
 // `card_replier.py`; where both are silent (createAndDeliver, cardUpdateOptions, the deliver result), the
 // public DingTalk docs: open.dingtalk.com/document/orgapp/interface-for-creating-a-card-instance,
 // …/delivery-card-interface, …/interactive-card-update-interface, …/create-and-deliver-cards,
@@ -144,8 +144,8 @@ export interface CardStreamingInput {
  */
 export interface CardsOptions {
   /**
-   * Card calls per second for this app across every instance on the client's store (default 40: Stream
-   * reference §7, "the card API limit is about 40 QPS"). `0` turns the limiter off.
+   * Card calls per second for this app across every instance on the client's store (default 40: §14.4,
+   * "the card APIs allow about 40 QPS"). `0` turns the limiter off.
    */
   qps?: number
   /** How often a `QpsLimit` answer is retried before `DingTalkRateLimitError` is thrown (default 6). */
@@ -157,7 +157,7 @@ export interface CardsOptions {
 }
 
 /**
- * Interactive cards (api.dingtalk.com v1.0, Stream reference §7). Every call takes a slot of the app's
+ * Interactive cards (api.dingtalk.com v1.0, §14.4). Every call takes a slot of the app's
  * shared QPS budget first (see {@link CardsOptions}); a `QpsLimit` answer is retried after a backoff every
  * instance observes, and thrown as `DingTalkRateLimitError` only once the retries are spent. A
  * `"success": false` inside an HTTP 200 throws `DingTalkV1ApiError` with DingTalk's code and message.
@@ -214,7 +214,7 @@ export interface CardsApi {
    */
   update(input: CardUpdateInput): Promise<void>
   /**
-   * Sends one frame into a streaming variable (`PUT /v1.0/card/streaming`). Stream reference §7 asks for
+   * Sends one frame into a streaming variable (`PUT /v1.0/card/streaming`). §14.4 asks for
    * 500 ms between frames of one card: {@link CardsApi.stream} paces them for you.
    *
    * @example
@@ -224,7 +224,7 @@ export interface CardsApi {
    */
   streamingUpdate(input: CardStreamingInput): Promise<void>
   /**
-   * The AI-card pattern (Stream reference §7, five steps): creates the card with `flowStatus` PROCESSING,
+   * The AI-card pattern (§14.4, five steps): creates the card with `flowStatus` PROCESSING,
    * delivers it, and returns an {@link AiCard} whose `append(text)` switches it to INPUTING and streams the
    * text (at most one frame per `intervalMs`), `finish()` finalises it (FINISHED) and `fail()` marks it FAILED.
    *
@@ -288,7 +288,7 @@ function createBody(input: CardCreateInput, outTrackId: string): Record<string, 
   })
 }
 
-/** The `openSpaceId` and deliver model of a target (Stream reference §7; `card_replier.py`). */
+/** The `openSpaceId` and deliver model of a target (§14.4; `card_replier.py`). */
 export function deliverFields(to: CardTarget, appKey: string | undefined): Record<string, unknown> {
   const robotCode = to.robotCode ?? appKey
   if ('group' in to) {

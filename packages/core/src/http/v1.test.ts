@@ -113,7 +113,7 @@ describe('v1.0 answers', () => {
   })
 })
 
-describe('"success": false inside a 2xx (Stream reference §7)', () => {
+describe('"success": false inside a 2xx (§14.4)', () => {
   it('is a failure with DingTalk’s code and message, secrets removed', () => {
     const outcome = classify(
       200,

@@ -118,7 +118,7 @@ function qpsLimited(
   return { kind: 'retry', status, reason: 'RATE_LIMITED', error }
 }
 
-// Stream reference §7: some v1.0 endpoints (card `deliver`) answer HTTP 200 with `"success": false` and the
+// §14.4: some v1.0 endpoints (card `deliver`) answer HTTP 200 with `"success": false` and the
 // failure inside the body; that is a failure, not a success. The public DingTalk docs name the fields
 // `errorCode`/`errorMsg` (some answers say `code`/`message`).
 function unsuccessful(

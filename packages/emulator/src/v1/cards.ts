@@ -3,7 +3,7 @@ import { randomId } from '../context'
 import type { OrgState } from '../state'
 import { tokenOrg, type V1Ctx, V1Error, type V1RouteDef, type V1Routes } from './context'
 
-// Interactive cards (Stream reference §7; field names from the official Python Stream SDK's
+// Interactive cards (§14.4; field names from the official Python Stream SDK's
 // card_replier.py). Error codes are the ones DingTalk's public docs list for the card APIs
 // (`param.cardTemplateIdEmpty`, `param.outTrackIdEmpty`, `param.openSpaceModelInvalid`, `param.userIdNotExist`,
 // `invalidParameter.cardTemplate.notFound`); `param.cardInstanceNotExist`, `param.openSpaceIdInvalid` and
@@ -13,7 +13,7 @@ const MAX_SECONDS = 3600
 
 const bad = (code: string, message: string): V1Error => new V1Error(400, code, message)
 
-/** Stream reference §7: a rate limit is HTTP 403 with `QpsLimit` in the body. */
+/** §14.4: a rate limit is HTTP 403 with `QpsLimit` in the body. */
 const qpsLimit = (): V1Error =>
   new V1Error(
     403,
@@ -41,7 +41,7 @@ function countSecond(ctx: V1Ctx): CardSecond {
 
 /**
  * The per-app card QPS limit and the failures armed by `emu.cards.failNext`, before the route runs;
- * `unsuccessful` answers HTTP 200 with `"success": false` (Stream reference §7: deliver does this).
+ * `unsuccessful` answers HTTP 200 with `"success": false` (§14.4: deliver does this).
  */
 function limited(handle: (ctx: V1Ctx) => Record<string, unknown>): V1RouteDef {
   return {
@@ -257,7 +257,7 @@ function streaming(ctx: V1Ctx): Record<string, unknown> {
   return { success: true, result: true }
 }
 
-/** `POST|PUT /v1.0/card/…` (Stream reference §7, the AI card's five steps). */
+/** `POST|PUT /v1.0/card/…` (§14.4, the AI card's five steps). */
 export const cardRoutes: V1Routes = {
   'POST /v1.0/card/instances': limited((ctx) => ({ success: true, result: createCard(ctx).outTrackId })),
   'POST /v1.0/card/instances/deliver': limited(deliver),
