@@ -238,3 +238,28 @@ describe('client.cards: the shared limiter (3 clients, one store, real clock)', 
     }
   })
 })
+
+describe('client.cards.stream: a frame that fails', () => {
+  it('rejects the pending append, every later call and finish; fail() still marks the card FAILED', async () => {
+    const c = client({ cards: { maxRetries: 0 } })
+    const card = await c.cards.stream({ cardTemplateId: TEMPLATE, to: { user }, intervalMs: 5 })
+    emu.cards.failNext(1, 'unsuccessful') // the INPUTING update before the first frame
+    const first = card.append('a')
+    await expect(first).rejects.toBeInstanceOf(DingTalkV1ApiError)
+    await expect(card.append('b')).rejects.toBeInstanceOf(DingTalkV1ApiError)
+    await card.fail('上游出错')
+    const state = emu.cards.get(card.outTrackId)!
+    expect(state.flowStatus).toBe(AI_CARD_STATUS.FAILED)
+    expect(state.cardData.msgContent).toBe('ab\n\n上游出错')
+    expect(state.streams.msgContent).toBeUndefined()
+  })
+
+  it('finish() rethrows a frame failure that nobody awaited', async () => {
+    const c = client({ cards: { maxRetries: 0 } })
+    const card = await c.cards.stream({ cardTemplateId: TEMPLATE, to: { user }, intervalMs: 5 })
+    emu.cards.failNext(1, 'QpsLimit')
+    void card.append('x')
+    await expect(card.finish()).rejects.toBeInstanceOf(DingTalkRateLimitError)
+    expect(emu.cards.get(card.outTrackId)?.flowStatus).toBe(AI_CARD_STATUS.PROCESSING)
+  })
+})

@@ -1,3 +1,5 @@
+import type { StreamDeliveryRecord, StreamDeliveryResult } from './stream/types'
+
 /** One streaming variable of a card (`PUT /v1.0/card/streaming`). */
 export interface CardStreamState {
   content: string
@@ -20,7 +22,7 @@ export interface CardDeliveryRecord {
 
 /** What happened to a card, in order. */
 export interface CardHistoryEntry {
-  op: 'create' | 'deliver' | 'update' | 'streaming'
+  op: 'create' | 'deliver' | 'update' | 'streaming' | 'callback'
   time: number
   /** The request body as received. */
   body: Record<string, unknown>
@@ -113,11 +115,63 @@ export interface CardsController {
   maxPerSecond(appId?: string): { accepted: number; attempted: number; refused: number }
   /** Forgets the per-second counts (between measured rounds). */
   resetCounts(): void
+  /**
+   * A user presses a button of a delivered card: the `/v1.0/card/instances/callback` CALLBACK (§13.6) goes over
+   * Stream to the app that created the card. Card data in the ACK's `response.cardData.cardParamMap` is applied
+   * to the card by key (the reply shape is unverified; the official SDKs answer a card update there).
+   */
+  press(outTrackId: string, action: CardAction): Promise<StreamDeliveryResult>
+}
+
+/**
+ * A button press for {@link CardsController.press}.
+ *
+ * @example
+ * ```ts
+ * const action: CardAction = { userId: 'zhangsan', actionIds: ['agree'], params: { reason: 'ok' } }
+ * ```
+ */
+export interface CardAction {
+  userId: string
+  actionIds?: string[]
+  params?: Record<string, unknown>
+}
+
+type StreamCallback = (clientId: string, topic: string, data: unknown) => StreamDeliveryRecord
+
+// §13.6: the card callback's `data`; `content` and `extension` are JSON text.
+function callbackData(card: CardInstanceRecord, action: CardAction): Record<string, unknown> {
+  const space = card.deliveries.at(-1)
+  return {
+    corpId: card.corpId,
+    userId: action.userId,
+    userIdType: 1,
+    outTrackId: card.outTrackId,
+    spaceId: space?.spaceId ?? '',
+    spaceType: space?.spaceType ?? '',
+    type: 'actionCallback',
+    extension: '{}',
+    content: JSON.stringify({
+      cardPrivateData: { actionIds: action.actionIds ?? [], params: action.params ?? {} },
+    }),
+  }
+}
+
+function applyReply(card: CardInstanceRecord, ack: unknown, time: number): void {
+  const response = (ack as { response?: unknown } | undefined)?.response
+  const map = (response as { cardData?: { cardParamMap?: unknown } } | undefined)?.cardData?.cardParamMap
+  if (map === null || typeof map !== 'object') return
+  for (const [key, value] of Object.entries(map)) card.cardData[key] = String(value)
+  card.history.push({ op: 'callback', time, body: { response } as Record<string, unknown> })
 }
 
 const copy = <T>(value: T): T => structuredClone(value)
 
-export function createCardsController(state: CardsState): CardsController {
+export function createCardsController(
+  state: CardsState,
+  callback: StreamCallback,
+  now: () => number,
+): CardsController {
   const seconds = (appId?: string) =>
     [...state.seconds.values()]
       .filter((s) => appId === undefined || s.appId === appId)
@@ -148,6 +202,14 @@ export function createCardsController(state: CardsState): CardsController {
     },
     resetCounts() {
       state.seconds.clear()
+    },
+    async press(outTrackId, action) {
+      const card = state.instances.get(outTrackId)
+      if (card === undefined) throw new Error(`no card instance ${outTrackId}`)
+      const delivery = callback(card.appId, '/v1.0/card/instances/callback', callbackData(card, action))
+      const result = await delivery.done
+      if (result.ok) applyReply(card, result.ack, now())
+      return result
     },
   }
 }

@@ -215,6 +215,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     approvals: createApprovalsController(internals), // #19
     webLogin: createWebLoginController(internals), // #19
     stream: stream.api,
-    cards: createCardsController(state.cards), // #16
+    cards: createCardsController(state.cards, (id, topic, data) => stream.api.callback(id, topic, data), now), // #16
   }
 }

@@ -2,6 +2,7 @@
 export type { ApprovalsController } from './approvals'
 // #16 interactive cards
 export type {
+  CardAction,
   CardDeliveryRecord,
   CardFailureKind,
   CardHistoryEntry,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocket } from 'ws'
 import { type Emulator, startEmulator } from '../src/emulator'
 import { app, corpToken, manualClock } from './helpers'
 
@@ -27,6 +28,13 @@ const create = (outTrackId: string) =>
     cardTemplateId: 't.schema',
     outTrackId,
     cardData: { cardParamMap: {} },
+  })
+
+const toGroups = (outTrackId: string, spaces: string) =>
+  call('POST', '/v1.0/card/instances/deliver', {
+    outTrackId,
+    openSpaceId: `dtv1.card//${spaces}`,
+    imGroupOpenDeliverModel: { robotCode: app.appKey },
   })
 
 describe('emulator card routes', () => {
@@ -63,11 +71,7 @@ describe('emulator card routes', () => {
   it('get() is a copy; the record keeps data, deliveries, streams and history', async () => {
     clock.advance(1000)
     await create('inspect')
-    await call('POST', '/v1.0/card/instances/deliver', {
-      outTrackId: 'inspect',
-      openSpaceId: 'dtv1.card//IM_GROUP.cid1;IM_GROUP.cid2',
-      imGroupOpenDeliverModel: { robotCode: app.appKey },
-    })
+    await toGroups('inspect', 'IM_GROUP.cid1;IM_GROUP.cid2')
     const stream = { outTrackId: 'inspect', key: 'k', content: 'a', guid: 'g1', isFull: false }
     await call('PUT', '/v1.0/card/streaming', stream)
     clock.advance(1000)
@@ -90,5 +94,60 @@ describe('emulator card routes', () => {
     expect(res).toMatchObject({ status: 400, body: { code: 'param.invalid' } })
     const missing = await call('PUT', '/v1.0/card/instances', { outTrackId: 'nope', cardData: {} })
     expect(missing).toMatchObject({ status: 400, body: { code: 'param.cardInstanceNotExist' } })
+  })
+})
+
+describe('emu.cards.press: a button press over Stream', () => {
+  it('sends the card callback (§13.6) to the creating app and applies the card data of its ACK', async () => {
+    clock.advance(1000)
+    await create('pressed')
+    await toGroups('pressed', 'IM_GROUP.cidPress')
+    const opened = await fetch(`${emu.url}/v1.0/gateway/connections/open`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({
+        clientId: app.appKey,
+        clientSecret: app.appSecret,
+        subscriptions: [{ type: 'CALLBACK', topic: '/v1.0/card/instances/callback' }],
+      }),
+    })
+    const { endpoint, ticket } = (await opened.json()) as { endpoint: string; ticket: string }
+    const ws = new WebSocket(`${endpoint}?ticket=${encodeURIComponent(ticket)}`)
+    const received: Record<string, unknown>[] = []
+    ws.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString()) as {
+        type: string
+        headers: { messageId: string }
+        data: string
+      }
+      if (frame.type !== 'CALLBACK') return
+      received.push(JSON.parse(frame.data) as Record<string, unknown>)
+      const response = { cardData: { cardParamMap: { status: '已同意' } } }
+      const headers = { messageId: frame.headers.messageId, contentType: 'application/json' }
+      ws.send(JSON.stringify({ code: 200, message: 'OK', headers, data: JSON.stringify({ response }) }))
+    })
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    try {
+      const result = await emu.cards.press('pressed', {
+        userId: 'zhangsan',
+        actionIds: ['agree'],
+        params: { n: 1 },
+      })
+      expect(result.ok).toBe(true)
+      expect(received[0]).toMatchObject({
+        outTrackId: 'pressed',
+        userId: 'zhangsan',
+        spaceId: 'cidPress',
+        spaceType: 'IM_GROUP',
+        type: 'actionCallback',
+      })
+      expect(JSON.parse(received[0]!.content as string)).toEqual({
+        cardPrivateData: { actionIds: ['agree'], params: { n: 1 } },
+      })
+      expect(emu.cards.get('pressed')?.cardData.status).toBe('已同意')
+      expect(emu.cards.get('pressed')?.history.at(-1)?.op).toBe('callback')
+    } finally {
+      ws.terminate()
+    }
   })
 })
