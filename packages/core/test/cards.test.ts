@@ -8,6 +8,7 @@ import {
   DingTalkRateLimitError,
   DingTalkV1ApiError,
   memoryStore,
+  storeKey,
 } from '../src/index'
 
 // client.cards against the emulator's card routes (§14.4).
@@ -201,6 +202,19 @@ describe('client.cards: DingTalk errors', () => {
     expect(error).toMatchObject({ httpStatus: 403, attempts: 4, code: 'RATE_LIMITED' })
     expect((error as DingTalkRateLimitError).apiCode).toMatch(/QpsLimit/)
     expect(emu.cards.get(outTrackId)?.cardData.ok).toBe('yes')
+  })
+
+  it('a QpsLimit answer leaves a pause in the shared store (the limiter’s own test shows every instance keeps it)', async () => {
+    const store = memoryStore()
+    const a = client({ store })
+    const { outTrackId } = await a.cards.create({ cardTemplateId: TEMPLATE })
+    const pauseKey = `${storeKey({ owner: app.appKey, corpId: org.corpId, kind: 'card_qps' })}:pause`
+    expect(await store.get(pauseKey)).toBeUndefined()
+    const before = Date.now()
+    emu.cards.failNext(1, 'QpsLimit')
+    await a.cards.update({ outTrackId, cardData: { v: '1' } })
+    expect(Number(await store.get(pauseKey))).toBeGreaterThan(before)
+    expect(emu.cards.get(outTrackId)?.cardData.v).toBe('1')
   })
 
   it('no appSecret or access_token in any card error, problem report or hook event', async () => {
