@@ -1,6 +1,7 @@
 import { checkAgentId } from './agent-id'
 import { type CallbacksApi, createCallbacksApi } from './api/callbacks'
-import { type CardsApi, type CardsOptions, createCardsApi } from './api/cards'
+import type { CardsOptions } from './api/card-types'
+import { type CardsApi, createCardsApi } from './api/cards'
 import { type ChatsApi, createChatsApi } from './api/chats'
 import { type ContactsApi, createContactsApi } from './api/contacts'
 import type { ApiContext } from './api/context'

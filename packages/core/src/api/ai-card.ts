@@ -1,4 +1,5 @@
-import type { CardCreateInput, CardsApi, CardTarget } from './cards'
+import type { CardCreateInput, CardTarget } from './card-types'
+import type { CardsApi } from './cards'
 
 /**
  * The `flowStatus` values of DingTalk's AI card (the official Python Stream SDK's `AICardStatus`; §14.4

@@ -32,11 +32,11 @@ export type {
   CardData,
   CardDelivery,
   CardStreamingInput,
-  CardsApi,
   CardsOptions,
   CardTarget,
   CardUpdateInput,
-} from './cards'
+} from './card-types'
+export type { CardsApi } from './cards'
 export type { ChatCreateInput, ChatInfo, ChatReadPage, ChatsApi, ChatUpdateInput } from './chats'
 export type {
   ContactLanguage,
