@@ -1,6 +1,14 @@
 import type { StreamDeliveryRecord, StreamDeliveryResult } from './stream/types'
 
-/** One streaming variable of a card (`PUT /v1.0/card/streaming`). */
+/**
+ * One streaming variable of a card (`PUT /v1.0/card/streaming`).
+ *
+ * @example
+ * ```ts
+ * const stream: CardStreamState | undefined = emu.cards.get(outTrackId)?.streams.msgContent
+ * expect(stream).toMatchObject({ content: '你好', finalized: true, error: false })
+ * ```
+ */
 export interface CardStreamState {
   content: string
   /** Frames received for this key. */
@@ -9,7 +17,15 @@ export interface CardStreamState {
   error: boolean
 }
 
-/** A delivery of a card to one space. */
+/**
+ * A delivery of a card to one space.
+ *
+ * @example
+ * ```ts
+ * const [first]: CardDeliveryRecord[] = emu.cards.get(outTrackId)!.deliveries
+ * expect(first).toMatchObject({ spaceType: 'IM_GROUP', spaceId: 'cid123==' })
+ * ```
+ */
 export interface CardDeliveryRecord {
   /** `IM_GROUP` or `IM_ROBOT`. */
   spaceType: string
@@ -20,7 +36,15 @@ export interface CardDeliveryRecord {
   time: number
 }
 
-/** What happened to a card, in order. */
+/**
+ * What happened to a card, in order.
+ *
+ * @example
+ * ```ts
+ * const ops = emu.cards.get(outTrackId)!.history.map((h: CardHistoryEntry) => h.op)
+ * expect(ops).toEqual(['create', 'deliver', 'update', 'streaming', 'update'])
+ * ```
+ */
 export interface CardHistoryEntry {
   op: 'create' | 'deliver' | 'update' | 'streaming' | 'callback'
   time: number
@@ -61,10 +85,25 @@ export interface CardInstanceRecord {
   createdAt: number
 }
 
-/** A failure {@link CardsController.failNext} arms: `QpsLimit` (HTTP 403) or `unsuccessful` (HTTP 200, `success: false`). */
+/**
+ * A failure {@link CardsController.failNext} arms: `QpsLimit` (HTTP 403) or `unsuccessful` (HTTP 200, `success: false`).
+ *
+ * @example
+ * ```ts
+ * const kind: CardFailureKind = 'unsuccessful'
+ * emu.cards.failNext(1, kind)
+ * ```
+ */
 export type CardFailureKind = 'QpsLimit' | 'unsuccessful'
 
-/** Card requests of one app in one second of the emulator clock. */
+/**
+ * Card requests of one app in one second of the emulator clock.
+ *
+ * @example
+ * ```ts
+ * const busiest = Math.max(...emu.cards.perSecond(appKey).map((s: CardSecond) => s.accepted + s.refused))
+ * ```
+ */
 export interface CardSecond {
   appId: string
   /** Epoch second. */
@@ -75,7 +114,16 @@ export interface CardSecond {
   refused: number
 }
 
-/** The cards part of the emulator's state. */
+/**
+ * The cards part of the emulator's state (`emu.state.cards`), mutable like the rest of it.
+ *
+ * @example
+ * ```ts
+ * const cards: CardsState = emu.state.cards
+ * cards.qps = 10
+ * expect(cards.instances.size).toBe(1)
+ * ```
+ */
 export interface CardsState {
   instances: Map<string, CardInstanceRecord>
   /** Card requests per app per second above which DingTalk answers `QpsLimit`; 0 = no limit. */
