@@ -415,6 +415,7 @@ export function createClientCore(
       appKey,
       apiBaseUrl,
       getAccessToken: () => accessToken.get(),
+      redact: (text) => redactor.text(text),
       options: options.cards,
     }),
     ...createOfficeApis(api),

@@ -117,6 +117,8 @@ export interface CardsDeps {
   apiBaseUrl: string
   /** The cached access_token: fetched before a slot is taken, so no slot waits for a token refresh. */
   getAccessToken?: () => Promise<string>
+  /** The client's redactor: removes secrets from text DingTalk sent back. */
+  redact?: (text: string) => string
   options?: CardsOptions | undefined
 }
 
@@ -193,13 +195,15 @@ function deliveriesOf(result: unknown): CardDelivery[] {
 }
 
 // A space DingTalk did not deliver to, inside an HTTP 200 that says `success: true`.
-function checkDelivered(path: string, apiBase: string, deliveries: CardDelivery[]): CardDelivery[] {
+function checkDelivered(path: string, deps: CardsDeps, deliveries: CardDelivery[]): CardDelivery[] {
   const failed = deliveries.find((d) => !d.success)
   if (failed === undefined) return deliveries
+  const redact = deps.redact ?? ((text: string) => text)
+  const apiBase = deps.apiBaseUrl
   throw new DingTalkV1ApiError({
     httpStatus: 200,
     apiCode: 'DeliveryFailed',
-    apiMessage: `${failed.spaceType}.${failed.spaceId}: ${failed.errorMsg ?? 'not delivered'}`,
+    apiMessage: redact(`${failed.spaceType}.${failed.spaceId}: ${failed.errorMsg ?? 'not delivered'}`),
     requestId: undefined,
     request: { method: 'POST', api: `${apiBase}${path}`, path, params: {}, time: new Date() },
     attempts: 1,
@@ -262,7 +266,7 @@ export function createCardsApi(deps: CardsDeps): CardsApi {
         ...deliverFields(input.to, deps.appKey),
       }
       const body = await call<{ result?: unknown }>({ method: 'POST', path: `${API}/deliver`, json })
-      return checkDelivered(`${API}/deliver`, deps.apiBaseUrl, deliveriesOf(body.result))
+      return checkDelivered(`${API}/deliver`, deps, deliveriesOf(body.result))
     },
     async createAndDeliver(input) {
       const outTrackId = input.outTrackId ?? randomId(16)
@@ -271,7 +275,7 @@ export function createCardsApi(deps: CardsDeps): CardsApi {
       const body = await call<{ result?: { deliverResults?: unknown } }>({ method: 'POST', path, json })
       return {
         outTrackId,
-        deliveries: checkDelivered(path, deps.apiBaseUrl, deliveriesOf(body.result?.deliverResults)),
+        deliveries: checkDelivered(path, deps, deliveriesOf(body.result?.deliverResults)),
       }
     },
     async update(input) {
