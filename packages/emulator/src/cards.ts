@@ -166,7 +166,9 @@ export interface CardsController {
   /**
    * A user presses a button of a delivered card: the `/v1.0/card/instances/callback` CALLBACK (§13.6) goes over
    * Stream to the app that created the card. Card data in the ACK's `response.cardData.cardParamMap` is applied
-   * to the card by key (the reply shape is unverified; the official SDKs answer a card update there).
+   * to the card, by key when `response.cardUpdateOptions.updateCardDataByKey` is true, else as the whole card
+   * data, as `PUT /v1.0/card/instances` does (the reply shape is unverified; the official SDKs answer a card
+   * update there).
    */
   press(outTrackId: string, action: CardAction): Promise<StreamDeliveryResult>
 }
@@ -206,10 +208,15 @@ function callbackData(card: CardInstanceRecord, action: CardAction): Record<stri
 }
 
 function applyReply(card: CardInstanceRecord, ack: unknown, time: number): void {
-  const response = (ack as { response?: unknown } | undefined)?.response
-  const map = (response as { cardData?: { cardParamMap?: unknown } } | undefined)?.cardData?.cardParamMap
+  const response = (ack as { response?: unknown } | undefined)?.response as
+    | { cardData?: { cardParamMap?: unknown }; cardUpdateOptions?: { updateCardDataByKey?: unknown } }
+    | undefined
+  const map = response?.cardData?.cardParamMap
   if (map === null || typeof map !== 'object') return
-  for (const [key, value] of Object.entries(map)) card.cardData[key] = String(value)
+  // As `PUT /v1.0/card/instances`: by key only when `cardUpdateOptions.updateCardDataByKey` says so.
+  const byKey = response?.cardUpdateOptions?.updateCardDataByKey === true
+  const values = Object.fromEntries(Object.entries(map).map(([key, value]) => [key, String(value)]))
+  card.cardData = byKey ? { ...card.cardData, ...values } : values
   card.history.push({ op: 'callback', time, body: { response } as Record<string, unknown> })
 }
 

@@ -102,6 +102,10 @@ describe('emu.cards.press: a button press over Stream', () => {
     clock.advance(1000)
     await create('pressed')
     await toGroups('pressed', 'IM_GROUP.cidPress')
+    await call('PUT', '/v1.0/card/instances', {
+      outTrackId: 'pressed',
+      cardData: { cardParamMap: { keep: 'x' } },
+    })
     const opened = await fetch(`${emu.url}/v1.0/gateway/connections/open`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
@@ -122,7 +126,10 @@ describe('emu.cards.press: a button press over Stream', () => {
       }
       if (frame.type !== 'CALLBACK') return
       received.push(JSON.parse(frame.data) as Record<string, unknown>)
-      const response = { cardData: { cardParamMap: { status: '已同意' } } }
+      const response = {
+        cardUpdateOptions: { updateCardDataByKey: true },
+        cardData: { cardParamMap: { status: '已同意' } },
+      }
       const headers = { messageId: frame.headers.messageId, contentType: 'application/json' }
       ws.send(JSON.stringify({ code: 200, message: 'OK', headers, data: JSON.stringify({ response }) }))
     })
@@ -144,7 +151,7 @@ describe('emu.cards.press: a button press over Stream', () => {
       expect(JSON.parse(received[0]!.content as string)).toEqual({
         cardPrivateData: { actionIds: ['agree'], params: { n: 1 } },
       })
-      expect(emu.cards.get('pressed')?.cardData.status).toBe('已同意')
+      expect(emu.cards.get('pressed')?.cardData).toEqual({ keep: 'x', status: '已同意' })
       expect(emu.cards.get('pressed')?.history.at(-1)?.op).toBe('callback')
     } finally {
       ws.terminate()
