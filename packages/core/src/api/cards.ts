@@ -1,6 +1,7 @@
+import { DingTalkLimitError } from '../errors/limit'
 import { DingTalkRateLimitError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import type { DingTalkV1Request } from '../http/v1'
-import { DingTalkV1ApiError } from '../http/v1-api-error'
 import { randomId } from '../store/lease'
 import type { Store } from '../store/types'
 import { type AiCard, type AiCardInput, startAiCard } from './ai-card'
@@ -14,7 +15,7 @@ import type {
   CardUpdateInput,
 } from './card-types'
 import { compact } from './context'
-import { DingTalkLimitError, requireText } from './limits'
+import { requireText } from './limits'
 import { createSharedQpsLimiter } from './qps-limiter'
 
 // Field names: §14.4 (the five AI-card steps) and the official Python Stream SDK's
