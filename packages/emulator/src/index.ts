@@ -55,6 +55,7 @@ export {
   type FixtureRoleGroup,
   type OfficeState,
   type SnsCodeRecord,
+  type UserTokenRecord,
   type WorkRecordRecord,
 } from './office-state'
 export {
