@@ -454,13 +454,19 @@ describe('rate limits by errcode', () => {
 
 describe('bad credentials', () => {
   it.each([
-    ['a wrong appSecret', { appKey: app.appKey, appSecret: 'wrong-secret-value' }, ['appSecret']],
+    // §4.2: DingTalk answers 40096 for either, without saying which; both are named.
+    ['a wrong appSecret', { appKey: app.appKey, appSecret: 'wrong-secret-value' }, ['appKey', 'appSecret']],
+    [
+      'an appSecret in the wrong letter case',
+      { appKey: app.appKey, appSecret: app.appSecret.toUpperCase() },
+      ['appKey', 'appSecret'],
+    ],
     [
       'an unknown appKey',
       { appKey: 'dingnosuchapp', appSecret: 'wrong-secret-value' },
       ['appKey', 'appSecret'],
     ],
-    ['a wrong corpSecret', { corpId: CORP_ID, corpSecret: 'wrong-secret-value' }, ['corpSecret']],
+    ['a wrong corpSecret', { corpId: CORP_ID, corpSecret: 'wrong-secret-value' }, ['corpId', 'corpSecret']],
     [
       'an unknown corpId',
       { corpId: 'dingnosuchcorp', corpSecret: 'wrong-secret-value' },
@@ -491,13 +497,19 @@ describe('bad credentials', () => {
 })
 
 describe('request pipeline against the emulator', () => {
-  it('sends JSON as raw UTF-8 with the JSON Content-Type (no 43004, no 40033)', async () => {
-    const c = client()
-    const body = await c.request<{ result: { name: string } }>({
-      path: '/topapi/v2/user/getuserinfo',
-      json: { code: emu.issueAuthCode(CORP_ID, 'zhangsan'), remark: '中文名字 ✓' },
-    })
-    expect(body.result.name).toBe('张三')
+  it('sends JSON as raw UTF-8 with the JSON Content-Type (no 43004, no 40033 from a strict DingTalk)', async () => {
+    // strictEscapes: the old table's rule, every \uXXXX escape is 40033 (§4.1).
+    const strict = await startEmulator({ strictEscapes: true })
+    try {
+      const c = client(APP, { baseUrl: strict.url })
+      const body = await c.request<{ result: { name: string } }>({
+        path: '/topapi/v2/user/getuserinfo',
+        json: { code: strict.issueAuthCode(CORP_ID, 'zhangsan'), remark: '中文名字 ✓' },
+      })
+      expect(body.result.name).toBe('张三')
+    } finally {
+      await strict.close()
+    }
   })
 
   it('a non-retryable errcode is thrown at once with the catalogue entry and a problem report', async () => {
@@ -510,14 +522,14 @@ describe('request pipeline against the emulator', () => {
     expect(calls()).toBe(1)
     expect(error).toBeInstanceOf(DingTalkApiError)
     expect(error.code).toBe('API_ERROR')
-    expect(error.errcode).toBe(40029)
+    expect(error.errcode).toBe(40078)
     expect(error.info?.retryable).toBe(false)
     expect(error.request.api).toBe(`${emu.url}/user/getuserinfo`)
     const report = error.problemReport({ company: '示例科技有限公司', egressIp: '203.0.113.7' })
     expect(report).toContain(`| 访问接口的路径 API | ${emu.url}/user/getuserinfo |`)
     expect(report).toContain('示例科技有限公司')
     expect(report).toContain('203.0.113.7')
-    expect(report).toContain('errcode 40029')
+    expect(report).toContain('errcode 40078')
     expect(report).not.toContain(token)
     expect(report).not.toContain('access_token=')
   })
@@ -541,7 +553,7 @@ describe('request pipeline against the emulator', () => {
     const error = (await catchError(
       c.request({ path: '/topapi/v2/user/getuserinfo', json: { code: 'no-such-code' } }),
     )) as DingTalkApiError
-    expect(error.errcode).toBe(40029)
+    expect(error.errcode).toBe(40078)
     expect(error.requestId).toMatch(/^[0-9a-f]+$/)
     expect(error.problemReport()).toContain(`| request_id | ${error.requestId} |`)
   })

@@ -49,7 +49,16 @@ export interface EmulatorOptions {
   rateLimits?: RateLimitRule[]
   /** Largest JSON body accepted (default 1 MiB); larger bodies get errcode 40035. */
   maxBodyBytes?: number
-  /** How callbacks are delivered. */
+  /**
+   * Answer 40033 for every `\uXXXX` escape in a JSON body, as DingTalk's old error table says. Default
+   * `false`: like DingTalk today, escaped text (Chinese) is accepted and only escaped control characters
+   * (`\u0000` from a `%00`) get 40033 (§4.1). Turn it on to prove a client sends raw UTF-8.
+   */
+  strictEscapes?: boolean
+  /**
+   * How callbacks are delivered. Default: as DingTalk (`DINGTALK_PUSH_SETTINGS`: up to 100 re-pushes, 1 s
+   * doubling to 10 min); tests that expect a failure pass `{ retries: 0 }`.
+   */
   push?: PushSettings
   /** The Stream gateway's timing and faults (§13). */
   stream?: StreamSettings
@@ -107,6 +116,8 @@ export interface Emulator {
   readonly state: EmulatorState
   readonly log: RequestLogEntry[]
   readonly faults: FaultController
+  /** The callback delivery settings in force: `options.push` over DingTalk's defaults (§2.1). */
+  readonly push: Readonly<Required<PushSettings>>
   /** Stops the server, every timer and every push in flight. */
   close(): Promise<void>
   /** How many requests reached `path` (faulted ones included). */
@@ -162,7 +173,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const pushes = new PushManager(state, now, options.push ?? {})
   const internals = createInternals(state, now, (options.tokenTtlSeconds ?? 7200) * 1000, pushes)
   const check = createLimits(state, options, now)
-  const apiDeps = { emu: internals, check, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 }
+  const apiDeps = {
+    emu: internals,
+    check,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    strictEscapes: options.strictEscapes === true,
+  }
   const oapi = oapiApi(apiDeps)
   const v1 = v1Api(apiDeps)
   // Stream mode (stream/): corp events go over Stream to apps that take them there.
@@ -191,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     log,
     faults: faults.controller,
+    push: pushes.settings,
     close() {
       closed ??= (async () => {
         if (ticketTimer) clearInterval(ticketTimer)

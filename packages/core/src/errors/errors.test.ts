@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { DingTalkError } from '../errors'
 import { describeErrcode, errcodeCatalogue, isRateLimited, isTokenInvalid } from './catalogue'
+import { credentialsErrorOf } from './credentials'
 import { formatBeijingTime } from './problem-report'
 import {
   DingTalkApiError,
+  DingTalkCredentialsError,
   DingTalkRateLimitError,
   DingTalkRequestError,
   type RequestSummary,
@@ -82,5 +84,42 @@ describe('errors', () => {
 
   it('formats Beijing time across the date line', () => {
     expect(formatBeijingTime(new Date('2024-12-31T16:00:05Z'))).toBe('2025-1-1 00:00:05 (UTC+8)')
+  })
+})
+
+describe('credentialsErrorOf: a failed token call as the credentials to check (§4.2, §4.4)', () => {
+  const failed = (errcode: number): DingTalkApiError =>
+    new DingTalkApiError({ errcode, errmsg: 'x', request, attempts: 1, requestId: 'r1' })
+  it.each([
+    [40096, 'app', ['appKey', 'appSecret']],
+    [40035, 'app', ['appKey', 'appSecret']],
+    [40001, 'app', ['appSecret']],
+    [40089, 'corp', ['corpId', 'corpSecret']],
+    [40035, 'corp', ['corpId', 'corpSecret']],
+    [41002, 'corp', ['corpId']],
+    [40088, 'suite', ['suiteKey', 'suiteSecret']],
+    [853003, 'suite', ['suiteKey']],
+    [853004, 'suite', ['suiteSecret']],
+  ] as const)('%i on a %s token call names %j', (errcode, style, names) => {
+    const error = credentialsErrorOf(failed(errcode), style)
+    expect(error).toBeInstanceOf(DingTalkCredentialsError)
+    expect((error as DingTalkCredentialsError).credentials).toEqual(names)
+    expect((error as DingTalkCredentialsError).errcode).toBe(errcode)
+    expect((error as DingTalkCredentialsError).requestId).toBe('r1')
+    expect((error as Error).message).toContain(`check ${names.join(' or ')}`)
+  })
+
+  it('leaves every other error as it is', () => {
+    for (const [errcode, style] of [
+      [853005, 'suite'],
+      [40035, 'suite'],
+      [-1, 'app'],
+      [90018, 'corp'],
+    ] as const) {
+      const original = failed(errcode)
+      expect(credentialsErrorOf(original, style)).toBe(original)
+    }
+    const other = new Error('network')
+    expect(credentialsErrorOf(other, 'app')).toBe(other)
   })
 })
