@@ -24,6 +24,7 @@ import {
   type RetryOptions,
   tokenRefreshReporter,
 } from './http/pipeline'
+import { RateLimitGate } from './http/rate-gate'
 import { Redactor } from './http/redact'
 import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
 import { memoryStore, type Store, storeKey } from './store/store'
@@ -295,6 +296,8 @@ export function createClientCore(
     tokens,
     corpId,
   }
+  // §10: one gate for the oapi and v1.0 pipelines, so every caller of this client waits out a limit together.
+  pipeline.gate = new RateLimitGate(pipeline.retry)
   const request = createPipeline(pipeline)
   const apiBaseUrl = resolveApiBaseUrl(options)
   const requestV1 = createV1Pipeline({ ...pipeline, baseUrl: apiBaseUrl })

@@ -248,21 +248,18 @@ describe('faults, retries and final outcomes', () => {
       },
     ],
     [
-      'punish page once → 1 retry, success',
-      { kind: 'punish', times: 1, method: 'POST', calls: 2, retries: ['RATE_LIMITED'], outcome: 'ok' },
-    ],
-    [
-      'punish page forever → 3 retries, then DingTalkRateLimitError (punished)',
+      'punish page (the egress IP is blocked, §10) → not retried, DingTalkRateLimitError (punished)',
       {
         kind: 'punish',
         times: Number.POSITIVE_INFINITY,
         method: 'GET',
-        calls: 4,
-        retries: exhausted.map(() => 'RATE_LIMITED'),
+        calls: 1,
+        retries: [],
         outcome: (e) => {
           expect(e).toBeInstanceOf(DingTalkRateLimitError)
           expect((e as DingTalkRateLimitError).punished).toBe(true)
           expect((e as DingTalkRateLimitError).code).toBe('RATE_LIMITED')
+          expect((e as DingTalkRateLimitError).attempts).toBe(1)
         },
       },
     ],
@@ -415,41 +412,6 @@ describe('faults, retries and final outcomes', () => {
     await expect(run).rejects.toThrow('user went away')
     expect(calls()).toBeLessThanOrEqual(1)
   })
-})
-
-describe('rate limits by errcode', () => {
-  let limited: Emulator
-  beforeAll(async () => {
-    limited = await startEmulator({
-      rateLimits: [
-        { route: '/user/getuserinfo', limit: 0, errcode: 90002 },
-        { route: '/topapi/v2/user/getuserinfo', limit: 0, errcode: 45009 },
-      ],
-    })
-  })
-  afterAll(() => limited.close())
-
-  it.each([
-    ['/user/getuserinfo', 90002],
-    ['/topapi/v2/user/getuserinfo', 45009],
-  ] as const)(
-    '%s answering %d forever → 3 retries with backoff, then DingTalkRateLimitError',
-    async (path, errcode) => {
-      const retries: RetryEvent[] = []
-      const c = client(APP, { retries, baseUrl: limited.url })
-      remember(await c.getAccessToken())
-      const error = await catchError(
-        path === '/user/getuserinfo'
-          ? c.request({ path, query: { code: 'x' } })
-          : c.request({ path, json: { code: 'x' } }),
-      )
-      expect(error).toBeInstanceOf(DingTalkRateLimitError)
-      expect((error as DingTalkRateLimitError).errcode).toBe(errcode)
-      expect((error as DingTalkRateLimitError).attempts).toBe(4)
-      expect(limited.count(path)).toBe(4)
-      expect(retries.map((r) => [r.reason, r.errcode])).toEqual(Array(3).fill(['RATE_LIMITED', errcode]))
-    },
-  )
 })
 
 describe('bad credentials', () => {
