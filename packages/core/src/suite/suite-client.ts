@@ -1,3 +1,4 @@
+import { rememberAppCredentials } from '../auth/app-credentials'
 import type { DingTalkClient, DingTalkClientOptions } from '../client'
 import { DingTalkError } from '../errors'
 import { createPipeline, type DingTalkRequest, type DingTalkResponse } from '../http/pipeline'
@@ -295,7 +296,7 @@ export function createSuiteClient(
   const clientOptions: DingTalkClientOptions = { ...options, baseUrl, store, hooks }
   const clients = corpClients(ctx, { getCorpToken, agentIdOf: service.agentIdOf, options: clientOptions })
 
-  return {
+  const suite: SuiteClient = {
     suiteKey,
     token: credentials.token,
     aesKey: credentials.aesKey,
@@ -339,4 +340,6 @@ export function createSuiteClient(
     getCorpToken,
     forCorp: clients.get,
   }
+  rememberAppCredentials(suite, { clientId: suiteKey, clientSecret: suiteSecret })
+  return suite
 }
