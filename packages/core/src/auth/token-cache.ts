@@ -234,7 +234,9 @@ class SharedToken {
     let raw: string | undefined
     let lock: string | undefined
     try {
-      ;[raw, lock] = await Promise.all([this.s.store.get(this.s.key), this.s.store.get(this.s.lockKey)])
+      // The lock first, in the same round trip: a refresh that replaced the value before this read held the lock
+      // when the lock was read, so an old value read here was still DingTalk's current ticket at that moment.
+      ;[lock, raw] = await Promise.all([this.s.store.get(this.s.lockKey), this.s.store.get(this.s.key)])
     } catch {
       // The store is down: nobody can refresh through it; refresh() serves a still-valid value or fails.
       return this.inflight ?? this.startRefresh()
@@ -309,6 +311,15 @@ class SharedToken {
     }
   }
 
+  private async isLocked(): Promise<boolean> {
+    try {
+      return (await this.s.store.get(this.s.lockKey)) !== undefined
+    } catch (error) {
+      if (this.s.failWithStore) throw new StoreFailed(error)
+      return false
+    }
+  }
+
   private async takeLease(): Promise<Lease | undefined> {
     try {
       return await acquireLease(this.s.store, this.s.lockKey, {
@@ -378,6 +389,9 @@ class SharedToken {
     let fallback = this.servable(this.memory, started)
     const value = await pollUntil(
       async () => {
+        // Read-through: while another instance holds the lock its fetch may already have replaced the stored
+        // value (an instance whose clock is behind would still find it fresh): wait for the lock to go.
+        if (this.s.readThrough && (await this.isLocked())) return undefined
         const { stored } = await this.readStore()
         const shared = this.usable(stored, this.s.now())
         if (shared !== undefined) {
