@@ -8,6 +8,7 @@ import {
   type DingTalkClient,
   type DingTalkHono,
   dingtalk,
+  drainServer,
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'
@@ -41,6 +42,8 @@ export interface DingTalkSettings {
 
 /** Everything the example is configured with; `configFromEnv` builds it from environment variables. */
 export interface ExampleConfig {
+  /** On close (SIGTERM): how long callbacks in flight may take to reply before connections are cut. Default 10 000 ms. */
+  drainTimeoutMs?: number
   /** Default 3000; 0 picks a free port. */
   port?: number
   /** Default `127.0.0.1`. */
@@ -366,9 +369,10 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     // Frames in flight finish and are ACKed before the socket closes.
     await built.stream?.close()
     await emulator?.idle()
-    await new Promise<void>((resolve) => {
-      if ('closeAllConnections' in server) server.closeAllConnections()
-      server.close(() => resolve())
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => built.dingtalk.dingtalk.idle(),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
     await emulator?.close()
   }

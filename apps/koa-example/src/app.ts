@@ -11,6 +11,7 @@ import {
   type DingTalkKoa,
   DingTalkRequestError,
   dingtalk,
+  drainServer,
   memoryStore,
   message,
   type SuiteClient,
@@ -47,6 +48,8 @@ export interface DingTalkSettings {
 export interface ExampleConfig {
   /** DingTalk credentials; without them a bundled emulator is started and its credentials are used. */
   dingtalk?: DingTalkSettings
+  /** On close (SIGTERM): how long callbacks in flight may take to reply before connections are cut. Default 10 000 ms. */
+  drainTimeoutMs?: number
   /** Default 3000 (0 = any free port). */
   port?: number
   /** Default `127.0.0.1`. */
@@ -338,11 +341,11 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
   const close = async (): Promise<void> => {
     // Frames in flight finish and are ACKed before the socket closes.
     await built.stream?.close()
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => built.dt.dingtalk.idle(),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
-    await built.dt.dingtalk.idle()
     await emulator?.close()
   }
   try {

@@ -8,6 +8,7 @@ import {
   DingTalkClient,
   DingTalkRoutes,
   DingTalkSuiteClient,
+  drainServer,
   type SuiteClient,
 } from '@dingtalk-kit/nestjs'
 import type { INestApplication } from '@nestjs/common'
@@ -141,11 +142,11 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
   }
   const routes = app.get<DingTalkRoutes>(DingTalkRoutes)
   const close = async (): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => Promise.all([routes.callback?.idle(), routes.suiteCallback?.idle()]),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
-    await Promise.all([routes.callback?.idle(), routes.suiteCallback?.idle()])
     await app.close()
     await emulator?.close()
   }
