@@ -21,6 +21,7 @@ import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
+import { loginRefusal } from './login-guard'
 
 /**
  * How DingTalk delivers the app's events: HTTP callbacks (`POST /dingtalk/callback`), Stream mode (a
@@ -177,6 +178,13 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
 
   const api = new Router({ prefix: '/api' })
   api.post('/login', async (ctx) => {
+    // Login CSRF: JSON only, from one of this app's pages.
+    const refused = loginRefusal(
+      ctx.get('origin') || undefined,
+      ctx.get('content-type'),
+      config.allowedOrigins ?? [],
+    )
+    if (refused) return refuse(ctx, refused.status, refused.error)
     const { code, corpId } = (ctx.request.body ?? {}) as { code?: unknown; corpId?: unknown }
     const query: Record<string, string> = typeof code === 'string' ? { code } : {}
     if (typeof corpId === 'string') query.corpId = corpId
@@ -256,7 +264,8 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
   koa.keys = config.sessionKeys ?? [generateAesKey()]
   koa
     .use(dt.middleware())
-    .use(bodyParser())
+    // JSON only: no form bodies (a cross-site form can post those without asking).
+    .use(bodyParser({ enableTypes: ['json'] }))
     .use(api.routes())
     .use(api.allowedMethods())
     .use(async (ctx, next) => {
@@ -264,7 +273,39 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
       ctx.type = 'html'
       ctx.body = await page
     })
+  koa.on('error', reportError)
   return { koa, dt, client, suiteClient, stream, directory }
+}
+
+// What Node and the body parser say when the client went away mid-request.
+const HANG_UPS = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'HPE_INVALID_EOF_STATE',
+])
+
+/**
+ * Koa's `error` event, instead of its default (a stack trace on stderr for each one): a client that hung up
+ * mid-request is a debug line, an error shown to the client (4xx) is nothing, anything else is logged.
+ */
+function reportError(
+  error: Error & { code?: string; status?: number; expose?: boolean },
+  ctx?: Context,
+): void {
+  const gone =
+    ctx?.req.destroyed === true ||
+    HANG_UPS.has(error.code ?? '') ||
+    /^(Parse Error|request aborted|aborted)$/.test(error.message)
+  if (gone) {
+    console.debug(
+      `client went away: ${ctx?.method ?? '?'} ${ctx?.path ?? '?'} (${error.code ?? error.message})`,
+    )
+    return
+  }
+  if (error.status === 404 || error.expose === true) return
+  console.error('request failed:', error)
 }
 
 async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTalkSettings }> {

@@ -16,6 +16,7 @@ import {
   type ExceptionFilter,
   Get,
   Header,
+  Headers,
   HttpCode,
   HttpException,
   Inject,
@@ -27,7 +28,9 @@ import {
   UseGuards,
 } from '@nestjs/common'
 import { type DirectoryEntry, DirectoryService } from './directory.service'
+import { loginRefusal } from './login-guard'
 import { CurrentSession, type Session, Sessions, SignedIn } from './session'
+import { type ResolvedSettings, SETTINGS } from './settings'
 
 const page = readFile(new URL('../public/index.html', import.meta.url), 'utf8')
 
@@ -60,6 +63,7 @@ export class ApiController {
     @Inject(DingTalkSuiteClient) private readonly suite: DingTalkSuiteClient | undefined,
     @Inject(DirectoryService) private readonly directory: DirectoryService,
     @Inject(Sessions) private readonly sessions: Sessions,
+    @Inject(SETTINGS) private readonly settings: ResolvedSettings,
   ) {}
 
   /** The page that fetches its `dd.config` from `/dingtalk/jsapi-config` and shows it. */
@@ -74,8 +78,13 @@ export class ApiController {
   @HttpCode(200)
   async login(
     @Body() body: { code?: unknown; corpId?: unknown } | undefined,
+    @Headers('origin') origin: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
     @Res({ passthrough: true }) res: CookieResponse,
   ): Promise<Session> {
+    // Login CSRF: JSON only, from one of this app's pages.
+    const refused = loginRefusal(origin, contentType, this.settings.allowedOrigins)
+    if (refused) throw new HttpException({ error: refused.error }, refused.status)
     const query: Record<string, string> = {}
     if (typeof body?.code === 'string') query.code = body.code
     if (typeof body?.corpId === 'string') query.corpId = body.corpId
