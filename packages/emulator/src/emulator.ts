@@ -41,6 +41,12 @@ export interface EmulatorOptions {
   now?: () => number
   /** Lifetime of access tokens, suite tokens and jsapi tickets (default 7200, §4.2). */
   tokenTtlSeconds?: number
+  /**
+   * What `service/get_corp_token` does within a corp token's validity (§4.3, not confirmed for DingTalk):
+   * `renew` (default) re-returns the valid token, like `gettoken`; `replace` issues a new one and the previous
+   * one answers 40014 from then on — what a newer document says. Test that several instances survive either.
+   */
+  corpTokens?: 'renew' | 'replace'
   /** How often a suite_ticket is pushed to each suite (default 20 minutes; 0 = never, §2.3). */
   suiteTicketIntervalMs?: number
   /** Caller IPs allowed for every app without its own `ipWhitelist` (60020 otherwise). */
@@ -171,7 +177,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = createFaults()
   const timers = new Timers()
   const pushes = new PushManager(state, now, options.push ?? {})
-  const internals = createInternals(state, now, (options.tokenTtlSeconds ?? 7200) * 1000, pushes)
+  const internals = createInternals(
+    state,
+    now,
+    (options.tokenTtlSeconds ?? 7200) * 1000,
+    pushes,
+    options.corpTokens,
+  )
   const check = createLimits(state, options, now)
   const apiDeps = {
     emu: internals,

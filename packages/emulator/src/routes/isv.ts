@@ -67,9 +67,15 @@ function getPermanentCode(ctx: Ctx): Record<string, unknown> {
 }
 
 function issueCorpToken(ctx: Ctx, suite: SuiteState, auth: AuthorizationState): Record<string, unknown> {
+  const owner = `isv:${suite.suiteKey}:${auth.corpId}`
+  if (ctx.emu.corpTokens === 'replace') {
+    // A new corp token each time; the previous one stops working (40014).
+    for (const [value, record] of ctx.emu.state.tokens)
+      if (record.owner === owner) ctx.emu.state.tokens.delete(value)
+  }
   const token: TokenRecord = ctx.emu.issueToken({
     kind: 'corp',
-    owner: `isv:${suite.suiteKey}:${auth.corpId}`,
+    owner,
     corpId: auth.corpId,
     suiteKey: suite.suiteKey,
     agentId: auth.agentId,
