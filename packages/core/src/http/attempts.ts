@@ -52,7 +52,7 @@ export async function runAttempts<T>(
   let limitedBy: Error | undefined
   for (;;) {
     const token = source === undefined ? undefined : await source.get()
-    const admitted = config.gate.admit(call.path)
+    const admitted = config.gate.admit(call.path, call.input.signal)
     const admission: Admission = admitted instanceof Promise ? await admitted : admitted
     // §10: the path stayed limited through every backoff while this caller waited its turn.
     if (admission.gaveUp === true && limitedBy !== undefined) throw limitedBy

@@ -65,4 +65,18 @@ describe('RateLimitGate (§10)', () => {
     expect((await third).gaveUp).toBe(true)
     expect(gate.admit('/a')).toEqual({ epoch: 0 })
   })
+
+  it('a caller whose signal aborts while it waits leaves the line; the next one still goes', async () => {
+    const gate = new RateLimitGate({ maxRetries: 3, baseDelayMs: 50, maxDelayMs: 50 })
+    gate.settle('/a', { epoch: 0 }, true)
+    const controller = new AbortController()
+    const leaving = gate.admit('/a', controller.signal) as Promise<Admission>
+    const staying = gate.admit('/a') as Promise<Admission>
+    controller.abort(new Error('user went away'))
+    await expect(leaving).rejects.toThrow('user went away')
+    const next = await staying
+    expect(next.epoch).toBe(1)
+    gate.settle('/a', next, false)
+    expect(gate.admit('/a')).toEqual({ epoch: 0 })
+  })
 })

@@ -42,12 +42,26 @@ export class RateLimitGate {
     this.#now = now
   }
 
-  /** Waits until an attempt at `key` may be sent: at once while the path is open. */
-  admit(key: string): Admission | Promise<Admission> {
+  /**
+   * Waits until an attempt at `key` may be sent: at once while the path is open. A `signal` aborted while the
+   * caller waits takes it out of the line and rejects with the signal's reason.
+   */
+  admit(key: string, signal?: AbortSignal): Admission | Promise<Admission> {
     const gate = this.#gates.get(key)
     if (gate === undefined) return OPEN
-    return new Promise((resolve) => {
-      gate.queue.push(resolve)
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const onAbort = (): void => {
+        const at = gate.queue.indexOf(admitted)
+        if (at >= 0) gate.queue.splice(at, 1)
+        reject(signal?.reason)
+      }
+      const admitted = (admission: Admission): void => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(admission)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      gate.queue.push(admitted)
       this.#pump(key, gate)
     })
   }
