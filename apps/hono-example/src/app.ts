@@ -216,7 +216,15 @@ export function createApp(
     const query: Record<string, string> = {}
     if (typeof body?.code === 'string') query.code = body.code
     if (typeof body?.corpId === 'string') query.corpId = body.corpId
-    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query })
+    // clientAddress (Node): failed codes are limited per client before they reach DingTalk.
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+    const clientAddress = incoming?.socket?.remoteAddress
+    const identity = await dt.dingtalk.handle({
+      method: 'GET',
+      path: '/sso',
+      query,
+      ...(clientAddress === undefined ? {} : { clientAddress }),
+    })
     if (!identity) return c.json({ error: 'not_found' }, 404)
     if (identity.status !== 200) {
       return c.body(identity.body, identity.status as ContentfulStatusCode, identity.headers)
@@ -331,8 +339,9 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
   let example: ExampleApp | undefined
   let url = ''
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const fetch = (request: Request): Response | Promise<Response> =>
-      example ? example.app.fetch(request) : new Response('starting', { status: 503 })
+    // The env (@hono/node-server's incoming/outgoing) goes along: the routes read the client's address from it.
+    const fetch = (request: Request, env: unknown): Response | Promise<Response> =>
+      example ? example.app.fetch(request, env) : new Response('starting', { status: 503 })
     const s = serve({ fetch, port: config.port ?? 3000, hostname: host }, (info: AddressInfo) => {
       url = `http://${host}:${info.port}`
       resolve(s)

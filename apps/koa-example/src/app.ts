@@ -188,7 +188,8 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
     const { code, corpId } = (ctx.request.body ?? {}) as { code?: unknown; corpId?: unknown }
     const query: Record<string, string> = typeof code === 'string' ? { code } : {}
     if (typeof corpId === 'string') query.corpId = corpId
-    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query })
+    // clientAddress: failed codes are limited per client before they reach DingTalk.
+    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query, clientAddress: ctx.ip })
     if (!identity) return
     ctx.status = identity.status
     ctx.set(identity.headers)

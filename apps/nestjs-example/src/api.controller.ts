@@ -23,6 +23,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Req,
   Res,
   UseFilters,
   UseGuards,
@@ -80,6 +81,7 @@ export class ApiController {
     @Body() body: { code?: unknown; corpId?: unknown } | undefined,
     @Headers('origin') origin: string | undefined,
     @Headers('content-type') contentType: string | undefined,
+    @Req() req: { ip?: string | undefined },
     @Res({ passthrough: true }) res: CookieResponse,
   ): Promise<Session> {
     // Login CSRF: JSON only, from one of this app's pages.
@@ -88,7 +90,13 @@ export class ApiController {
     const query: Record<string, string> = {}
     if (typeof body?.code === 'string') query.code = body.code
     if (typeof body?.corpId === 'string') query.corpId = body.corpId
-    const identity = await this.routes.handle({ method: 'GET', path: '/sso', query })
+    // clientAddress: failed codes are limited per client before they reach DingTalk.
+    const identity = await this.routes.handle({
+      method: 'GET',
+      path: '/sso',
+      query,
+      ...(req.ip === undefined ? {} : { clientAddress: req.ip }),
+    })
     if (!identity) throw new NotFoundException()
     const answer = JSON.parse(identity.body) as Session & Record<string, unknown>
     if (identity.status !== 200) throw new HttpException(answer, identity.status)

@@ -70,4 +70,15 @@ describe('the NestJS example under hostile input', () => {
     })
     expect(result.attempts.map((a) => a.status)).toEqual([200])
   })
+  it('bogus login codes from one client: 401 until the per-client failure limit, then 429 without calling DingTalk', async () => {
+    const emu = running.emulator!
+    const calls = () => emu.log.filter((e) => e.path === '/topapi/v2/user/getuserinfo').length
+    const before = calls()
+    const statuses: number[] = []
+    for (let i = 0; i < 15; i++)
+      statuses.push((await login(JSON.stringify({ code: `bogus${i}code` }))).status)
+    expect(statuses).toContain(401)
+    expect(statuses.slice(-3)).toEqual([429, 429, 429])
+    expect(calls() - before).toBeLessThanOrEqual(10)
+  })
 })
