@@ -72,7 +72,7 @@ export {
   type QueryStyle,
   type ReplyCheck,
 } from './pusher'
-export type { PushSettings } from './pushes'
+export { DINGTALK_PUSH_SETTINGS, type PushSettings } from './pushes'
 export type { WebLoginController } from './routes/sns'
 export type {
   AuthCodeRecord,
