@@ -2,6 +2,7 @@ export * from './api/index'
 export {
   createTokenCache,
   type FetchedToken,
+  type ObservedRefresh,
   type TokenCache,
   type TokenCacheOptions,
   type TokenRefreshEvent,
@@ -19,6 +20,7 @@ export { DingTalkError } from './errors'
 export * from './errors/index'
 export * from './events/index'
 export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent, TokenEvent } from './http/hooks'
+export type { ClientObserver, ObservedCall } from './http/observer'
 export type {
   AuthMode,
   DingTalkBinaryResponse,
@@ -29,6 +31,7 @@ export type {
 export type { RetryOptions } from './http/retry'
 export type { DingTalkV1Request } from './http/v1'
 export { DingTalkV1ApiError } from './http/v1-api-error'
+export type { Around } from './observe'
 export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'

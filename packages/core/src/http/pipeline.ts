@@ -3,6 +3,7 @@ import { encodeBody } from './body'
 import { Call } from './call'
 import { classifyEnvelope } from './envelope'
 import type { ClientHooks } from './hooks'
+import type { ClientObservers } from './observer'
 import type { Redactor } from './redact'
 import type { AuthMode, DingTalkRequest, DingTalkResponse, TokenSource } from './request'
 import type { RetryOptions } from './retry'
@@ -23,12 +24,15 @@ export interface PipelineConfig {
   tokens: Partial<Record<Exclude<AuthMode, 'none'>, TokenSource>>
   /** Added to the parameters of problem reports (the FAQ asks for the CorpId). */
   corpId?: string | undefined
+  /** Observers of whole calls (`client.observe()`), shared with the client's token caches. */
+  observers?: ClientObservers | undefined
 }
 
 /** §4.1: the token travels in the query string, under the name of its kind. */
 function oapiTransport(base: string, auth: AuthMode, redactor: Redactor): Transport {
   return {
     okErrcode: 0,
+    api: 'oapi',
     url(call, token) {
       call.prepared ??= formatQuery(call.input.query)
       const search = call.prepared
