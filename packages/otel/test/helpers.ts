@@ -131,7 +131,7 @@ export function total(points: Point[], name: string, match: Record<string, Attri
 export function renderTree(
   spans: readonly ReadableSpan[],
   root: ReadableSpan,
-  show = (s: ReadableSpan) => s.name,
+  show: (s: ReadableSpan) => string = (s) => s.name,
 ): string {
   const lines: string[] = []
   const walk = (span: ReadableSpan, depth: number) => {
