@@ -7,7 +7,6 @@ const runs = (command, args) => {
   return result.error === undefined && result.status === 0
 }
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: run by the root test script, not by turbo
 const chromium = process.env.CHROMIUM_PATH || 'chromium'
 const prerequisites = [
   {

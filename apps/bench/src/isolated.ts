@@ -5,6 +5,7 @@ import { benchKoaAdapter } from './adapter-koa'
 import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import type { BenchOptions } from './lib'
+import { benchStream } from './stream'
 
 const CHILD_FLAG = 'DINGTALK_KIT_BENCH_SECTION'
 const SECTIONS = {
@@ -13,6 +14,7 @@ const SECTIONS = {
   hono: benchHonoAdapter,
   client: benchClient,
   clientFigures: benchClientFigures,
+  stream: benchStream,
 } as const
 
 /** A benchmark that runs in a process of its own. */

@@ -38,28 +38,53 @@ export function renderReport(sections: Section[], options: { quick: boolean }): 
       : '',
     '',
   ]
-  for (const section of sections) {
-    lines.push(`## ${section.title}`, '')
-    if (section.comparisons.length > 0) {
-      lines.push('| benchmark | candidate | baseline | ratio | goal |', '|---|---|---|---:|---|')
-      for (const c of section.comparisons) {
-        lines.push(
-          `| ${c.group}${c.note ? ` (${c.note})` : ''} | ${c.candidate.name}: ${spread(c.candidate)} | ${c.baseline.name}: ${spread(c.baseline)} | ${c.ratio.toFixed(2)}× | ${verdict(c)} |`,
-        )
-      }
-      lines.push('')
-    }
-    if (section.figures && section.figures.length > 0) {
-      lines.push('| figure | value | goal |', '|---|---|---|')
-      for (const f of section.figures) {
-        const goal = f.goal === undefined ? '—' : `${f.goal}: ${f.met ? 'met' : '**not met**'}`
-        lines.push(`| ${f.label} | ${f.value} | ${goal} |`)
-      }
-      lines.push('')
-    }
-    for (const note of section.notes ?? []) lines.push(`- ${note}`)
-    if (section.notes?.length) lines.push('')
-    if (section.markdown?.length) lines.push(...section.markdown, '')
-  }
+  for (const section of sections) lines.push(...sectionLines(section))
   return lines.filter((l, i, all) => !(l === '' && all[i - 1] === '')).join('\n')
+}
+
+function sectionLines(section: Section): string[] {
+  const lines: string[] = []
+  lines.push(`## ${section.title}`, '')
+  if (section.comparisons.length > 0) {
+    lines.push('| benchmark | candidate | baseline | ratio | goal |', '|---|---|---|---:|---|')
+    for (const c of section.comparisons) {
+      lines.push(
+        `| ${c.group}${c.note ? ` (${c.note})` : ''} | ${c.candidate.name}: ${spread(c.candidate)} | ${c.baseline.name}: ${spread(c.baseline)} | ${c.ratio.toFixed(2)}× | ${verdict(c)} |`,
+      )
+    }
+    lines.push('')
+  }
+  if (section.figures && section.figures.length > 0) {
+    lines.push('| figure | value | goal |', '|---|---|---|')
+    for (const f of section.figures) {
+      const goal = f.goal === undefined ? '—' : `${f.goal}: ${f.met ? 'met' : '**not met**'}`
+      lines.push(`| ${f.label} | ${f.value} | ${goal} |`)
+    }
+    lines.push('')
+  }
+  for (const note of section.notes ?? []) lines.push(`- ${note}`)
+  if (section.notes?.length) lines.push('')
+  if (section.markdown?.length) lines.push(...section.markdown, '')
+  return lines
+}
+
+/** One section as Markdown. */
+export function renderSection(section: Section): string {
+  return sectionLines(section).join('\n')
+}
+
+/**
+ * The report with `section` measured again: it replaces the section of the same title (or is appended),
+ * marked with when and how it was measured, the rest of the report left as its last full run wrote it.
+ */
+export function spliceSection(report: string, section: Section, command: string): string {
+  const marked: Section = {
+    ...section,
+    notes: [...(section.notes ?? []), `This section: \`${command}\` on ${new Date().toISOString()}.`],
+  }
+  const body = `${renderSection(marked).trimEnd()}\n\n`
+  const start = report.indexOf(`## ${section.title}\n`)
+  if (start < 0) return `${report.trimEnd()}\n\n${body}`
+  const next = report.indexOf('\n## ', start + 3)
+  return report.slice(0, start) + body + (next < 0 ? '' : report.slice(next + 1))
 }

@@ -1,18 +1,26 @@
-import { writeFileSync } from 'node:fs'
-import { stableProblems } from './check'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { type StableFacts, stableProblems } from './check'
 import { benchCrypto } from './crypto'
 import { isolated } from './isolated'
 import { formatOps } from './lib'
 import { benchCallbackMemory } from './memory'
 import { benchPeers, interop } from './peers'
 import { benchRedis } from './redis'
-import { renderReport, type Section, verdict } from './report'
+import { renderReport, type Section, spliceSection, verdict } from './report'
 import { benchSizes, sizeSection } from './sizes'
 import { benchTokenConcurrency } from './tokens'
 
 // --check: a quick run that then fails on any broken count or correctness fact (never on a speed).
 const check = process.argv.includes('--check')
 const quick = check || process.argv.includes('--quick')
+// `--only stream` (or another section's key): measure that section alone and replace it in REPORT.md.
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined
+const SECTIONS = ['crypto', 'peers', 'client', 'tokens', 'adapters', 'memory', 'redis', 'sizes', 'stream']
+if (only !== undefined && (check || !SECTIONS.includes(only))) {
+  throw new Error(`--only takes one of ${SECTIONS.join(', ')}, and not with --check`)
+}
+const want = (key: string): boolean => only === undefined || only === key
 const options = { quick }
 const sections: Section[] = []
 
@@ -21,153 +29,202 @@ const log = (message: string): void => {
 }
 
 log(`dingtalk-kit benchmarks (${check ? 'check' : quick ? 'quick' : 'full'} mode)`)
+// What --check asserts besides the comparisons, filled in by the sections that measure it.
+const facts: Partial<StableFacts> = {}
 
-log('· callback crypto and JSAPI signing')
-sections.push({
-  title: 'Callback crypto and JSAPI signing (core)',
-  comparisons: await benchCrypto(options),
-  notes: [
-    'Candidate: `createCallbackCrypto()` with every strict check on (canonical Base64, ciphertext length, every ' +
-      'padding byte, length field, exact receive-id, UTF-8). Baseline: the same work straight on `node:crypto`, ' +
-      'one cipher and one hash object per message, as the npm libraries and the official samples do it.',
-  ],
-})
+if (want('crypto')) {
+  log('· callback crypto and JSAPI signing')
+  sections.push({
+    title: 'Callback crypto and JSAPI signing (core)',
+    comparisons: await benchCrypto(options),
+    notes: [
+      'Candidate: `createCallbackCrypto()` with every strict check on (canonical Base64, ciphertext length, every ' +
+        'padding byte, length field, exact receive-id, UTF-8). Baseline: the same work straight on `node:crypto`, ' +
+        'one cipher and one hash object per message, as the npm libraries and the official samples do it.',
+    ],
+  })
+}
 
-log('· the npm peers')
-const compat = await interop()
-sections.push({
-  title: 'Against the npm packages that do this crypto today',
-  comparisons: await benchPeers(options),
-  notes: [
-    'Goal: dingtalk-kit ahead of every peer (ratio ≥ 1) while doing more work. Each peer is measured as a user ' +
-      'would have to call it (signature compared, receive-id compared where the package leaves it to the caller).',
-  ],
-  markdown: [
-    '| peer | our decrypt of its ciphertext | its decrypt of ours | where it does less (or different) work |',
-    '|---|---|---|---|',
-    ...compat.map((c) => `| ${c.peer} | ${c.oursDecryptsTheirs} | ${c.theyDecryptOurs} | ${c.lessWork} |`),
-  ],
-})
+if (want('peers')) {
+  log('· the npm peers')
+  const compat = await interop()
+  facts.interop = compat
+  sections.push({
+    title: 'Against the npm packages that do this crypto today',
+    comparisons: await benchPeers(options),
+    notes: [
+      'Goal: dingtalk-kit ahead of every peer (ratio ≥ 1) while doing more work. Each peer is measured as a user ' +
+        'would have to call it (signature compared, receive-id compared where the package leaves it to the caller).',
+    ],
+    markdown: [
+      '| peer | our decrypt of its ciphertext | its decrypt of ours | where it does less (or different) work |',
+      '|---|---|---|---|',
+      ...compat.map((c) => `| ${c.peer} | ${c.oursDecryptsTheirs} | ${c.theyDecryptOurs} | ${c.lessWork} |`),
+    ],
+  })
+}
 
-log('· HTTP client and token cache')
-const clientComparisons = await isolated('client', options)
-const figures = await isolated('clientFigures', options)
-sections.push({
-  title: 'HTTP client and token cache (core)',
-  comparisons: clientComparisons,
-  figures: [
-    {
-      label: figures.cachedToken.name,
-      value: formatOps(figures.cachedToken.opsPerSec),
-      goal: `≥ ${formatOps(figures.cachedToken.goal)}`,
-      met: figures.cachedToken.opsPerSec >= figures.cachedToken.goal,
-    },
-    ...figures.calls.map((m) => ({ label: m.name, value: formatOps(m.opsPerSec) })),
-    {
-      label: `heap over ${figures.memory.calls.toLocaleString('en')} calls (${figures.memory.name})`,
-      value: `${(figures.memory.heapBeforeBytes / 2 ** 20).toFixed(1)} MiB → ${(figures.memory.heapAfterBytes / 2 ** 20).toFixed(1)} MiB (${figures.memory.bytesPerCall.toFixed(1)} B/call${figures.memory.gcForced ? ', after forced GC' : ''})`,
-    },
-  ],
-})
+if (want('client')) {
+  log('· HTTP client and token cache')
+  const clientComparisons = await isolated('client', options)
+  const figures = await isolated('clientFigures', options)
+  sections.push({
+    title: 'HTTP client and token cache (core)',
+    comparisons: clientComparisons,
+    figures: [
+      {
+        label: figures.cachedToken.name,
+        value: formatOps(figures.cachedToken.opsPerSec),
+        goal: `≥ ${formatOps(figures.cachedToken.goal)}`,
+        met: figures.cachedToken.opsPerSec >= figures.cachedToken.goal,
+      },
+      ...figures.calls.map((m) => ({ label: m.name, value: formatOps(m.opsPerSec) })),
+      {
+        label: `heap over ${figures.memory.calls.toLocaleString('en')} calls (${figures.memory.name})`,
+        value: `${(figures.memory.heapBeforeBytes / 2 ** 20).toFixed(1)} MiB → ${(figures.memory.heapAfterBytes / 2 ** 20).toFixed(1)} MiB (${figures.memory.bytesPerCall.toFixed(1)} B/call${figures.memory.gcForced ? ', after forced GC' : ''})`,
+      },
+    ],
+  })
+}
 
-log('· getAccessToken() under concurrency')
-const concurrency = await benchTokenConcurrency(options)
-sections.push({
-  title: 'getAccessToken() under 1, 100 and 1,000 concurrent callers',
-  comparisons: [],
-  figures: concurrency.flatMap((c) => [
-    {
-      label: `${c.callers} caller(s), cold cache: time until every caller has the token`,
-      value: `p50 ${c.coldP50Ms.toFixed(1)} ms, max ${c.coldMaxMs.toFixed(1)} ms`,
-    },
-    {
-      label: `${c.callers} caller(s), cold cache: gettoken calls per round`,
-      value: c.gettokenPerColdRound.join(', '),
-      goal: '1 per round',
-      met: c.gettokenPerColdRound.every((n) => n === 1),
-    },
-    { label: `${c.callers} caller(s), cached`, value: formatOps(c.cachedCallsPerSec) },
-  ]),
-})
+if (want('tokens')) {
+  log('· getAccessToken() under concurrency')
+  const concurrency = await benchTokenConcurrency(options)
+  facts.tokens = concurrency
+  sections.push({
+    title: 'getAccessToken() under 1, 100 and 1,000 concurrent callers',
+    comparisons: [],
+    figures: concurrency.flatMap((c) => [
+      {
+        label: `${c.callers} caller(s), cold cache: time until every caller has the token`,
+        value: `p50 ${c.coldP50Ms.toFixed(1)} ms, max ${c.coldMaxMs.toFixed(1)} ms`,
+      },
+      {
+        label: `${c.callers} caller(s), cold cache: gettoken calls per round`,
+        value: c.gettokenPerColdRound.join(', '),
+        goal: '1 per round',
+        met: c.gettokenPerColdRound.every((n) => n === 1),
+      },
+      { label: `${c.callers} caller(s), cached`, value: formatOps(c.cachedCallsPerSec) },
+    ]),
+  })
+}
 
-log('· the callback route through each adapter (autocannon on loopback)')
-sections.push({
-  title: 'Callback route through each adapter vs the same route hand-written on the bare framework',
-  comparisons: [
-    ...(await isolated('nestjs', options)),
-    ...(await isolated('koa', options)),
-    ...(await isolated('hono', options)),
-  ],
-  notes: [
-    'Requests/s of POST …/callback (verify + decrypt + typed event + de-duplication + encrypted reply) under ' +
-      'autocannon on loopback, against a route on the same framework that does verify + decrypt + reply with ' +
-      '`node:crypto` and nothing else. p50/p99 latency in the notes of each row. Each adapter is measured in a ' +
-      'process of its own (as an app runs one framework), both of its routes in that process.',
-  ],
-})
+if (want('adapters')) {
+  log('· the callback route through each adapter (autocannon on loopback)')
+  sections.push({
+    title: 'Callback route through each adapter vs the same route hand-written on the bare framework',
+    comparisons: [
+      ...(await isolated('nestjs', options)),
+      ...(await isolated('koa', options)),
+      ...(await isolated('hono', options)),
+    ],
+    notes: [
+      'Requests/s of POST …/callback (verify + decrypt + typed event + de-duplication + encrypted reply) under ' +
+        'autocannon on loopback, against a route on the same framework that does verify + decrypt + reply with ' +
+        '`node:crypto` and nothing else. p50/p99 latency in the notes of each row. Each adapter is measured in a ' +
+        'process of its own (as an app runs one framework), both of its routes in that process.',
+    ],
+  })
+}
 
-log('· heap over many callbacks through an adapter')
-const memory = await benchCallbackMemory(options)
-const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
-sections.push({
-  title: 'Memory: callbacks through an adapter',
-  comparisons: [],
-  figures: [
-    {
-      label: `heap after ${memory.callbacks.toLocaleString('en')} distinct callbacks through ${memory.adapter}`,
-      value: `${mib(memory.heapBeforeBytes)} → ${mib(memory.heapAfterBytes)} (+${mib(memory.heapAfterBytes - memory.heapBeforeBytes)}${memory.gcForced ? ', after forced GC' : ''}); ${memory.handled.toLocaleString('en')} handled, ${memory.failures} failed`,
-      goal: `growth ≤ ${mib(memory.boundBytes)}`,
-      met: memory.heapAfterBytes - memory.heapBeforeBytes <= memory.boundBytes && memory.failures === 0,
-    },
-  ],
-  notes: [
-    `Every callback is a new event, so each leaves a de-duplication mark; the store keeps at most ${memory.dedupeEntries.toLocaleString('en')} (oldest evicted), which is what bounds the heap.`,
-  ],
-})
+if (want('memory')) {
+  log('· heap over many callbacks through an adapter')
+  const memory = await benchCallbackMemory(options)
+  facts.memory = memory
+  const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`
+  sections.push({
+    title: 'Memory: callbacks through an adapter',
+    comparisons: [],
+    figures: [
+      {
+        label: `heap after ${memory.callbacks.toLocaleString('en')} distinct callbacks through ${memory.adapter}`,
+        value: `${mib(memory.heapBeforeBytes)} → ${mib(memory.heapAfterBytes)} (+${mib(memory.heapAfterBytes - memory.heapBeforeBytes)}${memory.gcForced ? ', after forced GC' : ''}); ${memory.handled.toLocaleString('en')} handled, ${memory.failures} failed`,
+        goal: `growth ≤ ${mib(memory.boundBytes)}`,
+        met: memory.heapAfterBytes - memory.heapBeforeBytes <= memory.boundBytes && memory.failures === 0,
+      },
+    ],
+    notes: [
+      `Every callback is a new event, so each leaves a de-duplication mark; the store keeps at most ${memory.dedupeEntries.toLocaleString('en')} (oldest evicted), which is what bounds the heap.`,
+    ],
+  })
+}
 
-log('· Redis store, 8 processes')
-const redis = await benchRedis(options)
-const c = redis.contention
-sections.push({
-  title: 'Redis store: one token for many instances (@dingtalk-kit/redis)',
-  comparisons: redis.comparisons,
-  figures: [
-    {
-      label: `cold refresh under ${c.processes}-process contention (lease lock, ${c.rounds} rounds, ${c.samples} callers)`,
-      value: `p50 ${c.p50Ms.toFixed(0)} ms, p99 ${c.p99Ms.toFixed(0)} ms, max ${c.maxMs.toFixed(0)} ms`,
-    },
-    {
-      label: '/gettoken calls per round (goal: exactly 1)',
-      value: c.gettokenPerRound.join(', '),
-      goal: '1 per round',
-      met: c.gettokenPerRound.every((n) => n === 1),
-    },
-  ],
-  notes: [
-    `Redis: ${redis.redis}. The waiters poll the store every ${c.pollIntervalMs} ms, which sets most of the p50.`,
-  ],
-})
+if (want('redis')) {
+  log('· Redis store, 8 processes')
+  const redis = await benchRedis(options)
+  const c = redis.contention
+  facts.redis = c
+  sections.push({
+    title: 'Redis store: one token for many instances (@dingtalk-kit/redis)',
+    comparisons: redis.comparisons,
+    figures: [
+      {
+        label: `cold refresh under ${c.processes}-process contention (lease lock, ${c.rounds} rounds, ${c.samples} callers)`,
+        value: `p50 ${c.p50Ms.toFixed(0)} ms, p99 ${c.p99Ms.toFixed(0)} ms, max ${c.maxMs.toFixed(0)} ms`,
+      },
+      {
+        label: '/gettoken calls per round (goal: exactly 1)',
+        value: c.gettokenPerRound.join(', '),
+        goal: '1 per round',
+        met: c.gettokenPerRound.every((n) => n === 1),
+      },
+    ],
+    notes: [
+      `Redis: ${redis.redis}. The waiters poll the store every ${c.pollIntervalMs} ms, which sets most of the p50.`,
+    ],
+  })
+}
 
-log('· install and runtime size')
-sections.push(sizeSection(await benchSizes()))
+if (want('sizes')) {
+  log('· install and runtime size')
+  sections.push(sizeSection(await benchSizes()))
+}
 
-const report = renderReport(sections, options)
-// A quick run (CI) must not overwrite the committed report of a full run.
+if (want('stream')) {
+  log('· Stream mode: events/s through three clients on one emulator')
+  const stream = await isolated('stream', options)
+  sections.push({
+    title: 'Stream mode: events/s through the client (@dingtalk-kit/stream)',
+    comparisons: stream.comparisons,
+    figures: stream.cpuMicrosPerEvent.map((c) => ({
+      label: `CPU per event: ${c.name}`,
+      value: `${c.value.toFixed(1)} µs`,
+    })),
+    notes: [
+      'A round pushes a backlog of `user_modify_org` events from the emulator (in a process of its own, on its own ' +
+        'core) to one client and times it from the first frame to the last ACK; the three clients take turns. Ours ' +
+        'runs a trivial handler through the whole pipeline: frame checks, the typed event, de-duplication on the ' +
+        'eventId (memory store), the ACK after the handler, within its concurrency gate (32). The bare loop parses each ' +
+        'frame and sends its ACK, nothing else. The official `dingtalk-stream` 2.1.5 calls a synchronous listener and ' +
+        'ACKs what it returns (its HTTP calls redirected to the emulator).',
+      'Each round checks that every event was handled once and ACKed once (no redelivery), for every client.',
+      'Events/s is what the pair achieves together: the emulator shares the machine, so a client that needs more CPU ' +
+        'per event leaves less to the emulator. The CPU figures (user + system time of each process over its rounds, ' +
+        'per event, median) say where it goes: what a client costs on its own, whatever the producer.',
+    ],
+  })
+}
+
+// A quick run (CI) must not overwrite the committed report of a full run; `--only` replaces its sections in it.
 const target = new URL(quick ? '../REPORT.quick.md' : '../REPORT.md', import.meta.url)
-writeFileSync(target, `${report}\n`)
+if (only !== undefined && !quick) {
+  let report = readFileSync(target, 'utf8')
+  for (const section of sections) report = spliceSection(report, section, `pnpm bench --only ${only}`)
+  writeFileSync(target, report)
+} else {
+  writeFileSync(target, `${renderReport(sections, options)}\n`)
+}
 for (const section of sections) {
   for (const c of section.comparisons) log(`  ${c.group}: ${c.ratio.toFixed(2)}× ${verdict(c)}`)
 }
 log(`report written to apps/bench/${quick ? 'REPORT.quick.md' : 'REPORT.md'}`)
 
 if (check) {
-  const problems = stableProblems({
-    comparisons: sections.flatMap((s) => s.comparisons),
-    interop: compat,
-    tokens: concurrency,
-    memory,
-    redis: c,
-  })
+  const { interop: compat, tokens, memory, redis } = facts
+  if (!compat || !tokens || !memory || !redis) throw new Error('--check needs every section')
+  const comparisons = sections.flatMap((s) => s.comparisons)
+  const problems = stableProblems({ comparisons, interop: compat, tokens, memory, redis })
   for (const problem of problems) log(`✗ ${problem}`)
   if (problems.length > 0) {
     log(
@@ -175,10 +232,10 @@ if (check) {
     )
     process.exit(1)
   }
-  const comparisons = sections.reduce((n, s) => n + s.comparisons.length, 0)
   log(
-    `bench check: ${comparisons} comparisons measured both sides; interop, 1 gettoken per cold round ` +
-      `(${concurrency.length} caller counts, ${c.processes} Redis processes) and ${memory.handled.toLocaleString('en')} ` +
-      'callbacks handled without a failure all hold (speeds and ratios are reported, never asserted)',
+    `bench check: ${comparisons.length} comparisons measured both sides; interop, 1 gettoken per cold round ` +
+      `(${tokens.length} caller counts, ${redis.processes} Redis processes), ${memory.handled.toLocaleString('en')} ` +
+      'callbacks handled without a failure and every Stream event handled and ACKed once all hold (speeds and ' +
+      'ratios are reported, never asserted)',
   )
 }

@@ -1,6 +1,6 @@
 import { DingTalkApiError, type DingTalkClient } from '@dingtalk-kit/core'
 import { startApp as startHono } from 'dingtalk-kit-hono-example/src/app'
-import { startApp as startKoa } from 'dingtalk-kit-koa-example/src/app'
+import { type RunningApp, startApp as startKoa } from 'dingtalk-kit-koa-example/src/app'
 import { startApp as startNest } from 'dingtalk-kit-nestjs-example/src/app'
 
 /** The corp app and suite credentials every example app is started with (all pointed at one emulator). */
@@ -66,4 +66,12 @@ export async function startExampleApps(settings: DemoSettings): Promise<DemoApp[
     throw error
   }
   return started
+}
+
+/**
+ * The Koa example once more, started as `DINGTALK_MODE=stream pnpm dev` would: no callback, its directory
+ * handler fed over a Stream connection to the same DingTalk (`apiBaseUrl`).
+ */
+export function startStreamApp(settings: DemoSettings, apiBaseUrl: string): Promise<RunningApp> {
+  return startKoa({ dingtalk: { ...settings, apiBaseUrl }, port: 0, mode: 'stream', registerCallback: false })
 }

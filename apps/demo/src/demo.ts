@@ -12,7 +12,9 @@ import {
   pushEvent,
   startEmulator,
 } from '@dingtalk-kit/emulator'
-import { type DemoApp, startExampleApps } from './apps'
+import { type DemoApp, type DemoSettings, startExampleApps } from './apps'
+import { check, until } from './checks'
+import { streamSteps } from './stream-steps'
 
 /** One step of the story and how it went. */
 export interface StepResult {
@@ -37,22 +39,6 @@ const org = defaultFixture.orgs[0]!
 const corpApp = org.apps![0]!
 const customer = defaultFixture.orgs[1]!
 const suite = defaultFixture.suites![0]!
-
-class StepFailed extends Error {}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new StepFailed(message)
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new StepFailed(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
 
 async function json<T>(response: Response): Promise<T> {
   const text = await response.text()
@@ -115,8 +101,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return `${emu.url} — corp ${org.corpName} (${org.corpId}), app ${corpApp.name}, suite ${suite.name}`
     })
 
+    let settings: DemoSettings | undefined
     await essential('Start the example apps (NestJS, Koa, Hono)', async () => {
-      apps = await startExampleApps({
+      settings = {
         baseUrl: emu!.url,
         appKey: corpApp.appKey,
         appSecret: corpApp.appSecret,
@@ -130,7 +117,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
           token: suite.token,
           aesKey: suite.aesKey,
         },
-      })
+      }
+      apps = await startExampleApps(settings)
       for (const app of apps) cleanups.push(() => app.close())
       return apps.map((app) => `${app.name} ${app.url}`).join(', ')
     })
@@ -425,6 +413,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const replay = retries.find((r) => r.reason === 'TOKEN_INVALID')
       check(replay, 'no replay after the invalid token')
       return `user/get → errcode 88 / sub_code 40014 → one gettoken → replay → ${user.name}`
+    })
+
+    await streamSteps(step, {
+      emu: () => emu!,
+      settings: () => settings!,
+      client: () => client!,
+      cleanups,
     })
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)

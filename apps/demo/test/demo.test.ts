@@ -9,4 +9,5 @@ it('pnpm demo: every step of the story passes against the emulator and the examp
   expect(result.ok).toBe(true)
   expect(seen).toEqual(result.steps.map((s) => s.name))
   expect(result.steps.length).toBeGreaterThanOrEqual(12)
+  expect(result.steps.filter((s) => s.name.startsWith('Stream:')).map((s) => s.ok)).toEqual([true, true])
 }, 120_000)

@@ -11,21 +11,31 @@ import {
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'
+import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { page } from './page'
 
+/**
+ * How DingTalk delivers the app's events: HTTP callbacks (`POST /dingtalk/callback`), Stream mode (a
+ * WebSocket the app opens), or both while moving from one to the other — the same handlers, each event once.
+ */
+export type DingTalkMode = 'http' | 'stream' | 'both'
+
 /** The DingTalk app (and optional ISV suite) the example serves. */
 export interface DingTalkSettings {
   /** Default `https://oapi.dingtalk.com`. */
   baseUrl?: string
+  /** Where Stream connections are opened (default `https://api.dingtalk.com`). */
+  apiBaseUrl?: string
   appKey: string
   appSecret: string
   corpId: string
   agentId?: number
-  callbackToken: string
-  callbackAesKey: string
+  /** The callback's token and EncodingAESKey; without them (Stream mode only) no callback route. */
+  callbackToken?: string
+  callbackAesKey?: string
   suite?: { suiteKey: string; suiteSecret: string; token: string; aesKey: string }
 }
 
@@ -41,8 +51,10 @@ export interface ExampleConfig {
   allowedOrigins?: string[]
   /** Signs the session cookie. Default: a random secret (sessions end when the process does). */
   sessionSecret?: string
-  /** Register (or update) the corp callback at start. Default: only with the bundled emulator. */
+  /** Register (or update) the corp callback at start. Default: only with the bundled emulator, not in Stream mode. */
   registerCallback?: boolean
+  /** How events arrive (default `http`). */
+  mode?: DingTalkMode
   /** Without it, a bundled emulator is started and its fixture's credentials are used. */
   dingtalk?: DingTalkSettings
 }
@@ -70,6 +82,8 @@ export interface ExampleApp {
   dingtalk: DingTalkHono
   client: DingTalkClient
   suiteClient: SuiteClient | undefined
+  /** The Stream client (modes `stream` and `both`), on the routes' event pipeline; started by {@link startApp}. */
+  stream: StreamClient | undefined
   directory: Map<string, DirectoryEntry>
   approvals: Map<string, ApprovalOutcome>
 }
@@ -108,6 +122,7 @@ export function createApp(
     /** Where browsers reach this app: the web login's redirect URL is `{publicUrl}/dingtalk/login`. */
     publicUrl?: string
     extra?: (app: Hono) => void
+    mode?: DingTalkMode
   },
 ): ExampleApp {
   const base = settings.baseUrl ? { baseUrl: settings.baseUrl } : {}
@@ -118,6 +133,7 @@ export function createApp(
   const suiteClient = settings.suite ? createSuiteClient(settings.suite, base) : undefined
   const directory = new Map<string, DirectoryEntry>()
 
+  const { callbackToken: token, callbackAesKey: aesKey } = settings
   const sessionCookie = {
     httpOnly: true,
     sameSite: 'Lax',
@@ -128,7 +144,7 @@ export function createApp(
   const dt = dingtalk({
     client,
     ...(suiteClient ? { suiteClient } : {}),
-    callback: { token: settings.callbackToken, aesKey: settings.callbackAesKey },
+    ...(token && aesKey ? { callback: { token, aesKey } } : {}),
     jsapi: {
       allowedOrigins: options.allowedOrigins,
       jsApiList: ['biz.chat.pickConversation', 'biz.contact.choose', 'device.notification.alert'],
@@ -161,15 +177,15 @@ export function createApp(
       directory.set(userId, { userId, name: user.name, title: user.title, deptIds: user.deptIdList })
     }
   }
-  dt.onEvent('user_add_org', (c) => refresh(c.get('dingtalkEvent').UserId))
-  dt.onEvent('user_modify_org', (c) => refresh(c.get('dingtalkEvent').UserId))
-  dt.onEvent('user_leave_org', (c) => {
-    for (const userId of c.get('dingtalkEvent').UserId) directory.delete(userId)
+  // On the routes' pipeline, which every transport feeds: the callback and, in Stream mode, the Stream client.
+  dt.dingtalk.on('user_add_org', (event) => refresh(event.UserId))
+  dt.dingtalk.on('user_modify_org', (event) => refresh(event.UserId))
+  dt.dingtalk.on('user_leave_org', (event) => {
+    for (const userId of event.UserId) directory.delete(userId)
   })
   // An approval ended: DingTalk says so, the instance itself says how.
   const approvals = new Map<string, ApprovalOutcome>()
-  dt.onEvent('bpms_instance_change', async (c) => {
-    const event = c.get('dingtalkEvent')
+  dt.dingtalk.on('bpms_instance_change', async (event) => {
     if (event.type !== 'finish' && event.type !== 'terminate') return
     const instance = await client.approvals.get(event.processInstanceId)
     const { processInstanceId, title, status, result, approved } = instance
@@ -249,7 +265,14 @@ export function createApp(
     return c.json({ error: 'internal error' }, 500)
   })
   options.extra?.(app)
-  return { app, dingtalk: dt, client, suiteClient, directory, approvals }
+  const stream =
+    (options.mode ?? 'http') === 'http'
+      ? undefined
+      : createStreamClient({
+          dispatcher: dt.dingtalk.dispatcher, // its client's AppKey/AppSecret connect
+          ...(settings.apiBaseUrl ? { apiBaseUrl: settings.apiBaseUrl } : {}),
+        })
+  return { app, dingtalk: dt, client, suiteClient, stream, directory, approvals }
 }
 
 const EMULATOR_CALLBACK = {
@@ -268,6 +291,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     const suite = defaultFixture.suites![0]!
     settings = {
       baseUrl: emulator.url,
+      apiBaseUrl: emulator.url,
       appKey: fixtureApp.appKey,
       appSecret: fixtureApp.appSecret,
       corpId: org.corpId,
@@ -304,6 +328,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     sessionSecret: config.sessionSecret ?? randomSecret(),
     secureCookie: publicUrl.startsWith('https:'),
     publicUrl,
+    ...(config.mode ? { mode: config.mode } : {}),
     extra: (app) => {
       // With the bundled emulator: mint free-login codes, which the DingTalk client gives a real page.
       const emu = emulator
@@ -321,10 +346,12 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     emulator.state.suites.get(settings.suite.suiteKey)!.callbackUrl = `${publicUrl}/dingtalk/suite/callback`
   }
   const registerCallback = async (): Promise<void> => {
+    const { callbackToken: token, callbackAesKey: aesKey } = dt
+    if (!token || !aesKey) throw new Error('Registering the callback needs its token and EncodingAESKey')
     const registration = {
       url: `${publicUrl}/dingtalk/callback`,
-      token: dt.callbackToken,
-      aesKey: dt.callbackAesKey,
+      token,
+      aesKey,
       tags: ['user_add_org', 'user_modify_org', 'user_leave_org', 'bpms_instance_change', 'bpms_task_change'],
     }
     try {
@@ -335,19 +362,23 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
       await built.client.callbacks.update(registration)
     }
   }
-  if (config.registerCallback ?? emulator !== undefined) await registerCallback()
-  return {
-    ...built,
-    url: publicUrl,
-    registerCallback,
-    emulator,
-    async close() {
-      await emulator?.idle()
-      await new Promise<void>((resolve) => {
-        if ('closeAllConnections' in server) server.closeAllConnections()
-        server.close(() => resolve())
-      })
-      await emulator?.close()
-    },
+  const close = async (): Promise<void> => {
+    // Frames in flight finish and are ACKed before the socket closes.
+    await built.stream?.close()
+    await emulator?.idle()
+    await new Promise<void>((resolve) => {
+      if ('closeAllConnections' in server) server.closeAllConnections()
+      server.close(() => resolve())
+    })
+    await emulator?.close()
   }
+  try {
+    if (config.registerCallback ?? (emulator !== undefined && config.mode !== 'stream'))
+      await registerCallback()
+    await built.stream?.start()
+  } catch (error) {
+    await close()
+    throw error
+  }
+  return { ...built, url: publicUrl, registerCallback, emulator, close }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { defaultFixture } from '@dingtalk-kit/emulator'
+import { defaultFixture, pushEvent } from '@dingtalk-kit/emulator'
 import { createDingTalkClient, type DingTalkClient } from '@dingtalk-kit/hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningExample, startApp } from '../src/app'
@@ -142,6 +142,59 @@ describe('hono example end to end, through the emulator over real HTTP', () => {
   })
 })
 
+describe('hono example with DINGTALK_MODE=stream and both: the same handlers over Stream', () => {
+  it('stream: a new user reaches the directory over Stream, not over an HTTP callback', async () => {
+    const streaming = await startApp({ port: 0, mode: 'stream' })
+    try {
+      const emu = streaming.emulator!
+      const [conn] = await emu.stream.waitForConnections(1, fixtureApp.appKey)
+      expect(conn!.subscriptions).toEqual([{ type: 'EVENT', topic: '*' }])
+      const { userId } = await streaming.client.contacts.users.create({
+        name: '郑十',
+        mobile: '13600000010',
+        deptIds: [2],
+      })
+      await emu.idle()
+      await emu.stream.idle()
+      expect(streaming.directory.get(userId)).toMatchObject({ userId, name: '郑十', deptIds: [2] })
+      const delivery = emu.stream.deliveries.find((d) => d.headers.eventType === 'user_add_org')
+      expect(delivery?.result).toMatchObject({ ok: true, attempts: 1, ack: { status: 'SUCCESS' } })
+      expect(emu.state.pushes.filter((p) => p.eventType === 'user_add_org')).toEqual([])
+    } finally {
+      await streaming.close()
+    }
+    expect(streaming.stream!.stats()).toMatchObject({ connected: false, sockets: 0 })
+  })
+
+  it('both: an event delivered over the callback and over Stream with the same eventId is handled once', async () => {
+    const both = await startApp({ port: 0, mode: 'both' })
+    try {
+      const emu = both.emulator!
+      await emu.stream.waitForConnections(1, fixtureApp.appKey)
+      const fetches = emu.count('/topapi/v2/user/get')
+      const overStream = emu.stream.event(
+        fixtureApp.appKey,
+        'user_modify_org',
+        { userId: ['lisi'] },
+        { eventId: 'e-1' },
+      )
+      expect((await overStream.done).ok).toBe(true)
+      const overHttp = await pushEvent({
+        url: `${both.url}/dingtalk/callback`,
+        token: 'hono-example-token',
+        aesKey: 'HonoExample0AesKey0123456789abcdefghijklmno',
+        receiveId: org.corpId,
+        event: { EventType: 'user_modify_org', UserId: ['lisi'], CorpId: org.corpId, eventId: 'e-1' },
+      })
+      expect(overHttp.ok).toBe(true)
+      expect(emu.count('/topapi/v2/user/get') - fetches).toBe(1)
+      expect(both.directory.get('lisi')).toMatchObject({ userId: 'lisi', name: '李四' })
+    } finally {
+      await both.close()
+    }
+  })
+})
+
 describe('configFromEnv', () => {
   it('uses the emulator when no credential is set, and insists on a complete set otherwise', () => {
     expect(configFromEnv({ PORT: '8080' })).toEqual({ port: 8080 })
@@ -157,5 +210,22 @@ describe('configFromEnv', () => {
     })
     expect(config.dingtalk).toMatchObject({ baseUrl: 'http://127.0.0.1:9', agentId: 42, corpId: 'ding1' })
     expect(config.dingtalk?.suite).toBeUndefined()
+  })
+
+  it('DINGTALK_MODE: stream needs no callback variables; an unknown mode is refused', () => {
+    const app = { DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's', DINGTALK_CORP_ID: 'ding1' }
+    const config = configFromEnv({
+      ...app,
+      DINGTALK_MODE: 'stream',
+      DINGTALK_API_BASE_URL: 'http://127.0.0.1:1',
+    })
+    expect(config).toMatchObject({
+      mode: 'stream',
+      dingtalk: { appKey: 'k', apiBaseUrl: 'http://127.0.0.1:1' },
+    })
+    expect(() => configFromEnv({ ...app, DINGTALK_MODE: 'both' })).toThrow(/DINGTALK_CALLBACK_TOKEN/)
+    expect(() => configFromEnv({ DINGTALK_MODE: 'ws' })).toThrow(
+      'DINGTALK_MODE must be one of http, stream, both',
+    )
   })
 })

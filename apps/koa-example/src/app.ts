@@ -16,20 +16,30 @@ import {
   type SuiteClient,
   type User,
 } from '@dingtalk-kit/koa'
+import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
+
+/**
+ * How DingTalk delivers the app's events: HTTP callbacks (`POST /dingtalk/callback`), Stream mode (a
+ * WebSocket the app opens), or both while moving from one to the other — the same handlers, each event once.
+ */
+export type DingTalkMode = 'http' | 'stream' | 'both'
 
 /** Credentials of the corp app and, optionally, of an ISV suite. */
 export interface DingTalkSettings {
   /** Default `https://oapi.dingtalk.com`. */
   baseUrl?: string
+  /** Where Stream connections are opened (default `https://api.dingtalk.com`). */
+  apiBaseUrl?: string
   appKey: string
   appSecret: string
   corpId: string
   agentId?: number
-  callbackToken: string
-  callbackAesKey: string
+  /** The callback's token and EncodingAESKey; without them (Stream mode only) no callback route. */
+  callbackToken?: string
+  callbackAesKey?: string
   suite?: { suiteKey: string; suiteSecret: string; token: string; aesKey: string }
 }
 
@@ -47,8 +57,10 @@ export interface ExampleConfig {
   allowedOrigins?: string[]
   /** Keys signing the session cookie; default a random one (sessions end with the process). */
   sessionKeys?: string[]
-  /** Register the corp callback at start-up (default: only with the bundled emulator). */
+  /** Register the corp callback at start-up (default: only with the bundled emulator, not in Stream mode). */
   registerCallback?: boolean
+  /** How events arrive (default `http`). */
+  mode?: DingTalkMode
 }
 
 /** A directory entry, kept up to date from contact events. */
@@ -60,6 +72,8 @@ export interface ExampleApp {
   dt: DingTalkKoa
   client: DingTalkClient
   suiteClient: SuiteClient | undefined
+  /** The Stream client (modes `stream` and `both`), on the routes' event pipeline; started by {@link startApp}. */
+  stream: StreamClient | undefined
   /** The users seen through contact events, by userId. */
   directory: Map<string, DirectoryEntry>
 }
@@ -125,17 +139,26 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
   const suiteClient = settings.suite
     ? createSuiteClient(settings.suite, { ...baseUrl, store: memoryStore() })
     : undefined
+  const { callbackToken: token, callbackAesKey: aesKey } = settings
   const dt = dingtalk({
     client,
     ...(suiteClient ? { suiteClient } : {}),
-    callback: { token: settings.callbackToken, aesKey: settings.callbackAesKey },
+    ...(token && aesKey ? { callback: { token, aesKey } } : {}),
     jsapi: { allowedOrigins: config.allowedOrigins ?? [], jsApiList: ['biz.chat.pickConversation'] },
   })
+  // The routes' pipeline: events over Stream reach the same handlers, and one that comes both ways runs once.
+  const mode = config.mode ?? 'http'
+  const stream =
+    mode === 'http'
+      ? undefined
+      : createStreamClient({
+          dispatcher: dt.dingtalk.dispatcher,
+          ...(settings.apiBaseUrl ? { apiBaseUrl: settings.apiBaseUrl } : {}),
+        })
 
   const directory = new Map<string, DirectoryEntry>()
   for (const type of CONTACT_EVENTS) {
-    dt.onEvent(type, async (ctx) => {
-      const { event } = ctx.state.dingtalk
+    dt.dingtalk.on(type, async (event) => {
       // The suite callback also carries contact events of customer corps; this directory is the own corp's.
       if (event.CorpId !== settings.corpId) return
       for (const userId of event.UserId) {
@@ -238,7 +261,7 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
       ctx.type = 'html'
       ctx.body = await page
     })
-  return { koa, dt, client, suiteClient, directory }
+  return { koa, dt, client, suiteClient, stream, directory }
 }
 
 async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTalkSettings }> {
@@ -250,6 +273,7 @@ async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTa
     emulator,
     settings: {
       baseUrl: emulator.url,
+      apiBaseUrl: emulator.url,
       appKey: app.appKey,
       appSecret: app.appSecret,
       corpId: org.corpId,
@@ -300,12 +324,9 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
   if (suiteState) suiteState.callbackUrl = `${publicUrl}/dingtalk/suite/callback`
 
   const registerCallback = async (): Promise<void> => {
-    const registration = {
-      tags: [...CONTACT_EVENTS],
-      token: settings.callbackToken,
-      aesKey: settings.callbackAesKey,
-      url: `${publicUrl}/dingtalk/callback`,
-    }
+    const { callbackToken: token, callbackAesKey: aesKey } = settings
+    if (!token || !aesKey) throw new Error('Registering the callback needs its token and EncodingAESKey')
+    const registration = { tags: [...CONTACT_EVENTS], token, aesKey, url: `${publicUrl}/dingtalk/callback` }
     try {
       await built.client.callbacks.register(registration)
     } catch (error) {
@@ -315,6 +336,8 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     }
   }
   const close = async (): Promise<void> => {
+    // Frames in flight finish and are ACKed before the socket closes.
+    await built.stream?.close()
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
       server.closeAllConnections()
@@ -322,13 +345,13 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     await built.dt.dingtalk.idle()
     await emulator?.close()
   }
-  if (config.registerCallback ?? emulator !== undefined) {
-    try {
+  try {
+    if (config.registerCallback ?? (emulator !== undefined && config.mode !== 'stream'))
       await registerCallback()
-    } catch (error) {
-      await close()
-      throw error
-    }
+    await built.stream?.start()
+  } catch (error) {
+    await close()
+    throw error
   }
   return { ...built, url, emulator, settings, registerCallback, close }
 }

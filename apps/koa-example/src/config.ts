@@ -1,4 +1,4 @@
-import type { DingTalkSettings, ExampleConfig } from './app'
+import type { DingTalkMode, DingTalkSettings, ExampleConfig } from './app'
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -8,13 +8,16 @@ function required(env: Env, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.map((name) => [name, env[name]!]))
 }
 
-const CORP = [
-  'DINGTALK_APP_KEY',
-  'DINGTALK_APP_SECRET',
-  'DINGTALK_CORP_ID',
-  'DINGTALK_CALLBACK_TOKEN',
-  'DINGTALK_CALLBACK_AES_KEY',
-] as const
+const APP = ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET', 'DINGTALK_CORP_ID'] as const
+const CALLBACK = ['DINGTALK_CALLBACK_TOKEN', 'DINGTALK_CALLBACK_AES_KEY'] as const
+const CORP = [...APP, ...CALLBACK] as const
+const MODES: readonly DingTalkMode[] = ['http', 'stream', 'both']
+
+function modeOf(value: string | undefined): DingTalkMode {
+  const mode = (value ?? 'http') as DingTalkMode
+  if (!MODES.includes(mode)) throw new Error(`DINGTALK_MODE must be one of ${MODES.join(', ')}`)
+  return mode
+}
 const SUITE = [
   'DINGTALK_SUITE_KEY',
   'DINGTALK_SUITE_SECRET',
@@ -33,6 +36,7 @@ export function configFromEnv(env: Env): ExampleConfig {
       .map((s) => s.trim())
       .filter(Boolean)
   const config: ExampleConfig = { port: env.PORT ? Number(env.PORT) : 3000 }
+  if (env.DINGTALK_MODE) config.mode = modeOf(env.DINGTALK_MODE)
   if (env.HOST) config.host = env.HOST
   if (env.PUBLIC_URL) config.publicUrl = env.PUBLIC_URL
   const origins = list('DINGTALK_ALLOWED_ORIGINS')
@@ -42,15 +46,17 @@ export function configFromEnv(env: Env): ExampleConfig {
   if (env.DINGTALK_REGISTER_CALLBACK) config.registerCallback = env.DINGTALK_REGISTER_CALLBACK === 'true'
   if (![...CORP, ...SUITE].some((name) => env[name])) return config
 
-  const corp = required(env, CORP)
+  // Stream mode needs no callback: its token and key are optional there.
+  const corp = required(env, config.mode === 'stream' ? APP : CORP)
   const settings: DingTalkSettings = {
     appKey: corp.DINGTALK_APP_KEY!,
     appSecret: corp.DINGTALK_APP_SECRET!,
     corpId: corp.DINGTALK_CORP_ID!,
-    callbackToken: corp.DINGTALK_CALLBACK_TOKEN!,
-    callbackAesKey: corp.DINGTALK_CALLBACK_AES_KEY!,
   }
+  if (env.DINGTALK_CALLBACK_TOKEN) settings.callbackToken = env.DINGTALK_CALLBACK_TOKEN
+  if (env.DINGTALK_CALLBACK_AES_KEY) settings.callbackAesKey = env.DINGTALK_CALLBACK_AES_KEY
   if (env.DINGTALK_BASE_URL) settings.baseUrl = env.DINGTALK_BASE_URL
+  if (env.DINGTALK_API_BASE_URL) settings.apiBaseUrl = env.DINGTALK_API_BASE_URL
   if (env.DINGTALK_AGENT_ID) settings.agentId = Number(env.DINGTALK_AGENT_ID)
   if (SUITE.some((name) => env[name])) {
     const suite = required(env, SUITE)

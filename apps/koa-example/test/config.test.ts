@@ -43,6 +43,20 @@ describe('configFromEnv', () => {
     })
   })
 
+  it('DINGTALK_MODE: stream needs no callback variables; an unknown mode is refused', () => {
+    const app = { DINGTALK_APP_KEY: 'key', DINGTALK_APP_SECRET: 'secret', DINGTALK_CORP_ID: 'dingcorp' }
+    expect(
+      configFromEnv({ ...app, DINGTALK_MODE: 'stream', DINGTALK_API_BASE_URL: 'http://127.0.0.1:1' }),
+    ).toMatchObject({
+      mode: 'stream',
+      dingtalk: { appKey: 'key', apiBaseUrl: 'http://127.0.0.1:1' },
+    })
+    expect(() => configFromEnv({ ...app, DINGTALK_MODE: 'both' })).toThrow(/DINGTALK_CALLBACK_TOKEN/)
+    expect(() => configFromEnv({ DINGTALK_MODE: 'websocket' })).toThrow(
+      'DINGTALK_MODE must be one of http, stream, both',
+    )
+  })
+
   it('names every missing variable once a credential is set, without echoing values', () => {
     expect(() => configFromEnv({ DINGTALK_APP_KEY: 'key', DINGTALK_APP_SECRET: 'top-secret' })).toThrow(
       'Missing environment variables: DINGTALK_CORP_ID, DINGTALK_CALLBACK_TOKEN, DINGTALK_CALLBACK_AES_KEY',

@@ -1,4 +1,4 @@
-import { defaultFixture, type Emulator } from '@dingtalk-kit/emulator'
+import { defaultFixture, type Emulator, pushEvent } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningApp, startApp } from '../src/app'
 
@@ -144,5 +144,59 @@ describe('the Koa example against the emulator, over HTTP', () => {
     const sso = await get(`/dingtalk/sso?code=${code}&corpId=${customer.corpId}`)
     expect(sso.status).toBe(200)
     expect(await sso.json()).toMatchObject({ userId: 'sunqi', corpId: customer.corpId })
+  })
+})
+
+describe('the Koa example with DINGTALK_MODE=stream and both: the same handlers over Stream', () => {
+  it('stream: a new user reaches the directory over Stream, not over an HTTP callback', async () => {
+    const streaming = await startApp({ port: 0, mode: 'stream' })
+    try {
+      const emulator = streaming.emulator!
+      const [conn] = await emulator.stream.waitForConnections(1, streaming.settings.appKey)
+      expect(conn!.subscriptions).toEqual([{ type: 'EVENT', topic: '*' }])
+      const { userId } = await streaming.client.contacts.users.create({
+        name: '流式',
+        mobile: '13800000097',
+        deptIds: [2],
+      })
+      await emulator.idle()
+      await emulator.stream.idle()
+      expect(streaming.directory.get(userId)).toMatchObject({ userId, name: '流式', deptIdList: [2] })
+      const delivery = emulator.stream.deliveries.find((d) => d.headers.eventType === 'user_add_org')
+      expect(delivery?.result).toMatchObject({ ok: true, attempts: 1, ack: { status: 'SUCCESS' } })
+      expect(emulator.state.pushes.filter((p) => p.eventType === 'user_add_org')).toEqual([])
+    } finally {
+      await streaming.close()
+    }
+    expect(streaming.stream!.stats()).toMatchObject({ connected: false, sockets: 0 })
+  })
+
+  it('both: an event delivered over the callback and over Stream with the same eventId is handled once', async () => {
+    const both = await startApp({ port: 0, mode: 'both' })
+    try {
+      const emulator = both.emulator!
+      const { appKey, corpId, callbackToken, callbackAesKey } = both.settings
+      await emulator.stream.waitForConnections(1, appKey)
+      const fetches = emulator.count('/topapi/v2/user/get')
+      const overStream = emulator.stream.event(
+        appKey,
+        'user_modify_org',
+        { userId: ['lisi'] },
+        { eventId: 'e-1' },
+      )
+      expect((await overStream.done).ok).toBe(true)
+      const overHttp = await pushEvent({
+        url: `${both.url}/dingtalk/callback`,
+        token: callbackToken!,
+        aesKey: callbackAesKey!,
+        receiveId: corpId,
+        event: { EventType: 'user_modify_org', UserId: ['lisi'], CorpId: corpId, eventId: 'e-1' },
+      })
+      expect(overHttp.ok).toBe(true)
+      expect(emulator.count('/topapi/v2/user/get') - fetches).toBe(1)
+      expect(both.directory.get('lisi')).toMatchObject({ userId: 'lisi', name: '李四' })
+    } finally {
+      await both.close()
+    }
   })
 })

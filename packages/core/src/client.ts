@@ -8,6 +8,7 @@ import { createMediaApi, type MediaApi } from './api/media'
 import { createMessagesApi, type MessagesApi } from './api/messages'
 import { createOfficeApis, type OfficeApis } from './api/office'
 import { createSsoApi, type SsoApi } from './api/sso'
+import { rememberAppCredentials } from './auth/app-credentials'
 import {
   createTokenCache,
   type FetchedToken,
@@ -279,7 +280,7 @@ export function createDingTalkClient(
     return { value, expiresIn: seconds(body.expires_in) }
   }
 
-  return createClientCore(
+  const client = createClientCore(
     {
       owner,
       appKey,
@@ -290,6 +291,8 @@ export function createDingTalkClient(
     },
     options,
   )
+  if (appKey !== undefined) rememberAppCredentials(client, { clientId: appKey, clientSecret: secret })
+  return client
 }
 
 /** The request function a {@link ClientIdentity} fetches its token with (the client's own pipeline). */

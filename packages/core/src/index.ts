@@ -1,4 +1,5 @@
 export * from './api/index'
+export { type AppCredentials, appCredentialsOf } from './auth/app-credentials'
 export {
   createTokenCache,
   type FetchedToken,

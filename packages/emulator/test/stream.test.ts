@@ -260,6 +260,17 @@ describe('frames and ACKs (§13.2–§13.4)', () => {
     expect(e.stream.connections[0]).toMatchObject({ acks: 2, duplicateAcks: 1, lateAcks: 1 })
   })
 
+  it('close() during the retry delay after a LATER ends the push ("emulator closed") instead of waiting', async () => {
+    const e = await start({ stream: { retryDelayMs: 600_000 } })
+    const peer = await connect(e)
+    const delivery = e.stream.event(app.appKey, 'org_dept_create', { deptId: [2] })
+    peer.ack((await peer.next())!, { status: 'LATER' })
+    await until(() => delivery.attempts[0]!.outcome === 'later')
+    await e.close()
+    emu = undefined
+    expect(await delivery.done).toEqual({ ok: false, attempts: 1, reason: 'emulator closed' })
+  })
+
   it('pushes a CALLBACK on a topic only to subscribers and hands back the ACK data', async () => {
     const e = await start()
     const eventsOnly = await connect(e)
@@ -361,6 +372,43 @@ describe('faults (§13.5)', () => {
     expect(dead.frames).toHaveLength(0)
     expect(delivery.attempts.map((a) => a.outcome)).toEqual(['timeout', 'ack'])
     expect(delivery.attempts[0]!.connectionId).toBe(e.stream.connections[0]!.id)
+  })
+
+  it('redeliver: once more after a correct ACK, with a new messageId, for the next N pushes only', async () => {
+    const e = await start()
+    const peer = await connect(e)
+    e.stream.redeliver()
+    const delivery = e.stream.event(app.appKey, 'org_remove', {}, { eventId: 'twice' })
+    const first = (await peer.next())!
+    expect(peer.frames).toHaveLength(0) // nothing more until the ACK
+    peer.ack(first, { status: 'SUCCESS' })
+    const second = (await peer.next())!
+    expect(second.headers.messageId).not.toBe(first.headers.messageId)
+    expect(second.headers.eventId).toBe('twice')
+    peer.ack(second, { status: 'SUCCESS' })
+    expect(await delivery.done).toMatchObject({ ok: true, attempts: 2 })
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['ack', 'ack'])
+    expect(delivery.redeliveries).toBe(1)
+    const next = e.stream.event(app.appKey, 'org_remove', {})
+    peer.ack((await peer.next())!, { status: 'SUCCESS' })
+    expect(await next.done).toMatchObject({ ok: true, attempts: 1 })
+  })
+
+  it('redeliver after send: the second frame goes out before the first is answered; both must be', async () => {
+    const e = await start()
+    const peer = await connect(e)
+    e.stream.redeliver(1, { after: 'send' })
+    const delivery = e.stream.event(app.appKey, 'org_remove', {}, { eventId: 'both-in-flight' })
+    const first = (await peer.next())!
+    const second = (await peer.next())!
+    expect(new Set([first.headers.messageId, second.headers.messageId]).size).toBe(2)
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['pending', 'pending'])
+    peer.ack(first, { status: 'SUCCESS' })
+    await roundTrip(e, peer)
+    expect(delivery.result).toBeUndefined() // the second frame is still unanswered
+    peer.ack(second, { status: 'SUCCESS' })
+    expect(await delivery.done).toMatchObject({ ok: true, attempts: 2 })
+    expect(delivery.attempts.map((a) => a.outcome)).toEqual(['ack', 'ack'])
   })
 
   it('waits for a connection when the app is in Stream mode and none is open', async () => {

@@ -7,6 +7,7 @@ import {
   Injectable,
   Logger,
   Module,
+  type OnApplicationBootstrap,
   type OnModuleInit,
   type Provider,
 } from '@nestjs/common'
@@ -20,7 +21,7 @@ import type {
   DingTalkModuleForRootAsync,
   DingTalkModuleOptions,
 } from './options'
-import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkSuiteClient } from './tokens'
+import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkStream, DingTalkSuiteClient } from './tokens'
 
 const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleName: 'DingTalk' })
   .setClassMethodName('forRoot')
@@ -43,14 +44,18 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
-/** Finds `@OnDingTalkEvent()` methods at start-up and adds them to the routes' event pipeline. */
-class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
+/**
+ * Finds `@OnDingTalkEvent()` methods at start-up and adds them to the routes' event pipeline; starts the
+ * Stream client once they are, and closes it on shutdown.
+ */
+class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DingTalk')
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly routes: DingTalkRoutes,
+    private readonly stream: DingTalkStream | undefined,
   ) {}
 
   onModuleInit(): void {
@@ -79,15 +84,21 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
     // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
     if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
       this.logger.warn(`${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`)
-    if (!from.some((source) => this.routes[source])) {
+    if (!this.stream && !from.some((source) => this.routes[source])) {
       this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
       return
     }
     for (const type of types) this.routes.on(type, method.bind(instance), { from })
   }
 
-  // Lets handlers still running after their reply (past the deadline) finish before the process exits.
+  async onApplicationBootstrap(): Promise<void> {
+    await this.stream?.start()
+  }
+
+  // The Stream client finishes and ACKs its frames; handlers still running after their reply (past the
+  // deadline) finish before the process exits.
   async beforeApplicationShutdown(): Promise<void> {
+    await this.stream?.close()
     await this.routes.idle()
   }
 }
@@ -95,7 +106,8 @@ class DingTalkEventExplorer implements OnModuleInit, BeforeApplicationShutdown {
 /**
  * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
  * `GET {prefix}/jsapi-config` and `GET {prefix}/sso` (those configured), makes the client, suite client,
- * store and routes injectable by class, and wires `@OnDingTalkEvent()` methods to the callback handlers.
+ * store and routes injectable by class, and wires `@OnDingTalkEvent()` methods to the callback handlers (and,
+ * with `stream`, to a Stream client on the same pipeline, started with the app and closed on shutdown).
  *
  * @example
  * ```ts
@@ -149,7 +161,7 @@ export class DingTalkModule {
 
 // Decorators applied as calls, for the same reason as in controller.ts.
 Injectable()(DingTalkEventExplorer)
-for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes].entries()) {
+for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries()) {
   Inject(token)(DingTalkEventExplorer, undefined, index)
 }
 const fromOptions = (
@@ -160,6 +172,16 @@ const fromOptions = (
   useFactory,
   inject: [DINGTALK_MODULE_OPTIONS],
 })
+// On the routes' pipeline; `@dingtalk-kit/stream` is an optional peer, imported only when configured.
+async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkRoutes) {
+  if (!stream) return undefined
+  const { createStreamClient } = await import('@dingtalk-kit/stream').catch((cause: unknown) => {
+    throw new Error('DingTalkModule `stream` needs @dingtalk-kit/stream: npm i @dingtalk-kit/stream', {
+      cause,
+    })
+  })
+  return createStreamClient({ ...(stream === true ? {} : stream), dispatcher: routes.dispatcher })
+}
 Module({
   imports: [DiscoveryModule],
   providers: [
@@ -167,7 +189,15 @@ Module({
     fromOptions(DingTalkClient, (options) => options.client),
     fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
     fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
+    { provide: DingTalkStream, useFactory: createStream, inject: [DINGTALK_MODULE_OPTIONS, DingTalkRoutes] },
     DingTalkEventExplorer,
   ],
-  exports: [DingTalkRoutes, DingTalkClient, DingTalkSuiteClient, DingTalkStore, DINGTALK_MODULE_OPTIONS],
+  exports: [
+    DingTalkRoutes,
+    DingTalkClient,
+    DingTalkSuiteClient,
+    DingTalkStore,
+    DingTalkStream,
+    DINGTALK_MODULE_OPTIONS,
+  ],
 })(DingTalkModule)

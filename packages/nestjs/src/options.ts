@@ -1,9 +1,10 @@
 import type { DingTalkRoutesOptions } from '@dingtalk-kit/core'
+import type { StreamConnectionOptions } from '@dingtalk-kit/stream'
 import type { CanActivate, ConfigurableModuleAsyncOptions, NestInterceptor, Type } from '@nestjs/common'
 
 /**
  * What `forRoot` takes, or `forRootAsync`'s factory returns: the core's `DingTalkRoutesOptions` (clients,
- * callback handlers or their options, jsapi allow-list, sso).
+ * callback handlers or their options, jsapi allow-list, sso), and `stream` to receive events over Stream mode.
  *
  * @example
  * ```ts
@@ -11,10 +12,20 @@ import type { CanActivate, ConfigurableModuleAsyncOptions, NestInterceptor, Type
  *   client: createDingTalkClient({ appKey, appSecret, corpId }, { agentId }),
  *   callback: { token, aesKey },
  *   jsapi: { allowedOrigins: ['https://app.example.com'] },
+ *   stream: true,
  * }
  * ```
  */
-export interface DingTalkModuleOptions extends DingTalkRoutesOptions {}
+export interface DingTalkModuleOptions extends DingTalkRoutesOptions {
+  /**
+   * Receive events over Stream mode (a WebSocket the app opens; `@dingtalk-kit/stream` must be installed),
+   * into the same pipeline as the callback routes: `@OnDingTalkEvent()` methods get Stream events unchanged,
+   * and an event delivered over both is handled once. `true` connects with the client's AppKey/AppSecret
+   * (else the suite client's SuiteKey/SuiteSecret); or `createStreamClient`'s options without the pipeline's.
+   * Started on application bootstrap, closed on shutdown (in-flight frames finished and ACKed).
+   */
+  stream?: StreamConnectionOptions | true
+}
 
 /**
  * Static settings given next to the options (in `forRoot`'s object, or beside `useFactory`): they shape the

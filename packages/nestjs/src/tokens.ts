@@ -4,6 +4,7 @@ import type {
   Store,
   SuiteClient,
 } from '@dingtalk-kit/core'
+import type { StreamClient } from '@dingtalk-kit/stream'
 
 // Each token is an abstract class merged with the core interface: one name is both the injection token and
 // the type, so `@Inject(DingTalkClient) client: DingTalkClient` (or, with emitDecoratorMetadata, the type
@@ -72,3 +73,18 @@ export interface DingTalkStore extends Store {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
 export abstract class DingTalkRoutes {}
 export interface DingTalkRoutes extends CoreDingTalkRoutes {}
+
+/**
+ * The Stream client the module runs when `stream` is configured (`undefined` otherwise): its `stats()`,
+ * `onCallback()` for robot messages and card callbacks, `idle()`.
+ *
+ * @example
+ * ```ts
+ * constructor(@Inject(DingTalkStream) stream: DingTalkStream) {
+ *   stream.onCallback(TOPIC_ROBOT, (message) => this.bot.answer(message))
+ * }
+ * ```
+ */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the stream interface
+export abstract class DingTalkStream {}
+export interface DingTalkStream extends StreamClient<SuiteClient> {}

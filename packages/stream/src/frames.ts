@@ -1,3 +1,5 @@
+import type { DeliveryOutcome } from '@dingtalk-kit/core'
+
 /** A downstream frame (§13.2), validated. Header values are strings. */
 export interface DownFrame {
   type: string
@@ -43,4 +45,32 @@ export function ackFrame(messageId: string, data: unknown, code = 200, message =
     headers: { messageId, contentType: 'application/json' },
     data: typeof data === 'string' ? data : JSON.stringify(data ?? null),
   })
+}
+
+/**
+ * The ACK of a handled frame (§13.3): an EVENT gets `{status}` (`LATER` asks for a redelivery), a CALLBACK
+ * `{response}` (code 500 when its handler failed).
+ */
+export function ackFor(type: 'EVENT' | 'CALLBACK', messageId: string, outcome: DeliveryOutcome): string {
+  const ok = outcome.kind === 'ack'
+  if (type === 'EVENT') {
+    return ackFrame(
+      messageId,
+      ok ? { status: 'SUCCESS', message: 'OK' } : { status: 'LATER', message: 'handler failed' },
+    )
+  }
+  return ok
+    ? ackFrame(messageId, { response: outcome.result ?? null })
+    : ackFrame(messageId, { response: null }, 500, 'handler failed')
+}
+
+/** The `reason` of a SYSTEM `disconnect` frame's data (§13.5), `''` when it has none. */
+export function disconnectReason(data: string): string {
+  try {
+    const parsed: unknown = JSON.parse(data)
+    const reason = isObject(parsed) ? parsed.reason : undefined
+    return typeof reason === 'string' ? reason : ''
+  } catch {
+    return ''
+  }
 }

@@ -6,19 +6,17 @@ export {
   parseStreamEvent,
 } from '@dingtalk-kit/core'
 export {
-  createStreamClient,
   type StreamCallbackContext,
   type StreamCallbackHandler,
-  type StreamClient,
-  type StreamClientOptions,
-  type StreamHooks,
-  type StreamStats,
   TOPIC_CARD,
   TOPIC_ROBOT,
-} from './client'
+} from './callbacks'
+export { createStreamClient, type StreamClient } from './client'
 export {
   DingTalkStreamCredentialsError,
   DingTalkStreamError,
   DingTalkStreamUnreachableError,
   type StreamErrorCode,
 } from './errors'
+export type { StreamClientOptions, StreamConnectionOptions, StreamHooks } from './options'
+export type { StreamStats } from './report'

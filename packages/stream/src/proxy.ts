@@ -8,7 +8,7 @@ type Created = (error: Error | null, socket: Duplex) => void
 
 const MAX_PROXY_HEADER_BYTES = 16 * 1024
 
-/** Opens a TCP tunnel to `host:port` through an HTTP(S) proxy's CONNECT method (RFC 9110 §9.3.6). */
+/** Opens a TCP tunnel to `host:port` through an HTTP(S) proxy's CONNECT method (RFC 9110, section 9.3.6). */
 export function connectTunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80)

@@ -1,5 +1,10 @@
 import { createServer } from 'node:net'
-import { type DingTalkEvent, parseEvents } from '@dingtalk-kit/core'
+import {
+  createDingTalkClient,
+  createEventDispatcher,
+  type DingTalkEvent,
+  parseEvents,
+} from '@dingtalk-kit/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DingTalkStreamCredentialsError,
@@ -37,6 +42,20 @@ describe('connecting (§13.1)', () => {
     const opened = h.emu.log.filter((e) => e.path === '/v1.0/gateway/connections/open')
     expect(opened).toHaveLength(1)
     expect(opened[0]!.body).toMatchObject({ clientId: app.appKey, clientSecret: '***' })
+  })
+
+  it('without clientId and clientSecret: those the app client (or suite client) was created with', async () => {
+    h = await harness()
+    const client = createDingTalkClient(
+      { appKey: app.appKey, appSecret: app.appSecret },
+      { baseUrl: h.emu.url },
+    )
+    await h.client({ clientId: undefined, clientSecret: undefined, client }).start()
+    const dispatcher = createEventDispatcher({ client })
+    await h.client({ clientId: undefined, clientSecret: undefined, dispatcher }).start()
+    const opened = await h.emu.stream.waitForConnections(2, app.appKey)
+    expect(opened.map((c) => c.clientId)).toEqual([app.appKey, app.appKey])
+    expect(() => h!.client({ clientId: undefined, clientSecret: undefined })).toThrow(/needs a clientId/)
   })
 
   it('bad credentials: start() rejects with a typed error saying what to check, and leaves nothing open', async () => {

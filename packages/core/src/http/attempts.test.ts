@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient } from '../client'
 import { DingTalkTimeoutError } from '../errors/request-errors'
 
-// A real HTTP peer: /slow answers after a second, anything else at once.
+// A real HTTP peer: /slow answers after five seconds, anything else at once. The client's timeout (1.5 s)
+// leaves a loaded 2-core CI machine room to answer the fast calls, and the slow one still times out.
 let server: Server
 let baseUrl: string
 const served = { fast: 0, slow: 0 }
@@ -21,7 +22,7 @@ beforeAll(async () => {
     }
     if (req.url?.startsWith('/slow')) {
       served.slow++
-      setTimeout(answer, 1000)
+      setTimeout(answer, 5000)
     } else {
       served.fast++
       answer()
@@ -36,7 +37,7 @@ describe('attempt timeouts', () => {
   it('a timeout aborts only its own attempt: calls before, beside and after it are untouched', async () => {
     const client = createDingTalkClient(
       { appKey: 'dingkey', appSecret: 'secret-1' },
-      { baseUrl, timeoutMs: 200, retry: { maxRetries: 0 } },
+      { baseUrl, timeoutMs: 1500, retry: { maxRetries: 0 } },
     )
     for (let i = 0; i < 40; i++) await client.request({ path: '/fast' })
     const fast = () => client.request({ path: '/fast' })

@@ -84,4 +84,11 @@ describe('randomId', () => {
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{16}$/)
     expect(randomId(12)).toMatch(/^[0-9a-f]{24}$/)
   })
+
+  it('stays distinct across many pool refills, and serves sizes larger than the pool', () => {
+    const ids = Array.from({ length: 5_000 }, () => randomId(7))
+    expect(new Set(ids).size).toBe(5_000)
+    expect(ids.every((id) => /^[0-9a-f]{14}$/.test(id))).toBe(true)
+    expect(randomId(5_000)).toMatch(/^[0-9a-f]{10000}$/)
+  })
 })

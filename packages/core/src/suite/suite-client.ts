@@ -1,3 +1,4 @@
+import { rememberAppCredentials } from '../auth/app-credentials'
 import type { DingTalkClient, DingTalkClientOptions } from '../client'
 import { DingTalkError } from '../errors'
 import { type ClientObserver, ClientObservers } from '../http/observer'
@@ -313,7 +314,7 @@ export function createSuiteClient(
     observers,
   })
 
-  return {
+  const suite: SuiteClient = {
     suiteKey,
     token: credentials.token,
     aesKey: credentials.aesKey,
@@ -358,4 +359,6 @@ export function createSuiteClient(
     forCorp: clients.get,
     observe: (observer) => observers.add(observer),
   }
+  rememberAppCredentials(suite, { clientId: suiteKey, clientSecret: suiteSecret })
+  return suite
 }

@@ -213,6 +213,14 @@ export interface StreamEmulator {
   zombie(connectionId: string): void
   /** Fault: the next `times` (default 1) `connections/open` answers name an endpoint that refuses connections. */
   unreachable(times?: number): void
+  /**
+   * Fault: the next `times` (default 1) pushes are each delivered once more with a new `messageId`, to a
+   * connection chosen at random again (§13.4): `after: 'ack'` (default) once the first frame was ACKed —
+   * DingTalk redelivers even after a correct ACK —, `after: 'send'` right after the first frame, both then in
+   * flight at once, as when DingTalk's ACK wait runs out while the app is still handling it. The push ends
+   * when both frames are answered.
+   */
+  redeliver(times?: number, options?: { after?: 'ack' | 'send' }): void
   /** Resolves once no push is in flight. */
   idle(): Promise<void>
 }

@@ -1,0 +1,160 @@
+import { type EventDispatcher, parseStreamEvent, type SuiteCallbackClient } from '@dingtalk-kit/core'
+import type { CallbackRunner, FrameOutcome } from './callbacks'
+import type { Connection } from './connection'
+import { ackFor, ackFrame, type DownFrame, disconnectReason, parseFrame } from './frames'
+import type { ConcurrencyGate } from './gate'
+import type { ConnectionLifecycle } from './lifecycle'
+import type { StreamCounters, StreamReporter } from './report'
+
+export interface FrameRouterOptions<S extends SuiteCallbackClient> {
+  clientId: string
+  dispatcher: EventDispatcher<S>
+  callbacks: CallbackRunner
+  gate: ConcurrencyGate
+  lifecycle: ConnectionLifecycle
+  reporter: StreamReporter
+  counters: StreamCounters
+}
+
+type Handled = 'EVENT' | 'CALLBACK'
+
+/**
+ * Takes each frame of every connection: SYSTEM frames answered at once (§13.5), EVENTs through the
+ * dispatcher, CALLBACKs through their handler, each ACKed once on its own connection after its handler
+ * (§13.3), within the concurrency gate.
+ */
+export class FrameRouter<S extends SuiteCallbackClient> {
+  private readonly tasks = new Set<Promise<void>>()
+
+  constructor(private readonly options: FrameRouterOptions<S>) {}
+
+  frame(connection: Connection, text: string): void {
+    const { lifecycle, callbacks } = this.options
+    this.options.counters.framesReceived++
+    lifecycle.markHealthy(connection)
+    const frame = parseFrame(text)
+    if (typeof frame === 'string') {
+      this.invalid(connection, frame)
+      return
+    }
+    if (frame.type === 'SYSTEM') {
+      this.system(connection, frame)
+      return
+    }
+    if (frame.type !== 'EVENT' && frame.type !== 'CALLBACK') {
+      this.invalid(connection, `unknown frame type ${JSON.stringify(frame.type).slice(0, 40)}`)
+      return
+    }
+    // Closing: frames are no longer taken; unanswered, DingTalk redelivers them to another connection.
+    if (lifecycle.closing) return
+    if (frame.type === 'CALLBACK' && !callbacks.handlers.has(frame.topic)) {
+      this.notFound(connection, frame)
+      return
+    }
+    this.take(connection, frame, frame.type)
+  }
+
+  invalid(_connection: Connection, why: string): void {
+    this.options.counters.invalidFrames++
+    this.options.reporter.warn('Malformed Stream frame ignored', { why })
+  }
+
+  /** Resolves when no frame is being handled or waiting. */
+  async idle(): Promise<void> {
+    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
+  }
+
+  private system(connection: Connection, frame: DownFrame): void {
+    if (frame.topic === 'ping') {
+      // §13.5: answered at once, the opaque echoed.
+      this.send(connection, frame.messageId, ackFrame(frame.messageId, frame.data))
+    } else if (frame.topic === 'disconnect') {
+      this.options.lifecycle.handover(connection, disconnectReason(frame.data))
+    } else {
+      this.options.reporter.debug('SYSTEM frame ignored', { topic: frame.topic })
+    }
+  }
+
+  // §13.3: 404 = topic not supported.
+  private notFound(connection: Connection, frame: DownFrame): void {
+    const { reporter } = this.options
+    this.send(
+      connection,
+      frame.messageId,
+      ackFrame(frame.messageId, { response: null }, 404, 'topic not supported'),
+    )
+    reporter.warn('CALLBACK for a topic without a handler answered 404', { topic: frame.topic })
+    reporter.hook('ack', {
+      messageId: frame.messageId,
+      type: 'CALLBACK',
+      topic: frame.topic,
+      status: 'NOT_FOUND',
+      sent: true,
+    })
+  }
+
+  private take(connection: Connection, frame: DownFrame, type: Handled): void {
+    connection.inFlight++
+    const task = this.handle(connection, frame, type)
+    this.tasks.add(task)
+    void task.finally(() => this.tasks.delete(task))
+  }
+
+  private async handle(connection: Connection, frame: DownFrame, type: Handled): Promise<void> {
+    const { gate, reporter, counters } = this.options
+    await gate.acquire()
+    try {
+      const { outcome, id } =
+        type === 'EVENT' ? await this.deliverEvent(frame) : await this.options.callbacks.run(frame)
+      if (outcome.kind === 'ack' && outcome.duplicate) {
+        counters.redeliveries++
+        reporter.debug('Redelivery acknowledged without running handlers', { type, topic: frame.topic })
+        reporter.hook('redelivery', { messageId: frame.messageId, type, topic: frame.topic, id })
+      }
+      // One ACK per frame, after the handler.
+      const sent = this.send(connection, frame.messageId, ackFor(type, frame.messageId, outcome))
+      const status = outcome.kind === 'ack' ? 'SUCCESS' : 'LATER'
+      reporter.hook('ack', { messageId: frame.messageId, type, topic: frame.topic, status, sent })
+    } finally {
+      gate.release()
+      connection.inFlight--
+      if (connection.state === 'draining' && connection.inFlight === 0) this.options.lifecycle.settleDrained()
+    }
+  }
+
+  private async deliverEvent(frame: DownFrame): Promise<FrameOutcome> {
+    const { dispatcher, clientId } = this.options
+    const parsed = parseStreamEvent(frame.headers, frame.data)
+    const eventId = frame.headers.eventId
+    const id = eventId ? `id:${eventId}` : `msg:${frame.messageId}`
+    try {
+      const outcome = await dispatcher.deliver([{ parsed, id }], {
+        transport: 'stream',
+        receiveId: clientId,
+        deadlineAt: Number.POSITIVE_INFINITY,
+        frame,
+      })
+      return { outcome, id }
+    } catch (cause) {
+      // A dispatcher given by the app could throw (core's never does).
+      dispatcher.reporter.report(
+        'CALLBACK_STORE_FAILED',
+        'The event dispatcher failed; asking DingTalk to redeliver',
+        { cause, transport: 'stream' },
+      )
+      return { outcome: { kind: 'retry' }, id }
+    }
+  }
+
+  private send(connection: Connection, messageId: string, text: string): boolean {
+    if (connection.send(text)) {
+      this.options.counters.acksSent++
+      return true
+    }
+    this.options.counters.acksUnsent++
+    this.options.reporter.debug('ACK not sent: its connection closed; DingTalk redelivers the frame', {
+      messageId,
+    })
+    return false
+  }
+}
