@@ -41,7 +41,10 @@ export const ATTRIBUTES = {
   duplicates: 'dingtalk.event.duplicates',
   /** `ack`, `retry` (DingTalk delivers again), `duplicate` (every event handled before), `late`. */
   outcome: 'dingtalk.delivery.outcome',
-  /** How long the transport gave the delivery to be answered, in ms (HTTP callbacks). */
+  /**
+   * The time left to answer when the delivery reached the pipeline, in ms: the callback's deadline (1200 ms
+   * by default) less what reading, verifying and decrypting took. HTTP callbacks only (Stream has none).
+   */
   deadlineMs: 'dingtalk.deadline_ms',
   /** `ok` or `error`, for handlers. */
   handlerOutcome: 'dingtalk.handler.outcome',

@@ -1,21 +1,11 @@
-import {
-  createDingTalkClient,
-  createDingTalkRoutes,
-  DingTalkApiError,
-  type DingTalkClient,
-  type DingTalkRoutes,
-} from '@dingtalk-kit/core'
-import { defaultFixture, type Emulator, generateAesKey, startEmulator } from '@dingtalk-kit/emulator'
+import { createDingTalkRoutes, DingTalkApiError } from '@dingtalk-kit/core'
+import { type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { createStreamClient, type StreamClient, TOPIC_ROBOT } from '@dingtalk-kit/stream'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ATTRIBUTES as A, instrument, METRICS } from '../src/index'
-import { renderTree, serveRoutes, type TestTelemetry, testTelemetry, total, useAsyncContext } from './helpers'
-
-const org = defaultFixture.orgs[0]!
-const app = org.apps![0]!
-const credentials = { appKey: app.appKey, appSecret: app.appSecret, corpId: org.corpId }
-const callbackSecrets = { token: 'otel-test-callback-token', aesKey: generateAesKey() }
+import { app, callbackSecrets, newClient as clientOn, org, startApp as startAppOn } from './app'
+import { renderTree, type TestTelemetry, testTelemetry, total, useAsyncContext } from './helpers'
 
 let emu: Emulator
 let stopContext: () => void
@@ -38,39 +28,8 @@ afterAll(async () => {
   stopContext()
 })
 
-const newClient = (): DingTalkClient =>
-  createDingTalkClient(credentials, {
-    baseUrl: emu.url,
-    retry: { baseDelayMs: 1, maxDelayMs: 4 },
-    tokens: { pollIntervalMs: 2 },
-  })
-
-/** An app: routes on a real HTTP server, its callback registered with the emulator, a client of its own. */
-async function startApp(client: DingTalkClient): Promise<{ routes: DingTalkRoutes; url: string }> {
-  const routes = createDingTalkRoutes({
-    prefix: '/dingtalk',
-    client,
-    callback: { ...callbackSecrets, logger: {} },
-  })
-  const server = await serveRoutes(routes)
-  closers.push(
-    () => server.close(),
-    () => routes.dispatcher.idle(),
-  )
-  // Another client registers the callback, so the app's own client has fetched no token yet.
-  const registration = {
-    tags: ['user_add_org', 'org_dept_create'],
-    ...callbackSecrets,
-    url: `${server.url}/dingtalk/callback`,
-  }
-  const admin = newClient()
-  await admin.callbacks.register(registration).catch(async (error: unknown) => {
-    // §2.4: 71006 = the corp already has a callback (an earlier test's): point it at this app.
-    if (!(error instanceof DingTalkApiError) || error.errcode !== 71006) throw error
-    await admin.callbacks.update(registration)
-  })
-  return { routes, url: server.url }
-}
+const newClient = () => clientOn(emu)
+const startApp = (client: ReturnType<typeof newClient>) => startAppOn(emu, client, closers)
 
 describe('instrument()', () => {
   it('traces one callback: callback → handler → API call → token refresh → gettoken', async () => {

@@ -158,8 +158,9 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
     await suiteClient.getCorpToken(customer.corpId, { mode: 'signed' })
     await suiteClient.getAuthInfo(customer.corpId)
 
-    // Stream: an event, a robot message, a server disconnect and the reconnect.
+    // Stream: an event and its redelivery, a robot message, a server disconnect and the reconnect.
     await stream.start()
+    emu.stream.redeliver(1) // the event comes again under a new messageId after its ACK (a redelivery)
     expect(await emu.stream.event(app.appKey, 'org_dept_create', { deptId: [2] }).done).toMatchObject({
       ok: true,
     })
@@ -197,6 +198,7 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
   const points = await t.points()
   expect(total(points, METRICS.apiErrors)).toBeGreaterThanOrEqual(2) // the unknown user, the used SSO code
   expect(total(points, METRICS.streamReconnects)).toBe(1)
+  expect(total(points, METRICS.streamRedeliveries)).toBe(1)
   expect(t.spans().some((s) => s.attributes[A.replayed] === true)).toBe(true)
 
   const secrets = new Set([...secretsOf(emu), ...wire, code])
