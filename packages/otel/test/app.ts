@@ -13,8 +13,10 @@ import {
   type FixtureApp,
   type FixtureOrg,
   generateAesKey,
+  startEmulator,
 } from '@dingtalk-kit/emulator'
-import { serveRoutes } from './helpers'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { serveRoutes, type TestTelemetry, testTelemetry, useAsyncContext } from './helpers'
 
 export const org: FixtureOrg = defaultFixture.orgs[0]!
 export const app: FixtureApp = org.apps![0]!
@@ -72,4 +74,46 @@ export async function startApp(
     await admin.callbacks.update(registration)
   })
   return { routes, url: server.url }
+}
+
+/** What {@link useEmulator} gives a test file: the emulator, what to close after each test, telemetry. */
+export interface TestEnvironment {
+  readonly emu: Emulator
+  /** Run (last first) after each test. */
+  readonly closers: (() => Promise<unknown>)[]
+  /** A fresh SDK with in-memory exporters, shut down after the test. */
+  telemetry(): TestTelemetry
+}
+
+/** Registers the hooks of a test file: the context manager and one emulator for the file, cleanup per test. */
+export function useEmulator(): TestEnvironment {
+  let emu: Emulator | undefined
+  let stopContext = () => {}
+  const telemetries: TestTelemetry[] = []
+  const closers: (() => Promise<unknown>)[] = []
+  beforeAll(async () => {
+    stopContext = useAsyncContext()
+    emu = await startEmulator({ suiteTicketIntervalMs: 0 })
+  })
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close()
+    for (const t of telemetries.splice(0)) await t.shutdown()
+    emu?.faults.clear()
+  })
+  afterAll(async () => {
+    await emu?.close()
+    stopContext()
+  })
+  return {
+    get emu() {
+      if (emu === undefined) throw new Error('the emulator starts in beforeAll')
+      return emu
+    },
+    closers,
+    telemetry() {
+      const t = testTelemetry()
+      telemetries.push(t)
+      return t
+    },
+  }
 }

@@ -1,39 +1,20 @@
 import { createDingTalkRoutes, DingTalkApiError } from '@dingtalk-kit/core'
-import { type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { createStreamClient, type StreamClient, TOPIC_ROBOT } from '@dingtalk-kit/stream'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { ATTRIBUTES as A, instrument, METRICS } from '../src/index'
-import { app, callbackSecrets, newClient as clientOn, org, startApp as startAppOn } from './app'
-import { renderTree, type TestTelemetry, testTelemetry, total, useAsyncContext } from './helpers'
+import { app, callbackSecrets, newClient as clientOn, org, startApp as startAppOn, useEmulator } from './app'
+import { renderTree, total } from './helpers'
 
-let emu: Emulator
-let stopContext: () => void
-let t: TestTelemetry
-const closers: (() => Promise<unknown>)[] = []
+const env = useEmulator()
+const { closers } = env
 
-beforeAll(async () => {
-  stopContext = useAsyncContext()
-  emu = await startEmulator({ suiteTicketIntervalMs: 0 })
-})
-
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-  await t?.shutdown()
-  emu.faults.clear()
-})
-
-afterAll(async () => {
-  await emu.close()
-  stopContext()
-})
-
-const newClient = () => clientOn(emu)
-const startApp = (client: ReturnType<typeof newClient>) => startAppOn(emu, client, closers)
+const newClient = () => clientOn(env.emu)
+const startApp = (client: ReturnType<typeof newClient>) => startAppOn(env.emu, client, closers)
 
 describe('instrument()', () => {
   it('traces one callback: callback → handler → API call → token refresh → gettoken', async () => {
-    t = testTelemetry()
+    const t = env.telemetry()
     const client = newClient()
     const { routes } = await startApp(client)
     instrument({ client, routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
@@ -43,7 +24,7 @@ describe('instrument()', () => {
     })
     t.reset()
 
-    const push = await emu.emitCorpEvent(org.corpId, 'user_add_org', { UserId: ['lisi'] })
+    const push = await env.emu.emitCorpEvent(org.corpId, 'user_add_org', { UserId: ['lisi'] })
     expect(push?.ok).toBe(true)
     expect(names).toEqual(['李四'])
 
@@ -102,12 +83,12 @@ describe('instrument()', () => {
   })
 
   it('records the errcode of a failed call, a token replay and retries, as spans and metrics', async () => {
-    t = testTelemetry()
+    const t = env.telemetry()
     const client = newClient()
     instrument({ client, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
     await expect(client.contacts.users.get('nobody')).rejects.toBeInstanceOf(DingTalkApiError)
-    emu.invalidateToken(await client.getAccessToken())
-    emu.faults.inject({ route: '/topapi/v2/user/get', kind: 'busy', times: 1 })
+    env.emu.invalidateToken(await client.getAccessToken())
+    env.emu.faults.inject({ route: '/topapi/v2/user/get', kind: 'busy', times: 1 })
     await client.contacts.users.get('lisi')
 
     const [failed, replayed] = t.spans().filter((s) => s.name === 'DingTalk POST /topapi/v2/user/get')
@@ -126,14 +107,14 @@ describe('instrument()', () => {
   })
 
   it('traces Stream events as CONSUMER spans of the shared pipeline; re-pushes and ACKs are counted', async () => {
-    t = testTelemetry()
+    const t = env.telemetry()
     const client = newClient()
     const routes = createDingTalkRoutes({ client, callback: { ...callbackSecrets, logger: {} } })
     const telemetry = instrument({ routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
     const stream: StreamClient = createStreamClient({
       clientId: app.appKey,
       clientSecret: app.appSecret,
-      apiBaseUrl: emu.url,
+      apiBaseUrl: env.emu.url,
       dispatcher: routes.dispatcher,
       hooks: telemetry.streamHooks,
       callbacks: { [TOPIC_ROBOT]: () => ({ ok: true }) },
@@ -145,15 +126,20 @@ describe('instrument()', () => {
       handled++
     })
     await stream.start()
-    const delivery = emu.stream.event(app.appKey, 'org_dept_create', { deptId: [2] }, { eventId: 'otel-e1' })
+    const delivery = env.emu.stream.event(
+      app.appKey,
+      'org_dept_create',
+      { deptId: [2] },
+      { eventId: 'otel-e1' },
+    )
     expect(await delivery.done).toMatchObject({ ok: true })
-    const again = emu.stream.event(app.appKey, 'org_dept_create', { deptId: [2] }, { eventId: 'otel-e1' })
+    const again = env.emu.stream.event(app.appKey, 'org_dept_create', { deptId: [2] }, { eventId: 'otel-e1' })
     expect(await again.done).toMatchObject({ ok: true })
     expect(handled).toBe(1)
-    await emu.stream.callback(app.appKey, TOPIC_ROBOT, { msgId: 'm1', text: { content: 'hi' } }).done
-    const [conn] = emu.stream.live(app.appKey)
-    emu.stream.disconnect(conn!.id, { closeAfterMs: 10 })
-    await vi.waitFor(() => expect(emu.stream.live(app.appKey).some((c) => c.id !== conn!.id)).toBe(true))
+    await env.emu.stream.callback(app.appKey, TOPIC_ROBOT, { msgId: 'm1', text: { content: 'hi' } }).done
+    const [conn] = env.emu.stream.live(app.appKey)
+    env.emu.stream.disconnect(conn!.id, { closeAfterMs: 10 })
+    await vi.waitFor(() => expect(env.emu.stream.live(app.appKey).some((c) => c.id !== conn!.id)).toBe(true))
 
     const deliveries = t.spans().filter((s) => s.name === 'DingTalk stream org_dept_create')
     expect(deliveries.map((s) => [s.kind, s.attributes[A.outcome], s.attributes[A.duplicates]])).toEqual([
@@ -175,7 +161,7 @@ describe('instrument()', () => {
   })
 
   it('counts callbacks it rejects and a handler that fails; detach() stops every span and metric', async () => {
-    t = testTelemetry()
+    const t = env.telemetry()
     const client = newClient()
     const { routes, url } = await startApp(client)
     const telemetry = instrument({ routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
@@ -188,8 +174,8 @@ describe('instrument()', () => {
       body: JSON.stringify({ encrypt: 'bm90IGEgcmVhbCBtZXNzYWdl' }),
     })
     expect(rejected.status).toBeGreaterThanOrEqual(400)
-    emu.state.pushes.length = 0
-    const push = await emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [3] })
+    env.emu.state.pushes.length = 0
+    const push = await env.emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [3] })
     expect(push?.ok).toBe(false) // answered 503 every time: DingTalk gives up after its retries
 
     const failed = t.spans().filter((s) => s.name === 'DingTalk handle org_dept_create')

@@ -1,33 +1,15 @@
 // The trace carried from a Stream event into the API calls its handler makes; a callback measured against its
 // deadline; store failures (timeouts) of the token cache and of de-duplication as metrics.
 import { createDingTalkRoutes, DingTalkStoreError, type Store } from '@dingtalk-kit/core'
-import { type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { createStreamClient } from '@dingtalk-kit/stream'
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { ATTRIBUTES as A, instrument, METRICS } from '../src/index'
-import { app, callbackSecrets, newClient, org, startApp } from './app'
-import { renderTree, type TestTelemetry, testTelemetry, total, useAsyncContext } from './helpers'
+import { app, callbackSecrets, newClient, org, startApp, useEmulator } from './app'
+import { renderTree, total } from './helpers'
 
-let emu: Emulator
-let stopContext: () => void
-let t: TestTelemetry
-const closers: (() => Promise<unknown>)[] = []
-
-beforeAll(async () => {
-  stopContext = useAsyncContext()
-  emu = await startEmulator({ suiteTicketIntervalMs: 0 })
-})
-
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close()
-  await t?.shutdown()
-})
-
-afterAll(async () => {
-  await emu.close()
-  stopContext()
-})
+const env = useEmulator()
+const { closers } = env
 
 /** A store whose every operation times out, the way `redisStore` reports a Redis that does not answer. */
 function timingOutStore(): Store {
@@ -49,14 +31,14 @@ function timingOutStore(): Store {
 }
 
 it('a Stream event’s handler calls DingTalk: the call is a child of the event’s spans, in one trace', async () => {
-  t = testTelemetry()
-  const client = newClient(emu)
+  const t = env.telemetry()
+  const client = newClient(env.emu)
   const routes = createDingTalkRoutes({ client, callback: { ...callbackSecrets, logger: {} } })
   instrument({ client, routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
   const stream = createStreamClient({
     clientId: app.appKey,
     clientSecret: app.appSecret,
-    apiBaseUrl: emu.url,
+    apiBaseUrl: env.emu.url,
     dispatcher: routes.dispatcher,
     logger: {},
   })
@@ -66,7 +48,12 @@ it('a Stream event’s handler calls DingTalk: the call is a child of the event�
     for (const userId of event.UserId) names.push((await client.contacts.users.get(userId)).name)
   })
   await stream.start()
-  const delivery = emu.stream.event(app.appKey, 'user_add_org', { userId: ['lisi'] }, { eventId: 'otel-ctx' })
+  const delivery = env.emu.stream.event(
+    app.appKey,
+    'user_add_org',
+    { userId: ['lisi'] },
+    { eventId: 'otel-ctx' },
+  )
   expect(await delivery.done).toMatchObject({ ok: true })
   expect(names).toEqual(['李四'])
 
@@ -89,16 +76,16 @@ it('a Stream event’s handler calls DingTalk: the call is a child of the event�
 })
 
 it('measures a callback against its deadline: a handler past it makes the delivery `late`, usage above 1', async () => {
-  t = testTelemetry()
-  const client = newClient(emu)
-  const { routes } = await startApp(emu, client, closers, { tuning: { deadlineMs: 100 } })
+  const t = env.telemetry()
+  const client = newClient(env.emu)
+  const { routes } = await startApp(env.emu, client, closers, { tuning: { deadlineMs: 100 } })
   instrument({ routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
   let finished = false
   routes.on('org_dept_create', async () => {
     await new Promise((resolve) => setTimeout(resolve, 400))
     finished = true
   })
-  const push = await emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [7] })
+  const push = await env.emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [7] })
   expect(push?.ok).toBe(true) // acknowledged at the deadline, before the handler finished
   expect(finished).toBe(false)
   await routes.dispatcher.idle()
@@ -119,10 +106,10 @@ it('measures a callback against its deadline: a handler past it makes the delive
 })
 
 it('counts store timeouts of the token cache and of de-duplication by error type and use', async () => {
-  t = testTelemetry()
+  const t = env.telemetry()
   const store = timingOutStore()
-  const client = newClient(emu, store)
-  const { routes } = await startApp(emu, client, closers, { store })
+  const client = newClient(env.emu, store)
+  const { routes } = await startApp(env.emu, client, closers, { store })
   instrument({ client, routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
   routes.on('org_dept_create', () => {})
 
@@ -131,8 +118,8 @@ it('counts store timeouts of the token cache and of de-duplication by error type
   const refresh = t.spans().find((s) => s.name === 'DingTalk refresh access_token')!
   expect(refresh.attributes).toMatchObject({ [A.tokenOutcome]: 'fetched', [A.errorType]: 'STORE_TIMEOUT' })
   // De-duplication cannot work without it: the callback asks DingTalk to re-push.
-  emu.state.pushes.length = 0
-  const push = await emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [8] })
+  env.emu.state.pushes.length = 0
+  const push = await env.emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [8] })
   expect(push?.ok).toBe(false)
   const delivery = t.spans().find((s) => s.name === 'DingTalk callback org_dept_create')!
   expect(delivery.status.code).toBe(SpanStatusCode.ERROR)
