@@ -126,16 +126,18 @@ export function total(points: Point[], name: string, match: Record<string, Attri
 
 /**
  * The spans of one trace as an indented tree of names (children in start order), e.g. for
- * docs/observability.md.
+ * docs/observability.md; `details` adds lines under a span (its attributes), indented with it.
  */
 export function renderTree(
   spans: readonly ReadableSpan[],
   root: ReadableSpan,
   show: (s: ReadableSpan) => string = (s) => s.name,
+  details: (s: ReadableSpan) => string[] = () => [],
 ): string {
   const lines: string[] = []
   const walk = (span: ReadableSpan, depth: number) => {
     lines.push(`${'  '.repeat(depth)}${show(span)}`)
+    for (const line of details(span)) lines.push(`${'  '.repeat(depth)}│ ${line}`)
     const children = spans
       .filter((s) => s.parentSpanContext?.spanId === span.spanContext().spanId)
       .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1])
