@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { type StableFacts, stableProblems } from './check'
 import { benchCrypto } from './crypto'
 import { isolated } from './isolated'
@@ -16,7 +17,18 @@ const quick = check || process.argv.includes('--quick')
 // `--only stream` (or another section's key): measure that section alone and replace it in REPORT.md.
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined
-const SECTIONS = ['crypto', 'peers', 'client', 'tokens', 'adapters', 'memory', 'redis', 'sizes', 'stream']
+const SECTIONS = [
+  'crypto',
+  'peers',
+  'client',
+  'tokens',
+  'adapters',
+  'memory',
+  'redis',
+  'sizes',
+  'stream',
+  'otel',
+]
 if (only !== undefined && (check || !SECTIONS.includes(only))) {
   throw new Error(`--only takes one of ${SECTIONS.join(', ')}, and not with --check`)
 }
@@ -202,6 +214,29 @@ if (want('stream')) {
       'Events/s is what the pair achieves together: the emulator shares the machine, so a client that needs more CPU ' +
         'per event leaves less to the emulator. The CPU figures (user + system time of each process over its rounds, ' +
         'per event, median) say where it goes: what a client costs on its own, whatever the producer.',
+    ],
+  })
+}
+
+if (want('otel')) {
+  log('· OpenTelemetry: a client call with instrumentation on vs off')
+  const comparisons = await isolated('otel', options)
+  const [load] = loadavg()
+  sections.push({
+    title: 'OpenTelemetry overhead: a client call instrumented vs not (@dingtalk-kit/otel)',
+    comparisons,
+    // The ratio in time: what instrumentation adds to one call (medians of each side).
+    figures: comparisons.map((c) => ({
+      label: `added per call: ${c.group.replace(/^otel: /, '')}`,
+      value: `${(1e6 / c.candidate.opsPerSec - 1e6 / c.baseline.opsPerSec).toFixed(1)} µs (load average ${load?.toFixed(1)} on ${availableParallelism()} cores)`,
+    })),
+    notes: [
+      'The same `client.request()` POST with `instrument({ client })` on and without it, interleaved round by round in ' +
+        'one process: a span per call (and its token-less attributes), the call counter and duration histogram, ' +
+        'through the OpenTelemetry SDK 2.x as a production app registers it (batch span processor, periodic metric ' +
+        'reader, the AsyncLocalStorage context manager) with exporters that drop what they are given (no network). ' +
+        'Against the emulator, then against a `fetch` answered in-process, where the network and the emulator no ' +
+        'longer hide the cost: the second ratio is the upper bound of the overhead.',
     ],
   })
 }
