@@ -1,7 +1,7 @@
 import type { DingTalkTelemetry } from '@dingtalk-kit/otel'
 
-// The same file as the koa example's: each example stands alone, so that one copied out of this repository
-// brings its whole telemetry setup.
+// The same file as the Koa and NestJS examples' (but for the service name): each example stands alone, so that
+// one copied out of this repository brings its whole telemetry setup.
 
 type Env = Readonly<Record<string, string | undefined>>
 

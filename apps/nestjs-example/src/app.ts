@@ -140,6 +140,8 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     }
   }
   const routes = app.get<DingTalkRoutes>(DingTalkRoutes)
+  const suiteClient = app.get<SuiteClient | undefined>(DingTalkSuiteClient)
+  config.telemetry?.add({ client, ...(suiteClient ? { suiteClient } : {}), routes })
   const close = async (): Promise<void> => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
@@ -153,7 +155,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     app,
     url,
     client,
-    suiteClient: app.get<SuiteClient | undefined>(DingTalkSuiteClient),
+    suiteClient,
     directory: app.get(DirectoryService).entries,
     emulator,
     settings: dingtalk,
