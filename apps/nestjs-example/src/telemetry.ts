@@ -5,10 +5,24 @@ import type { DingTalkTelemetry } from '@dingtalk-kit/otel'
 
 type Env = Readonly<Record<string, string | undefined>>
 
-/** Where spans and metrics go: printed on stdout, or sent to an OTLP/HTTP endpoint. */
+/**
+ * Where spans and metrics go: printed on stdout, or sent to an OTLP/HTTP endpoint.
+ *
+ * @example
+ * ```ts
+ * const exporter: TelemetryExporter = 'console'
+ * ```
+ */
 export type TelemetryExporter = 'console' | 'otlp'
 
-/** A started OpenTelemetry SDK and the handle of `instrument()`, from {@link startTelemetry}. */
+/**
+ * A started OpenTelemetry SDK and the handle of `instrument()`, from {@link startTelemetry}.
+ *
+ * @example
+ * ```ts
+ * const otel: ExampleTelemetry = await startTelemetry('otlp', 'my-app')
+ * ```
+ */
 export interface ExampleTelemetry {
   /** Observes the app's clients and routes (`telemetry.add({ client, routes })`); its `streamHooks` go to the Stream client. */
   telemetry: DingTalkTelemetry
