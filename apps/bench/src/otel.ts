@@ -1,4 +1,9 @@
-import { createDingTalkClient, type DingTalkClient } from '@dingtalk-kit/core'
+import {
+  type ClientObserver,
+  createDingTalkClient,
+  type DingTalkClient,
+  type ObservedCall,
+} from '@dingtalk-kit/core'
 import { defaultFixture, startEmulator } from '@dingtalk-kit/emulator'
 import { instrument } from '@dingtalk-kit/otel'
 import { context } from '@opentelemetry/api'
@@ -9,7 +14,7 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { type BenchOptions, type Comparison, compare } from './lib'
+import { type BenchOptions, type Comparison, compare, median } from './lib'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
@@ -47,6 +52,43 @@ function productionSdk(): {
   }
 }
 
+/** The overhead as CPU time, which a machine busy with other work inflates far less than wall time. */
+export interface CpuFigure {
+  name: string
+  /** Median CPU time (user + system) per call, µs. */
+  onMicros: number
+  offMicros: number
+}
+
+/** What {@link benchOtel} measures: the ratios, and CPU per call of each side. */
+export interface OtelResult {
+  comparisons: Comparison[]
+  cpu: CpuFigure[]
+}
+
+/** CPU µs per call of `on` and of `off`, medians over rounds that alternate between them. */
+async function cpuPerCall(
+  name: string,
+  on: () => Promise<unknown>,
+  off: () => Promise<unknown>,
+  options: BenchOptions,
+): Promise<CpuFigure> {
+  const calls = options.quick ? 200 : 2000
+  const round = async (fn: () => Promise<unknown>): Promise<number> => {
+    const before = process.cpuUsage()
+    for (let i = 0; i < calls; i++) await fn()
+    const used = process.cpuUsage(before)
+    return (used.user + used.system) / calls
+  }
+  const ons: number[] = []
+  const offs: number[] = []
+  for (let r = 0; r < (options.quick ? 3 : 9); r++) {
+    ons.push(await round(on))
+    offs.push(await round(off))
+  }
+  return { name, onMicros: median(ons), offMicros: median(offs) }
+}
+
 /**
  * `@dingtalk-kit/otel`'s overhead: the same client call with instrumentation on (a span and its metrics per
  * call, through the OpenTelemetry SDK) and off, interleaved in one run — against the emulator, and against a
@@ -54,10 +96,10 @@ function productionSdk(): {
  *
  * @example
  * ```ts
- * const comparisons = await benchOtel({ quick: true })
+ * const { comparisons, cpu } = await benchOtel({ quick: true })
  * ```
  */
-export async function benchOtel(options: BenchOptions): Promise<Comparison[]> {
+export async function benchOtel(options: BenchOptions): Promise<OtelResult> {
   const sdk = productionSdk()
   const emu = await startEmulator({ suiteTicketIntervalMs: 0 })
   const answer = JSON.stringify({ errcode: 0, errmsg: 'ok', result: { userid: 'zhangsan', name: '张三' } })
@@ -84,6 +126,7 @@ export async function benchOtel(options: BenchOptions): Promise<Comparison[]> {
   }
   try {
     const out: Comparison[] = []
+    const cpu: CpuFigure[] = []
     const [on, off] = await pair()
     out.push(
       await compare(
@@ -93,6 +136,7 @@ export async function benchOtel(options: BenchOptions): Promise<Comparison[]> {
         { ...options, goal: 0.9 },
       ),
     )
+    cpu.push(await cpuPerCall('emulator', call(on), call(off), options))
     const [onLocal, offLocal] = await pair(inProcess)
     out.push(
       await compare(
@@ -102,7 +146,30 @@ export async function benchOtel(options: BenchOptions): Promise<Comparison[]> {
         options,
       ),
     )
-    return out
+    cpu.push(await cpuPerCall('fetch answered in-process', call(onLocal), call(offLocal), options))
+    // The observer alone, around a call that does nothing: what instrumentation costs, without any client.
+    let observer: ClientObserver | undefined
+    instrument({
+      client: { observe: (o) => ((observer = o), () => {}) },
+      tracerProvider: sdk.tracerProvider,
+      meterProvider: sdk.meterProvider,
+    })
+    const subject: ObservedCall = {
+      api: 'oapi',
+      method: 'POST',
+      path: '/topapi/v2/user/get',
+      attempts: 1,
+      retries: 0,
+      replayed: false,
+      status: 200,
+      errcode: 0,
+      subCode: undefined,
+      apiCode: undefined,
+      requestId: 'bench',
+    }
+    const nothing = async () => undefined
+    cpu.push(await cpuPerCall('observer alone', () => observer!.call!(subject, nothing), nothing, options))
+    return { comparisons: out, cpu }
   } finally {
     await emu.close()
     await sdk.shutdown()

@@ -220,15 +220,15 @@ if (want('stream')) {
 
 if (want('otel')) {
   log('· OpenTelemetry: a client call with instrumentation on vs off')
-  const comparisons = await isolated('otel', options)
+  const { comparisons, cpu } = await isolated('otel', options)
   const [load] = loadavg()
+  const us = (n: number): string => `${n.toFixed(1)} µs`
   sections.push({
     title: 'OpenTelemetry overhead: a client call instrumented vs not (@dingtalk-kit/otel)',
     comparisons,
-    // The ratio in time: what instrumentation adds to one call (medians of each side).
-    figures: comparisons.map((c) => ({
-      label: `added per call: ${c.group.replace(/^otel: /, '')}`,
-      value: `${(1e6 / c.candidate.opsPerSec - 1e6 / c.baseline.opsPerSec).toFixed(1)} µs (load average ${load?.toFixed(1)} on ${availableParallelism()} cores)`,
+    figures: cpu.map((c) => ({
+      label: `CPU per call (${c.name}): instrumented vs not`,
+      value: `${us(c.onMicros)} vs ${us(c.offMicros)}: +${us(c.onMicros - c.offMicros)} (${(c.offMicros / c.onMicros).toFixed(2)}×)`,
     })),
     notes: [
       'The same `client.request()` POST with `instrument({ client })` on and without it, interleaved round by round in ' +
@@ -237,6 +237,11 @@ if (want('otel')) {
         'reader, the AsyncLocalStorage context manager) with exporters that drop what they are given (no network). ' +
         'Against the emulator, then against a `fetch` answered in-process, where the network and the emulator no ' +
         'longer hide the cost: the second ratio is the upper bound of the overhead.',
+      `CPU per call: user + system time of the process over alternating rounds of each side, median; less ` +
+        `sensitive to other work on the machine than the rates above (load average ${load?.toFixed(1)} on ` +
+        `${availableParallelism()} cores during this run). The emulator runs in the same process, so its CPU is in ` +
+        'both sides of the emulator row. "Observer alone": the observer `instrument()` adds, around a call that does ' +
+        'nothing, against that call: the whole cost of one instrumented call (span, attributes, two metric records).',
     ],
   })
 }

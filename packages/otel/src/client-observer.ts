@@ -44,12 +44,11 @@ function endCall(span: Span, call: ObservedCall, path: string, error: unknown, m
   m.apiCalls.add(1, metric)
   m.apiDuration.record(seconds, metric)
   if (call.retries > 0) m.apiRetries.add(call.retries, { [A.api]: call.api, [A.path]: path })
-  const attributes: Attributes = {
-    ...metric,
-    [A.attempts]: call.attempts,
-    [A.retries]: call.retries,
-    [A.replayed]: call.replayed,
-  }
+  // Built anew, not copied: keys added to a copy made by `{ ...metric }` cost V8 microseconds each.
+  const attributes = callAttributes(call, path, error)
+  attributes[A.attempts] = call.attempts
+  attributes[A.retries] = call.retries
+  attributes[A.replayed] = call.replayed
   if (call.status > 0) attributes[A.status] = call.status
   if (call.subCode !== undefined) attributes[A.subCode] = call.subCode
   if (call.requestId !== undefined) attributes[A.requestId] = call.requestId

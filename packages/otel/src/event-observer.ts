@@ -26,12 +26,11 @@ function endDelivery(span: Span, delivery: ObservedDelivery, m: Instruments, now
   m.deliveries.add(1, metric)
   m.deliveryDuration.record(Math.max(0, elapsedMs) / 1000, metric)
   if (delivery.duplicates > 0) m.duplicates.add(delivery.duplicates, { [A.transport]: delivery.transport })
-  const attributes: Attributes = {
-    ...metric,
-    [A.eventTypes]: [...delivery.eventTypes],
-    [A.eventCount]: delivery.eventTypes.length,
-    [A.duplicates]: delivery.duplicates,
-  }
+  // Built anew, not copied: keys added to a copy made by `{ ...metric }` cost V8 microseconds each.
+  const attributes: Attributes = { [A.transport]: delivery.transport, [A.outcome]: outcome }
+  attributes[A.eventTypes] = [...delivery.eventTypes]
+  attributes[A.eventCount] = delivery.eventTypes.length
+  attributes[A.duplicates] = delivery.duplicates
   const budgetMs = delivery.deadlineAt - delivery.startedAt
   if (Number.isFinite(budgetMs) && budgetMs > 0) {
     attributes[A.deadlineMs] = budgetMs
@@ -78,7 +77,8 @@ export function eventObserver(tracer: Tracer, m: Instruments, now: () => number)
       } finally {
         const outcome = failure === undefined ? 'ok' : 'error'
         m.handlerDuration.record((performance.now() - t0) / 1000, {
-          ...attributes,
+          [A.eventType]: event.type,
+          [A.transport]: event.transport,
           [A.handlerOutcome]: outcome,
         })
         span.setAttribute(A.handlerOutcome, outcome)
