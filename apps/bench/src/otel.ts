@@ -150,7 +150,12 @@ export async function benchOtel(options: BenchOptions): Promise<OtelResult> {
     // The observer alone, around a call that does nothing: what instrumentation costs, without any client.
     let observer: ClientObserver | undefined
     instrument({
-      client: { observe: (o) => ((observer = o), () => {}) },
+      client: {
+        observe(o) {
+          observer = o
+          return () => {}
+        },
+      },
       tracerProvider: sdk.tracerProvider,
       meterProvider: sdk.meterProvider,
     })
