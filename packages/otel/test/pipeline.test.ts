@@ -78,11 +78,11 @@ it('a Stream eventâ€™s handler calls DingTalk: the call is a child of the eventâ
 it('measures a callback against its deadline: a handler past it makes the delivery `late`, usage above 1', async () => {
   const t = env.telemetry()
   const client = newClient(env.emu)
-  const { routes } = await startApp(env.emu, client, closers, { tuning: { deadlineMs: 100 } })
+  const { routes } = await startApp(env.emu, client, closers, { tuning: { deadlineMs: 300 } })
   instrument({ routes, tracerProvider: t.tracerProvider, meterProvider: t.meterProvider })
   let finished = false
   routes.on('org_dept_create', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 400))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
     finished = true
   })
   const push = await env.emu.emitCorpEvent(org.corpId, 'org_dept_create', { DeptId: [7] })
@@ -93,9 +93,9 @@ it('measures a callback against its deadline: a handler past it makes the delive
 
   const delivery = t.spans().find((s) => s.name === 'DingTalk callback org_dept_create')!
   expect(delivery.attributes[A.outcome]).toBe('late')
-  // What was left of the 100 ms when the delivery reached the pipeline (decryption and checks took the rest).
+  // What was left of the 300 ms when the delivery reached the pipeline (decryption and checks took the rest).
   expect(delivery.attributes[A.deadlineMs]).toBeGreaterThan(0)
-  expect(delivery.attributes[A.deadlineMs]).toBeLessThanOrEqual(100)
+  expect(delivery.attributes[A.deadlineMs]).toBeLessThanOrEqual(300)
   const handler = t.spans().find((s) => s.name === 'DingTalk handle org_dept_create')!
   expect(handler.attributes[A.handlerOutcome]).toBe('ok')
   const points = await t.points()
