@@ -1,6 +1,6 @@
 import { DingTalkTokenError } from '../errors/request-errors'
+import { DingTalkStoreError } from '../errors/store'
 import { acquireLease, type Lease, pollUntil } from '../store/lease'
-import { DingTalkStoreError } from '../store/store-error'
 
 import type { TokenCache, TokenCacheOptions, TokenRefreshEvent } from './token-cache-types'
 

@@ -1,9 +1,9 @@
 import type { ObservedRefresh } from '../auth/token-cache'
 import { DingTalkApiError, DingTalkRateLimitError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { ObserverSet } from '../observe'
 import type { Call, Outcome } from './call'
 import type { ResponseEvent } from './hooks'
-import { DingTalkV1ApiError } from './v1-api-error'
 
 /**
  * One API call as a {@link ClientObserver} sees it: what was called, then — updated after every attempt and

@@ -1,7 +1,9 @@
 import type { V1Routes } from './context'
+import { oauth2Routes } from './oauth2'
 import { robotRoutes } from './robot'
 
 /** Every api.dingtalk.com (v1.0) endpoint the emulator serves; add a group's table here. */
 export const v1Routes: V1Routes = {
   ...robotRoutes,
+  ...oauth2Routes,
 }
