@@ -2,6 +2,7 @@ import {
   createDingTalkClient,
   createDingTalkRoutes,
   createSuiteClient,
+  createWebLogin,
   DingTalkApiError,
   memoryStore,
 } from '@dingtalk-kit/core'
@@ -51,6 +52,7 @@ function secretsOf(emulator: Emulator): Set<string> {
   for (const key of state.tickets.keys()) add(key)
   for (const key of state.authCodes.keys()) add(key)
   for (const key of state.tmpAuthCodes.keys()) add(key)
+  for (const key of state.office.userTokens.keys()) add(key)
   for (const a of state.authorizations.values()) add(a.permanentCode)
   return secrets
 }
@@ -123,6 +125,7 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
     logger: {},
   })
   let code = ''
+  let oauthCode = ''
   try {
     // Corp app: callback registration (check_url), a pushed event whose handler calls DingTalk.
     await client.callbacks.register({
@@ -139,6 +142,19 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
     code = emu.issueAuthCode(org.corpId, 'zhangsan')
     expect((await fetch(`${server.url}/dingtalk/sso?code=${code}`)).status).toBe(200)
     expect((await fetch(`${server.url}/dingtalk/sso?code=${code}`)).status).toBe(401)
+    // The web login's OAuth2 form: a code for a user access token (api.dingtalk.com), then the user's profile.
+    const login = createWebLogin(client, { appSecret: app.appSecret, form: 'oauth2' })
+    const authorize = login.authorizeUrl({
+      redirectUri: 'https://app.example.com/dingtalk/login',
+      state: 's',
+    })
+    const loginPage = await (await fetch(authorize)).text()
+    const link = /href="([^"]+)" data-userid="lisi"/
+      .exec(loginPage)![1]!
+      .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    const back = await fetch(new URL(link, emu.url), { redirect: 'manual' })
+    oauthCode = new URL(back.headers.get('location')!).searchParams.get('authCode')!
+    expect((await login.signIn(oauthCode)).userId).toBe('lisi')
     const media = await client.media.upload({ type: 'file', file: new Uint8Array(64), filename: 'a.pdf' })
     await client.media.download(media.mediaId)
     await client.requestV1({
@@ -188,6 +204,8 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
     'DingTalk refresh suite_access_token',
     'DingTalk GET /gettoken',
     'DingTalk POST /topapi/v2/user/getuserinfo',
+    'DingTalk POST /v1.0/oauth2/userAccessToken',
+    'DingTalk GET /v1.0/contact/users/me',
     'DingTalk POST /service/get_permanent_code',
     'DingTalk POST /service/get_corp_token',
     'DingTalk POST /v1.0/robot/oToMessages/batchSend',
@@ -201,7 +219,7 @@ it('no span, span event or metric of a full run carries a secret, token, ticket,
   expect(total(points, METRICS.streamRedeliveries)).toBe(1)
   expect(t.spans().some((s) => s.attributes[A.replayed] === true)).toBe(true)
 
-  const secrets = new Set([...secretsOf(emu), ...wire, code])
+  const secrets = new Set([...secretsOf(emu), ...wire, code, oauthCode])
   expect(wire.size).toBeGreaterThan(10)
   expect(secrets.size).toBeGreaterThanOrEqual(18)
   const values = await t.allAttributeValues()
