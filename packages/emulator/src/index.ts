@@ -43,6 +43,7 @@ export {
   type FixtureRoleGroup,
   type OfficeState,
   type SnsCodeRecord,
+  type UserTokenRecord,
   type WorkRecordRecord,
 } from './office-state'
 export {
