@@ -1,4 +1,5 @@
 import { type ApprovalsController, createApprovalsController } from './approvals'
+import { type CardsController, createCardsController } from './cards'
 import { actorControls, tokenControls } from './controls'
 import { createRequestHandler } from './exchange'
 import { createFaults, type FaultController } from './faults'
@@ -53,6 +54,11 @@ export interface EmulatorOptions {
   push?: PushSettings
   /** The Stream gateway's timing and faults (§13). */
   stream?: StreamSettings
+  /**
+   * Card API requests per app per second above which the card routes answer HTTP 403 `QpsLimit` (Stream
+   * reference §7: about 40). Default 40; 0 turns the limit off.
+   */
+  cardQps?: number
 }
 
 /**
@@ -139,6 +145,8 @@ export interface Emulator {
   readonly webLogin: WebLoginController
   /** Stream mode (§13): the gateway's connections, pushes, faults and introspection. */
   readonly stream: StreamEmulator
+  /** #16: interactive card instances (data, deliveries, flowStatus, streamed content), the QPS limit. */
+  readonly cards: CardsController
 }
 /**
  * Starts a local DingTalk (`oapi.dingtalk.com`, the `api.dingtalk.com` v1.0 endpoints it knows, and the
@@ -156,6 +164,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now
   const state = buildState(loadFixture(options.fixture), now())
+  if (options.cardQps !== undefined) state.cards.qps = options.cardQps
   const log: RequestLogEntry[] = []
   const faults = createFaults()
   const timers = new Timers()
@@ -206,5 +215,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     approvals: createApprovalsController(internals), // #19
     webLogin: createWebLoginController(internals), // #19
     stream: stream.api,
+    cards: createCardsController(state.cards, (id, topic, data) => stream.api.callback(id, topic, data), now), // #16
   }
 }

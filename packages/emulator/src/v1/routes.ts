@@ -1,3 +1,4 @@
+import { cardRoutes } from './cards'
 import type { V1Routes } from './context'
 import { oauth2Routes } from './oauth2'
 import { robotRoutes } from './robot'
@@ -5,5 +6,6 @@ import { robotRoutes } from './robot'
 /** Every api.dingtalk.com (v1.0) endpoint the emulator serves; add a group's table here. */
 export const v1Routes: V1Routes = {
   ...robotRoutes,
+  ...cardRoutes,
   ...oauth2Routes,
 }
