@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { benchCards } from './cards'
 import { type StableFacts, stableProblems } from './check'
 import { benchCrypto } from './crypto'
@@ -29,6 +30,7 @@ const SECTIONS = [
   'redis',
   'sizes',
   'stream',
+  'otel',
   'cards',
 ]
 if (only !== undefined && (check || !SECTIONS.includes(only))) {
@@ -231,6 +233,34 @@ if (want('stream')) {
       'Events/s is what the pair achieves together: the emulator shares the machine, so a client that needs more CPU ' +
         'per event leaves less to the emulator. The CPU figures (user + system time of each process over its rounds, ' +
         'per event, median) say where it goes: what a client costs on its own, whatever the producer.',
+    ],
+  })
+}
+
+if (want('otel')) {
+  log('· OpenTelemetry: a client call with instrumentation on vs off')
+  const { comparisons, cpu } = await isolated('otel', options)
+  const [load] = loadavg()
+  const us = (n: number): string => `${n.toFixed(1)} µs`
+  sections.push({
+    title: 'OpenTelemetry overhead: a client call instrumented vs not (@dingtalk-kit/otel)',
+    comparisons,
+    figures: cpu.map((c) => ({
+      label: `CPU per call (${c.name}): instrumented vs not`,
+      value: `${us(c.onMicros)} vs ${us(c.offMicros)}: +${us(c.onMicros - c.offMicros)} (${(c.offMicros / c.onMicros).toFixed(2)}×)`,
+    })),
+    notes: [
+      'The same `client.request()` POST with `instrument({ client })` on and without it, interleaved round by round in ' +
+        'one process: a span per call (and its token-less attributes), the call counter and duration histogram, ' +
+        'through the OpenTelemetry SDK 2.x as a production app registers it (batch span processor, periodic metric ' +
+        'reader, the AsyncLocalStorage context manager) with exporters that drop what they are given (no network). ' +
+        'Against the emulator, then against a `fetch` answered in-process, where the network and the emulator no ' +
+        'longer hide the cost: the second ratio is the upper bound of the overhead.',
+      `CPU per call: user + system time of the process over alternating rounds of each side, median; less ` +
+        `sensitive to other work on the machine than the rates above (load average ${load?.toFixed(1)} on ` +
+        `${availableParallelism()} cores during this run). The emulator runs in the same process, so its CPU is in ` +
+        'both sides of the emulator row. "Observer alone": the observer `instrument()` adds, around a call that does ' +
+        'nothing, against that call: the whole cost of one instrumented call (span, attributes, two metric records).',
     ],
   })
 }
