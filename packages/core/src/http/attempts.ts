@@ -107,8 +107,9 @@ async function attemptLoop<T>(
       continue
     }
     if (outcome.kind === 'retry' && outcome.reason === 'RATE_LIMITED') {
-      // §10: waited out in the path's gate with every other caller, as long as the path makes progress.
-      if (!goOn) throw outcome.error
+      // §10: waited out in the path's gate with every other caller, as long as the path makes progress —
+      // unless the call asked for no retries (client.cards: its limiter shares the pause across instances).
+      if (!goOn || config.retry.maxRetries === 0) throw outcome.error
       limitedBy = outcome.error
       safely(
         hooks.onRetry,
