@@ -93,7 +93,7 @@ export function useEmulator(): TestEnvironment {
   const closers: (() => Promise<unknown>)[] = []
   beforeAll(async () => {
     stopContext = useAsyncContext()
-    emu = await startEmulator({ suiteTicketIntervalMs: 0 })
+    emu = await startEmulator({ suiteTicketIntervalMs: 0, push: { retries: 0 } }) // a failed push is answered, not re-pushed 100 times
   })
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close()

@@ -24,7 +24,7 @@ let stopContext: () => void
 
 beforeAll(async () => {
   stopContext = useAsyncContext()
-  emu = await startEmulator({ suiteTicketIntervalMs: 0 })
+  emu = await startEmulator({ suiteTicketIntervalMs: 0, push: { retries: 0 } }) // a failed push is answered, not re-pushed 100 times
   t = testTelemetry()
 })
 

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { Agent, createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { drainServer } from './drain'
+import { drainServer } from '../src/routes/drain'
 
 let server: Server | undefined
 afterEach(() => {
