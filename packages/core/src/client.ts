@@ -28,6 +28,7 @@ import {
 import { Redactor } from './http/redact'
 import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
 import { memoryStore, type Store, storeKey } from './store/store'
+import { createRobotsApi, type RobotsApi } from './robots/api'
 
 /**
  * The credentials of an internal corp app (§4.2): an app’s `appKey`/`appSecret` (optionally with the
@@ -173,6 +174,8 @@ export interface DingTalkClient extends OfficeApis {
   readonly chats: ChatsApi
   /** Registered callbacks of the corp (§2.4). */
   readonly callbacks: CallbacksApi
+  /** Robots (§13.7, §14.3): DM and group sends, recall, read status, message files. */
+  readonly robots: RobotsApi
 }
 
 interface TokenBody extends DingTalkResponse {
@@ -402,6 +405,7 @@ export function createClientCore(
     messages: createMessagesApi(api),
     chats: createChatsApi(api),
     callbacks: createCallbacksApi(api),
+    robots: createRobotsApi({ requestV1, fetch: pipeline.fetch, appKey }),
     ...createOfficeApis(api),
   }
 }

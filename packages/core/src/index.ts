@@ -30,6 +30,7 @@ export type {
 export type { RetryOptions } from './http/retry'
 export type { DingTalkV1Request } from './http/v1'
 export { DingTalkV1ApiError } from './http/v1-api-error'
+export * from './robots/index'
 export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'

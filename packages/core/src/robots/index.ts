@@ -1,0 +1,31 @@
+export { createRobotsApi, type RobotReadStatus, type RobotSendResult, type RobotsApi } from './api'
+export {
+  createRobotRoute,
+  type RobotRouteOptions,
+  signRobotRequest,
+  verifyRobotRequest,
+} from './http-mode'
+export { encodeTemplate, toTemplate, toWebhookBody } from './messages'
+export { parseCardCallback, parseRobotMessage, robotDeliveryId } from './parse'
+export type { ReplyDeps } from './reply'
+export type {
+  CardCallbackEvent,
+  CardCallbackResponse,
+  RobotAt,
+  RobotConversation,
+  RobotMessage,
+  RobotMessageContent,
+  RobotMessageEvent,
+  RobotReplyResult,
+  RobotRichTextPart,
+  RobotSender,
+  RobotTemplate,
+} from './types'
+export {
+  DingTalkWebhookError,
+  type SendToWebhookOptions,
+  sendToWebhook,
+  signWebhook,
+  signWebhookUrl,
+  type WebhookErrorCode,
+} from './webhook'
