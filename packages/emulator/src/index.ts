@@ -60,6 +60,15 @@ export {
   type ReplyCheck,
 } from './pusher'
 export type { PushSettings } from './pushes'
+export type { RobotController, RobotSayOptions, RobotSayResult } from './robot/controller'
+export type {
+  CustomRobotRecord,
+  RobotConversationRecord,
+  RobotFileRecord,
+  RobotReplyRecord,
+  RobotSessionRecord,
+  RobotState,
+} from './robot/state'
 export type { WebLoginController } from './routes/sns'
 export type {
   AuthCodeRecord,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Fixture, FixtureApp, FixtureSuite, FixtureUser } from './fixture'
 import { buildOfficeState, type OfficeState } from './office-state'
 import type { PushResult } from './pusher'
+import { buildRobotState, type RobotState } from './robot/state'
 
 /** A user as the emulator stores it (the fixture's fields plus bookkeeping). */
 export interface UserRecord extends FixtureUser {
@@ -208,6 +209,8 @@ export interface EmulatorState {
   messages: MessageRecord[]
   /** Messages sent through the v1.0 robot APIs. */
   robotMessages: RobotMessageRecord[]
+  /** Robot conversations, session webhooks, replies, custom robots (robot/state.ts). */
+  robot: RobotState
   chats: Map<string, ChatRecord>
   pushes: PushRecord[]
   /** Approvals, roles, to-dos and web-login codes (issue #19). */
@@ -263,6 +266,7 @@ export function buildState(fixture: Fixture, now: number): EmulatorState {
     media: new Map(),
     messages: [],
     robotMessages: [],
+    robot: buildRobotState(),
     chats: new Map(),
     pushes: [],
     office: buildOfficeState(fixture),

@@ -46,14 +46,15 @@ export interface FrameOutcome {
   id: string
 }
 
-function robotTopic(topic: string): boolean {
+/** The robot message topics (§13.6). */
+export function isRobotTopic(topic: string): boolean {
   return topic === TOPIC_ROBOT || topic === '/v1.0/im/bot/messages/delegate'
 }
 
 // §13.4: redeliveries carry a new messageId, so callbacks are de-duplicated on their business id.
 function callbackId(topic: string, data: unknown, messageId: string): string {
   const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {}
-  if (robotTopic(topic) && typeof record.msgId === 'string' && record.msgId) return `robot:${record.msgId}`
+  if (isRobotTopic(topic) && typeof record.msgId === 'string' && record.msgId) return `robot:${record.msgId}`
   if (topic === TOPIC_CARD && typeof record.outTrackId === 'string' && record.outTrackId) {
     const content =
       typeof record.content === 'string' ? record.content : JSON.stringify(record.content ?? null)

@@ -8,7 +8,7 @@ import {
   type SuiteCallbackClient,
 } from '@dingtalk-kit/core'
 import { StreamAgents } from './agents'
-import { CallbackRunner, type StreamCallbackHandler } from './callbacks'
+import { CallbackRunner, type StreamCallbackHandler, TOPIC_CARD, TOPIC_ROBOT } from './callbacks'
 import type { DingTalkStreamError } from './errors'
 import { ConcurrencyGate } from './gate'
 import { ConnectionLifecycle } from './lifecycle'
@@ -94,9 +94,15 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
     agents: new StreamAgents(settings.proxy, settings.openTimeoutMs),
     reporter,
     counters,
+    // Robot messages and card callbacks are always subscribed: typed `on('robot_message')` /
+    // `on('card_callback')` handlers may be added at any time; DingTalk pushes them only to apps with a robot
+    // or interactive cards.
     subscriptions: (): Subscription[] => [
       { type: 'EVENT', topic: '*' },
-      ...[...callbacks.handlers.keys()].map((topic) => ({ type: 'CALLBACK' as const, topic })),
+      ...[...new Set([TOPIC_ROBOT, TOPIC_CARD, ...callbacks.handlers.keys()])].map((topic) => ({
+        type: 'CALLBACK' as const,
+        topic,
+      })),
     ],
     frames: {
       frame: (connection, text) => router.frame(connection, text),

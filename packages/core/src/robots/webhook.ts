@@ -91,14 +91,14 @@ function classify(errcode: number, errmsg: string): { code: WebhookErrorCode; hi
       hint: 'the robot is sending too fast (DingTalk allows about 20 messages a minute per robot): slow down or batch messages',
     }
   }
+  if (msg.includes('session') && (msg.includes('expire') || msg.includes('not exist'))) {
+    return { code: 'WEBHOOK_SESSION_EXPIRED', hint: 'the session webhook has expired' }
+  }
   if (errcode === 300001) {
     return {
       code: 'WEBHOOK_TOKEN_INVALID',
       hint: "the access_token names no robot: copy the webhook URL again from the robot's settings",
     }
-  }
-  if (msg.includes('session') && (msg.includes('expire') || msg.includes('not exist'))) {
-    return { code: 'WEBHOOK_SESSION_EXPIRED', hint: 'the session webhook has expired' }
   }
   return { code: 'WEBHOOK_FAILED', hint: 'see DingTalk\'s errmsg' }
 }

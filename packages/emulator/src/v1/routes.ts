@@ -1,7 +1,9 @@
 import type { V1Routes } from './context'
 import { robotRoutes } from './robot'
+import { robotExtraRoutes } from './robot-extras'
 
 /** Every api.dingtalk.com (v1.0) endpoint the emulator serves; add a group's table here. */
 export const v1Routes: V1Routes = {
   ...robotRoutes,
+  ...robotExtraRoutes,
 }
