@@ -95,7 +95,10 @@ export function createRobotsApi(deps: RobotsApiDeps): RobotsApi {
   const codeOf = (given: string | undefined): string => {
     const code = given ?? deps.appKey
     if (!code) {
-      throw new DingTalkError('ROBOT_CODE_MISSING', 'Give robotCode (the client has no appKey to default to).')
+      throw new DingTalkError(
+        'ROBOT_CODE_MISSING',
+        'Give robotCode (the client has no appKey to default to).',
+      )
     }
     return code
   }

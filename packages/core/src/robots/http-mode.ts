@@ -132,13 +132,18 @@ export function createRobotRoute(
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024
   const { dispatcher } = options
   return async (request, context) => {
-    if (request.method.toUpperCase() !== 'POST') return json(405, { error: 'method_not_allowed' }, { allow: 'POST' })
+    if (request.method.toUpperCase() !== 'POST')
+      return json(405, { error: 'method_not_allowed' }, { allow: 'POST' })
     const started = now()
     if (!verifyRobotRequest(request.headers, appSecret, started)) {
-      dispatcher.reporter.report('CALLBACK_REJECTED', 'Robot request rejected (401): bad or missing signature', {
-        status: 401,
-        transport: 'robot',
-      })
+      dispatcher.reporter.report(
+        'CALLBACK_REJECTED',
+        'Robot request rejected (401): bad or missing signature',
+        {
+          status: 401,
+          transport: 'robot',
+        },
+      )
       return UNAUTHORIZED()
     }
     let body: unknown
@@ -158,7 +163,8 @@ export function createRobotRoute(
       deadlineAt: started + deadlineMs,
       retryStatus: 503,
     })
-    if (outcome.kind === 'retry') return json(503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
+    if (outcome.kind === 'retry')
+      return json(503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
     // The reference is silent on the answer's body: "empty" asks DingTalk for no inline message.
     return json(200, { msgtype: 'empty' })
   }

@@ -16,7 +16,9 @@ export function toWebhookBody(message: RobotMessage): WebhookBody {
   return message
 }
 
-function actionCardTemplate(card: Extract<WebhookBody, { msgtype: 'actionCard' }>['actionCard']): RobotTemplate {
+function actionCardTemplate(
+  card: Extract<WebhookBody, { msgtype: 'actionCard' }>['actionCard'],
+): RobotTemplate {
   const btns = card.btns ?? []
   if (btns.length === 0) {
     return {

@@ -1,11 +1,6 @@
 import type { ParsedEvent } from '../events/types'
 import { type ReplyDeps, replyTo } from './reply'
-import type {
-  CardCallbackEvent,
-  RobotMessageContent,
-  RobotMessageEvent,
-  RobotRichTextPart,
-} from './types'
+import type { CardCallbackEvent, RobotMessageContent, RobotMessageEvent, RobotRichTextPart } from './types'
 
 type Raw = Record<string, unknown>
 

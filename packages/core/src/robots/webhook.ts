@@ -82,7 +82,7 @@ function classify(errcode: number, errmsg: string): { code: WebhookErrorCode; hi
   if (errcode === 310000 && (msg.includes('sign') || msg.includes('timestamp'))) {
     return {
       code: 'WEBHOOK_SIGN_MISMATCH',
-      hint: 'the signature was refused: pass the SEC… secret of the robot\'s "加签" (signature) security setting, and keep this server\'s clock within an hour of DingTalk\'s',
+      hint: "the signature was refused: pass the SEC… secret of the robot's \"加签\" (signature) security setting, and keep this server's clock within an hour of DingTalk's",
     }
   }
   if (errcode === 410100 || errcode === 130101) {
@@ -100,7 +100,7 @@ function classify(errcode: number, errmsg: string): { code: WebhookErrorCode; hi
       hint: "the access_token names no robot: copy the webhook URL again from the robot's settings",
     }
   }
-  return { code: 'WEBHOOK_FAILED', hint: 'see DingTalk\'s errmsg' }
+  return { code: 'WEBHOOK_FAILED', hint: "see DingTalk's errmsg" }
 }
 
 /** Reads a webhook's `{ errcode, errmsg }` answer; throws the typed error unless errcode is 0. */
@@ -123,11 +123,15 @@ export async function checkWebhookAnswer(response: Response): Promise<void> {
     )
   }
   const { code, hint } = classify(errcode, errmsg ?? '')
-  throw new DingTalkWebhookError(code, `The robot webhook refused the message (errcode ${errcode}: ${errmsg ?? ''}): ${hint}.`, {
-    errcode,
-    ...(errmsg === undefined ? {} : { errmsg }),
-    httpStatus: response.status,
-  })
+  throw new DingTalkWebhookError(
+    code,
+    `The robot webhook refused the message (errcode ${errcode}: ${errmsg ?? ''}): ${hint}.`,
+    {
+      errcode,
+      ...(errmsg === undefined ? {} : { errmsg }),
+      httpStatus: response.status,
+    },
+  )
 }
 
 /**
