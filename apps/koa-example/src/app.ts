@@ -20,6 +20,7 @@ import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
+import { registerRobot } from './robot'
 
 /**
  * How DingTalk delivers the app's events: HTTP callbacks (`POST /dingtalk/callback`), Stream mode (a
@@ -145,7 +146,10 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
     ...(suiteClient ? { suiteClient } : {}),
     ...(token && aesKey ? { callback: { token, aesKey } } : {}),
     jsapi: { allowedOrigins: config.allowedOrigins ?? [], jsApiList: ['biz.chat.pickConversation'] },
+    // §14.1: the robot in HTTP mode posts to /dingtalk/robot; over Stream its messages come on the same pipeline.
+    robot: true,
   })
+  registerRobot(dt)
   // The routes' pipeline: events over Stream reach the same handlers, and one that comes both ways runs once.
   const mode = config.mode ?? 'http'
   const stream =
