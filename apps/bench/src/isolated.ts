@@ -5,6 +5,7 @@ import { benchKoaAdapter } from './adapter-koa'
 import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import type { BenchOptions } from './lib'
+import { benchRobots } from './robots'
 import { benchStream } from './stream'
 
 const CHILD_FLAG = 'DINGTALK_KIT_BENCH_SECTION'
@@ -15,6 +16,7 @@ const SECTIONS = {
   client: benchClient,
   clientFigures: benchClientFigures,
   stream: benchStream,
+  robots: benchRobots,
 } as const
 
 /** A benchmark that runs in a process of its own. */
