@@ -1,4 +1,4 @@
-export { createRobotsApi, type RobotReadStatus, type RobotSendResult, type RobotsApi } from './api'
+export type { RobotReadStatus, RobotSendResult, RobotsApi } from './api'
 export {
   createRobotRoute,
   type RobotRouteOptions,
