@@ -27,8 +27,8 @@ import {
 } from './http/pipeline'
 import { Redactor } from './http/redact'
 import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
-import { memoryStore, type Store, storeKey } from './store/store'
 import { createRobotsApi, type RobotsApi } from './robots/api'
+import { memoryStore, type Store, storeKey } from './store/store'
 
 /**
  * The credentials of an internal corp app (§4.2): an app’s `appKey`/`appSecret` (optionally with the

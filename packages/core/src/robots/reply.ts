@@ -1,8 +1,7 @@
 import { DingTalkError } from '../errors'
 import type { RobotsApi } from './api'
-import { toWebhookBody } from './messages'
 import type { RobotMessage, RobotMessageEvent, RobotReplyResult } from './types'
-import { checkWebhookAnswer, DingTalkWebhookError } from './webhook'
+import { checkWebhookAnswer, DingTalkWebhookError, postWebhook } from './webhook'
 
 /**
  * What `reply()` needs beyond the message: the client for the proactive fallback, and (tests) fetch and a
@@ -24,19 +23,8 @@ const EXPIRY_MARGIN_MS = 1000
 
 async function viaSession(url: string, message: RobotMessage, deps: ReplyDeps): Promise<boolean> {
   const fetcher = deps.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init))
-  let response: Response
-  try {
-    // §13.7: the session webhook takes the custom robot's body shapes (text, markdown, actionCard, …).
-    response = await fetcher(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(toWebhookBody(message)),
-    })
-  } catch (cause) {
-    // The URL carries the session: only the error's name is kept.
-    const name = cause instanceof Error ? cause.name : 'Error'
-    throw new DingTalkWebhookError('WEBHOOK_FAILED', `The session webhook could not be reached (${name}).`)
-  }
+  // §13.7: the session webhook takes the custom robot's body shapes (text, markdown, actionCard, …).
+  const response = await postWebhook(url, message, fetcher, 'The session webhook')
   try {
     await checkWebhookAnswer(response)
     return true

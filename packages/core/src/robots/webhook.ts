@@ -134,6 +134,29 @@ export async function checkWebhookAnswer(response: Response): Promise<void> {
   )
 }
 
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>
+
+/** Posts a message to a webhook; a network failure keeps only the error's name (the URL carries a credential). */
+export async function postWebhook(
+  url: string,
+  message: RobotMessage,
+  fetcher: Fetch,
+  what: string,
+  signal?: AbortSignal,
+): Promise<Response> {
+  try {
+    return await fetcher(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toWebhookBody(message)),
+      ...(signal ? { signal } : {}),
+    })
+  } catch (cause) {
+    const name = cause instanceof Error ? cause.name : 'Error'
+    throw new DingTalkWebhookError('WEBHOOK_FAILED', `${what} could not be reached (${name}).`)
+  }
+}
+
 /**
  * The signature of a custom robot's "加签" setting (§14.2): Base64(HMAC-SHA256(secret, `timestamp\nsecret`)),
  * returned raw (not URL-encoded).
@@ -199,18 +222,6 @@ export async function sendToWebhook(
   const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init))
   const target =
     options.secret === undefined ? url : signWebhookUrl(url, options.secret, (options.now ?? Date.now)())
-  let response: Response
-  try {
-    response = await fetcher(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(toWebhookBody(message)),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-  } catch (cause) {
-    // The cause may quote the URL (its access_token): kept off the message, and only its name kept.
-    const name = cause instanceof Error ? cause.name : 'Error'
-    throw new DingTalkWebhookError('WEBHOOK_FAILED', `The robot webhook could not be reached (${name}).`)
-  }
+  const response = await postWebhook(target, message, fetcher, 'The robot webhook', options.signal)
   await checkWebhookAnswer(response)
 }
