@@ -236,4 +236,33 @@ describe('HTTP-mode robot route: POST {prefix}/robot (§14.1)', () => {
     expect(logged).not.toContain(app.appSecret)
     expect(errors.filter((e) => e.status === 401)).toHaveLength(attempts.length)
   })
+
+  it('answers within the deadline while a slow handler goes on in the background', async () => {
+    const routes = createDingTalkRoutes({ client, robot: { deadlineMs: 50 } })
+    let release: () => void = () => {}
+    let finished = false
+    routes.on('robot_message', async () => {
+      await new Promise<void>((resolve) => {
+        release = resolve
+      })
+      finished = true
+    })
+    const said = await emu.robot.say(emu.robot.dm('lisi'), 'slow', { mode: 'http', url: `${url}` })
+    const timestamp = String(Date.now())
+    const response = await routes.handle({
+      method: 'POST',
+      path: '/robot',
+      headers: {
+        'content-type': 'application/json',
+        timestamp,
+        sign: signRobotRequest(app.appSecret, timestamp),
+      },
+      body: JSON.stringify({ ...said.data, msgId: 'slow-1' }),
+    })
+    expect(response?.status).toBe(200)
+    expect(finished).toBe(false)
+    release()
+    await routes.idle()
+    expect(finished).toBe(true)
+  })
 })

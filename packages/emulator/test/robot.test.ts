@@ -32,6 +32,10 @@ describe('custom robots (/robot/send)', () => {
     expect(await postJson(hook.url, text)).toMatchObject({ errcode: 310000 })
     expect(hook.posts).toEqual([text])
     expect(hook.refused).toHaveLength(3)
+    // The request log never shows the robot's access_token or a signature.
+    const logged = JSON.stringify(emu.log.filter((e) => e.path === '/robot/send'))
+    expect(logged).not.toContain(hook.accessToken)
+    expect(emu.log.at(-1)?.query).toMatchObject({ access_token: '***' })
   })
 
   it('keywords, IP ranges, unknown tokens and malformed bodies', async () => {
@@ -105,6 +109,8 @@ describe('robot conversations and session webhooks', () => {
         errmsg: 'session is expired',
       })
       expect(emu.robot.replies(group).map((r) => r.text)).toEqual(['hi lisi'])
+      const session = new URL(webhook).searchParams.get('session')!
+      expect(JSON.stringify(emu.log)).not.toContain(session)
     } finally {
       await new Promise<void>((r) => server.close(() => r()))
     }

@@ -108,6 +108,28 @@ export class CallbackRunner {
     })
   }
 
+  /** Remembers a card callback's answer, so a redelivery (handled by the dispatcher) gets the same update. */
+  async rememberAnswer(id: string, result: unknown): Promise<void> {
+    const json = result === undefined ? undefined : safeJson(result)
+    if (json === undefined) return
+    await this.options.dispatcher.store
+      .set(`${this.ledger.keyFor(this.options.namespace, id)}:response`, json, this.options.ttlMs)
+      .catch((cause: unknown) =>
+        this.options.dispatcher.reporter.report('CALLBACK_STORE_FAILED', 'Could not remember a card answer', {
+          cause,
+          transport: 'stream',
+        }),
+      )
+  }
+
+  /** The answer remembered for a redelivered card callback, if any. */
+  async answerOf(id: string): Promise<unknown> {
+    const stored = await this.options.dispatcher.store
+      .get(`${this.ledger.keyFor(this.options.namespace, id)}:response`)
+      .catch(() => undefined)
+    return stored === undefined ? undefined : (JSON.parse(stored) as unknown)
+  }
+
   async run(frame: DownFrame): Promise<FrameOutcome> {
     const { store, reporter } = this.options.dispatcher
     const data = parseData(frame.data)

@@ -159,8 +159,19 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     const id = robotDeliveryId(parsed) ?? `msg:${frame.topic}:${frame.messageId}`
     // §13.4: DingTalk waits about 2 s for a robot message's ACK, then redelivers: a slow handler (an AI
     // answer) finishes in the background. A card's answer is its ACK, so card handlers are awaited.
-    const deadlineAt = frame.topic === TOPIC_CARD ? Number.POSITIVE_INFINITY : Date.now() + ROBOT_ACK_MS
-    return this.deliver(frame, parsed, id, deadlineAt)
+    if (frame.topic !== TOPIC_CARD) return this.deliver(frame, parsed, id, Date.now() + ROBOT_ACK_MS)
+    return this.deliverCard(frame, parsed, id)
+  }
+
+  // A redelivered card callback is answered with the update its handler returned the first time.
+  private async deliverCard(frame: DownFrame, parsed: ParsedEvent, id: string): Promise<FrameOutcome> {
+    const { callbacks } = this.options
+    const handled = await this.deliver(frame, parsed, id)
+    const { outcome } = handled
+    if (outcome.kind !== 'ack') return handled
+    if (outcome.duplicate) return { id, outcome: { ...outcome, result: await callbacks.answerOf(id) } }
+    await callbacks.rememberAnswer(id, outcome.result)
+    return handled
   }
 
   private async deliver(

@@ -141,6 +141,20 @@ describe("card callbacks over Stream as on('card_callback')", () => {
     })
   })
 
+  it('a redelivered card callback gets the same update without running the handler again', async () => {
+    h = await harness()
+    const stream = h.client()
+    let calls = 0
+    stream.on('card_callback', () => ({ cardData: { cardParamMap: { n: String(++calls) } } }))
+    await stream.start()
+    const data = { outTrackId: 'card-3', userId: 'lisi', content: '{"cardPrivateData":{"actionIds":["ok"]}}' }
+    const first = await h.emu.stream.callback(app.appKey, TOPIC_CARD, data).done
+    const again = await h.emu.stream.callback(app.appKey, TOPIC_CARD, data).done
+    expect(calls).toBe(1)
+    expect(first.ack).toEqual({ response: { cardData: { cardParamMap: { n: '1' } } } })
+    expect(again.ack).toEqual(first.ack)
+  })
+
   it('a card callback whose handler throws is answered 500 and redelivered', async () => {
     h = await harness({ stream: { maxAttempts: 2, retryDelayMs: 1 } })
     const stream = h.client()

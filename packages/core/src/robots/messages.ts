@@ -1,6 +1,7 @@
 import { DingTalkError } from '../errors'
 import type { RobotMessage, RobotTemplate } from './types'
 
+/** A webhook message in its body shape (a string becomes a text message). */
 type WebhookBody = Exclude<RobotMessage, string>
 
 /**
@@ -11,7 +12,7 @@ type WebhookBody = Exclude<RobotMessage, string>
  * toWebhookBody('hi') // { msgtype: 'text', text: { content: 'hi' } }
  * ```
  */
-export function toWebhookBody(message: RobotMessage): WebhookBody {
+export function toWebhookBody(message: RobotMessage): Exclude<RobotMessage, string> {
   if (typeof message === 'string') return { msgtype: 'text', text: { content: message } }
   return message
 }
