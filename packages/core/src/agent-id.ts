@@ -1,4 +1,4 @@
-import { DingTalkError } from './errors'
+import { DingTalkError } from './errors/base'
 
 /**
  * Internal: rejects an agentId DingTalk can never accept (NaN from `Number(undefined)`, 0, negative,

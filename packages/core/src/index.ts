@@ -16,7 +16,6 @@ export {
   type TokenTuning,
 } from './client'
 export * from './crypto/index'
-export { DingTalkError } from './errors'
 export * from './errors/index'
 export * from './events/index'
 export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent, TokenEvent } from './http/hooks'
@@ -29,10 +28,8 @@ export type {
 } from './http/request'
 export type { RetryOptions } from './http/retry'
 export type { DingTalkV1Request } from './http/v1'
-export { DingTalkV1ApiError } from './http/v1-api-error'
 export * from './robots/index'
 export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'
-export { DingTalkStoreError, type StoreErrorCode } from './store/store-error'
 export * from './suite/index'

@@ -1,6 +1,6 @@
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildDdConfig, createDingTalkClient, DingTalkError } from '../src/index'
+import { buildDdConfig, createDingTalkClient, createDingTalkRoutes, DingTalkError } from '../src/index'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
@@ -49,6 +49,15 @@ describe('agentId is checked where it enters', () => {
     expect(
       buildDdConfig({ ticket: 't', url: 'https://example.com/', agentId: 42, corpId: org.corpId }).agentId,
     ).toBe('42')
+  })
+
+  it('createDingTalkRoutes rejects jsapi.agentId NaN when the routes are built, not on the first page load', () => {
+    const client = createDingTalkClient(credentials)
+    const jsapi = { allowedOrigins: ['https://app.example.com'] }
+    const error = rejection(() => createDingTalkRoutes({ client, jsapi: { ...jsapi, agentId: Number.NaN } }))
+    expect(error.code).toBe('INVALID_AGENT_ID')
+    expect(error.message).toMatch(/^jsapi\.agentId is NaN: is DINGTALK_AGENT_ID set\?/)
+    expect(() => createDingTalkRoutes({ client, jsapi: { ...jsapi, agentId: app.agentId } })).not.toThrow()
   })
 
   describe('against the emulator', () => {

@@ -8,7 +8,7 @@ import {
   type RouteResponse,
   type WebLogin,
 } from '../src/index'
-import { app, failure, startCorp } from './support/office'
+import { app, failure, scanLoginPage, startCorp } from './support/office'
 
 const customer = defaultFixture.orgs[1]!
 const redirectUri = 'https://app.example.com/dingtalk/login'
@@ -25,19 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu.close()
 })
-
-/** The browser on the emulator's login page: picks `userid` and follows the link to the 302 back. */
-async function scan(authorizeUrl: string, userid: string): Promise<URL> {
-  const page = await fetch(authorizeUrl)
-  expect(page.status).toBe(200)
-  const html = await page.text()
-  const link = new RegExp(`href="([^"]+)" data-userid="${userid}"`).exec(html)?.[1]
-  expect(link, `a link for ${userid}`).toBeDefined()
-  const href = link!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
-  const back = await fetch(new URL(href, emu.url), { redirect: 'manual' })
-  expect(back.status).toBe(302)
-  return new URL(back.headers.get('location')!)
-}
 
 describe('createWebLogin (sns/getuserinfo_bycode, §5.3)', () => {
   it('builds the QR login URL and signs a member in through the login page', async () => {
@@ -57,7 +44,7 @@ describe('createWebLogin (sns/getuserinfo_bycode, §5.3)', () => {
       '/connect/oauth2/sns_authorize?',
     )
 
-    const back = await scan(url.toString(), 'lisi')
+    const back = await scanLoginPage(emu, url.toString(), 'lisi')
     expect(back.origin + back.pathname).toBe(redirectUri)
     expect(back.searchParams.get('state')).toBe(state)
     const code = back.searchParams.get('code')!
@@ -127,7 +114,7 @@ describe('handleWebLogin (GET {prefix}/login)', () => {
     const state = cookie.split('=')[1]!
     expect(new URL(start.headers.location!).searchParams.get('state')).toBe(state)
 
-    const back = await scan(start.headers.location!, 'wangwu')
+    const back = await scanLoginPage(emu, start.headers.location!, 'wangwu')
     const reply = await handleWebLogin(
       {
         method: 'GET',

@@ -105,6 +105,16 @@ export interface SnsCodeRecord {
   corpId: string
   userid: string
   expiresAt: number
+  /** `oauth2`: issued by the newer login (login.dingtalk.com/oauth2/auth), exchanged on api.dingtalk.com. */
+  form?: 'oauth2'
+}
+
+/** A user access token of the OAuth2 login (`/v1.0/oauth2/userAccessToken`). */
+export interface UserTokenRecord {
+  appKey: string
+  corpId: string
+  userid: string
+  expiresAt: number
 }
 
 /**
@@ -121,6 +131,7 @@ export interface OfficeState {
   instances: Map<string, ApprovalInstanceRecord>
   workRecords: WorkRecordRecord[]
   snsCodes: Map<string, SnsCodeRecord>
+  userTokens: Map<string, UserTokenRecord>
   /** Last id handed out (task ids, record ids). */
   seq: number
 }
@@ -182,6 +193,7 @@ export function buildOfficeState(fixture: Fixture): OfficeState {
     instances: new Map(),
     workRecords: [],
     snsCodes: new Map(),
+    userTokens: new Map(),
     seq: 60000,
   }
   for (const org of fixture.orgs) {

@@ -47,6 +47,9 @@ const SECRET_BODY = new Set([
   'code',
   'appsecret',
   'corpsecret',
+  // v1.0 (camelCase): the OAuth2 login's exchange and the Stream connection open.
+  'clientSecret',
+  'refreshToken',
 ])
 
 /** The query as the log shows it, secrets replaced by `***`. */

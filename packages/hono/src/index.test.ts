@@ -119,7 +119,7 @@ describe('dingtalk() sub-app', () => {
 
   it('re-exports the core, so users import from one package', () => {
     expect(createCallbackHandler).toBeTypeOf('function')
-    expect(new DingTalkError('X', 'y')).toBeInstanceOf(Error)
+    expect(new DingTalkError('SSO_MISSING_CODE', 'y')).toBeInstanceOf(Error)
     expectTypeOf<DingTalkEventEnv<'user_add_org'>['Variables']['dingtalk']>().toEqualTypeOf<
       DingTalkRoutes<Context>
     >()

@@ -7,9 +7,10 @@ import {
   type DingTalkRoutesOptions,
   type EventContext,
   type EventOf,
+  lazyWaitUntil,
   normalizePrefix,
   pathUnder,
-  type WaitUntilContext,
+  webRequestBody,
 } from '@dingtalk-kit/core'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -94,24 +95,6 @@ export interface DingTalkHono extends Hono {
   middleware(prefix?: string): MiddlewareHandler
 }
 
-const WHOLE = 64 * 1024
-
-async function bodyOf(c: Context): Promise<unknown> {
-  // A body-parsing middleware that ran first consumed the stream; Hono caches what it read.
-  if (c.req.raw.bodyUsed) return c.req.text()
-  // Small declared bodies (every real callback) are read whole: @hono/node-server serves that without a Web
-  // stream. Anything else is streamed, so the core enforces its size limit while reading.
-  const declared = Number(c.req.header('content-length') ?? Number.NaN)
-  if (declared <= WHOLE && c.req.header('transfer-encoding') === undefined) {
-    // A client that hangs up mid-body leaves an empty (so rejected) body.
-    return c.req.arrayBuffer().then(
-      (bytes) => new Uint8Array(bytes),
-      () => '',
-    )
-  }
-  return c.req.raw.body ?? undefined
-}
-
 /**
  * The DingTalk routes as a Hono sub-app: `POST /callback`, `POST /suite/callback`,
  * `GET /jsapi-config?url=…` and `GET /sso?code=…` (each when configured), mounted with `app.route()`. Web
@@ -142,18 +125,7 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
   const routes = createDingTalkRoutes<Context>(routeOptions)
   // Node, Bun and Deno servers give Hono no execution context, and reading it throws; a host does not change
   // while it serves, so the first failure is remembered instead of paying for an exception per request.
-  let hostHasExecutionCtx: boolean | undefined
-  const waitUntilOf = (c: Context): WaitUntilContext | undefined => {
-    if (hostHasExecutionCtx === false) return undefined
-    try {
-      const ctx = c.executionCtx
-      hostHasExecutionCtx = true
-      return { waitUntil: (promise) => ctx.waitUntil(promise) }
-    } catch {
-      hostHasExecutionCtx ??= false
-      return undefined
-    }
-  }
+  const waitUntilOf = lazyWaitUntil<Context>((c) => c.executionCtx)
   routes.onAny((event, context) => {
     context.locals?.set('dingtalkEvent', event)
     context.locals?.set('dingtalkEventContext', context)
@@ -161,7 +133,7 @@ export function dingtalk(options: DingTalkHonoOptions): DingTalkHono {
   const answer = async (c: Context, route: DingTalkRoute): Promise<Response> => {
     c.set('dingtalk', routes)
     const { method, url } = c.req
-    const body = route.method === 'POST' ? { body: await bodyOf(c) } : {}
+    const body = route.method === 'POST' ? { body: await webRequestBody(c.req.raw, () => c.req.text()) } : {}
     // @hono/node-server hands the Node request over as `env.incoming` (other hosts: no address, no limit).
     const clientAddress = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
       ?.incoming?.socket?.remoteAddress

@@ -1,20 +1,15 @@
-import { DingTalkError } from '@dingtalk-kit/core'
+import { DingTalkError, type ErrorCodeOf } from '@dingtalk-kit/core'
 
 /**
- * What went wrong in the Stream client; see {@link DingTalkStreamError}.
+ * What went wrong in the Stream client; see {@link DingTalkStreamError}. The codes are listed with every
+ * other code of the kit in core's `DINGTALK_ERROR_CODES`.
  *
  * @example
  * ```ts
  * stream.onError((e) => e.code === 'STREAM_CREDENTIALS' && alert(e.message))
  * ```
  */
-export type StreamErrorCode =
-  | 'STREAM_CREDENTIALS'
-  | 'STREAM_UNREACHABLE'
-  | 'STREAM_OPEN_FAILED'
-  | 'STREAM_TICKET_REJECTED'
-  | 'STREAM_FRAME_INVALID'
-  | 'STREAM_CLOSED'
+export type StreamErrorCode = ErrorCodeOf<'DingTalkStreamError'>
 
 /**
  * An error of the Stream client. Messages say what to check and never carry the client secret or a

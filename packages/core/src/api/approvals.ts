@@ -1,10 +1,10 @@
+import { DingTalkLimitError } from '../errors/limit'
 import type { DingTalkResponse } from '../http/pipeline'
 import { type ApiContext, asArray, asNumber, asRecord, asString, compact, paginate } from './context'
 import {
   checkList,
   checkPageSize,
   checkWindow,
-  DingTalkLimitError,
   type DingTalkTime,
   requireNonEmpty,
   requireText,

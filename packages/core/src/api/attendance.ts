@@ -1,3 +1,4 @@
+import { DingTalkLimitError } from '../errors/limit'
 import type { DingTalkResponse } from '../http/pipeline'
 import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact, paginate } from './context'
 import {
@@ -6,7 +7,6 @@ import {
   checkWindow,
   cstDayStart,
   DAY_MS,
-  DingTalkLimitError,
   type DingTalkTime,
   formatCst,
   requireNonEmpty,

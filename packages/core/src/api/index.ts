@@ -51,10 +51,9 @@ export type {
   UserUpdateInput,
 } from './contacts'
 export type { JsapiApi, JsapiConfigInput } from './jsapi'
-export { DingTalkLimitError, type DingTalkTime, type LimitErrorCode } from './limits'
+export type { DingTalkTime } from './limits'
 export type { Admin, LookupsApi, UnionIdOwner } from './lookups'
 export {
-  DingTalkMediaError,
   MEDIA_LIMITS,
   type MediaApi,
   type MediaSource,

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { buildDdConfig, type DdConfig, type JsapiAlgorithm } from '../signing/jsapi'
 import type { ApiContext } from './context'
 

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkMediaError } from '../errors/media'
 import { DingTalkApiError, DingTalkHttpError } from '../errors/request-errors'
 import type { DingTalkBinaryResponse, DingTalkResponse } from '../http/request'
 import { type ApiContext, asNumber, asString } from './context'
@@ -28,23 +28,6 @@ export interface UploadedMedia {
   /** Reusable inside DingTalk, e.g. in image/file messages. */
   mediaId: string
   createdAt: number | undefined
-}
-
-/** A local §7.1 check failed, or the file could not be read. Nothing was sent to DingTalk. */
-export class DingTalkMediaError extends DingTalkError {
-  constructor(
-    code:
-      | 'MEDIA_TOO_LARGE'
-      | 'MEDIA_INVALID_TYPE'
-      | 'MEDIA_EMPTY'
-      | 'MEDIA_MISSING_FILENAME'
-      | 'MEDIA_UNREADABLE',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options)
-    this.name = 'DingTalkMediaError'
-  }
 }
 
 const MB = 1024 * 1024

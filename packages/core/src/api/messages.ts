@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import type { DingTalkResponse } from '../http/request'
 import { type ApiContext, asArray, asNumber, asRecord, asString, compact } from './context'
 

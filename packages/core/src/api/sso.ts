@@ -1,5 +1,5 @@
 import { createTokenCache, type TokenCache } from '../auth/token-cache'
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { isTokenInvalid } from '../errors/catalogue'
 import { DingTalkApiError } from '../errors/request-errors'
 import type { DingTalkResponse } from '../http/request'

@@ -1,15 +1,18 @@
 import type { DingTalkClient } from '../client'
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { DingTalkApiError } from '../errors/request-errors'
 import type { DingTalkResponse } from '../http/pipeline'
+import { DEFAULT_OAPI_BASE_URL } from '../http/v1'
 import { signIsvRequest } from '../signing/isv'
 import { asBool, asRecord, asString } from './context'
 
 /**
  * Where the browser signs in: `qrconnect` (a QR-code page for any browser, the default) or `sns_authorize`
- * (the same login inside the DingTalk client), both on `oapi.dingtalk.com/connect/…` (§5.3).
+ * (the same login inside the DingTalk client), both on `oapi.dingtalk.com/connect/…` (§5.3); or `oauth2`,
+ * DingTalk's newer login (`login.dingtalk.com/oauth2/auth`, scope `openid`), whose code is exchanged on
+ * api.dingtalk.com (`/v1.0/oauth2/userAccessToken`, then `/v1.0/contact/users/me` with the user's token).
  */
-export type WebLoginForm = 'qrconnect' | 'sns_authorize'
+export type WebLoginForm = 'qrconnect' | 'sns_authorize' | 'oauth2'
 
 /**
  * Options of {@link createWebLogin}.
@@ -24,7 +27,11 @@ export interface WebLoginOptions {
   appKey?: string
   /** The login app's AppSecret: it signs the timestamp (HMAC-SHA256, §4.4) and never leaves this process. */
   appSecret: string
-  /** Default: the client's base URL (`https://oapi.dingtalk.com`, or the emulator, which serves the pages too). */
+  /**
+   * Where the login page is. Default: the client's base URL (`https://oapi.dingtalk.com`, or the emulator,
+   * which serves the pages too); for the `oauth2` form `https://login.dingtalk.com` when the client talks to
+   * DingTalk itself.
+   */
   loginBaseUrl?: string
   /** Default `qrconnect`. */
   form?: WebLoginForm
@@ -39,8 +46,11 @@ export interface WebLoginProfile {
   unionId: string
   /** Stable per app. */
   openId: string
-  /** Whether the user's main organisation is verified at the high level. */
-  mainOrgAuthHighLevel: boolean
+  /**
+   * Whether the user's main organisation is verified at the high level; `undefined` from the `oauth2` form,
+   * whose profile (`/v1.0/contact/users/me`) does not say.
+   */
+  mainOrgAuthHighLevel: boolean | undefined
 }
 
 /** A signed-in account and, when it is a member of the client's corp, its userid. */
@@ -112,6 +122,40 @@ function base64Url(bytes: Uint8Array): string {
   return btoa(text).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
 }
 
+const OAUTH2_LOGIN_BASE_URL = 'https://login.dingtalk.com'
+
+// The newer login: the code for a user access token, then the account it belongs to (both api.dingtalk.com).
+async function oauth2Profile(
+  client: DingTalkClient,
+  appKey: string,
+  appSecret: string,
+  code: string,
+): Promise<WebLoginProfile> {
+  const { accessToken } = await client.requestV1<{ accessToken?: string }>({
+    method: 'POST',
+    path: '/v1.0/oauth2/userAccessToken',
+    json: { clientId: appKey, clientSecret: appSecret, code, grantType: 'authorization_code' },
+    auth: 'none',
+  })
+  if (typeof accessToken !== 'string' || accessToken === '') {
+    throw new DingTalkError(
+      'WEB_LOGIN_INVALID_RESPONSE',
+      'DingTalk answered the OAuth2 code without an accessToken.',
+    )
+  }
+  const me = await client.requestV1<Record<string, unknown>>({
+    method: 'GET',
+    path: '/v1.0/contact/users/me',
+    userAccessToken: accessToken,
+  })
+  return {
+    nick: asString(me.nick),
+    unionId: asString(me.unionId),
+    openId: asString(me.openId),
+    mainOrgAuthHighLevel: undefined,
+  }
+}
+
 /**
  * Creates the web login of an app, on a client (its base URL, retries, errors and `lookups`).
  *
@@ -131,13 +175,29 @@ export function createWebLogin(client: DingTalkClient, options: WebLoginOptions)
     )
   }
   const appSecret = options.appSecret
-  const loginBase = (options.loginBaseUrl ?? client.baseUrl).replace(/\/+$/, '')
+  const oapiBase = client.baseUrl.replace(/\/+$/, '')
+  const loginBase = (form: WebLoginForm): string => {
+    if (options.loginBaseUrl !== undefined) return options.loginBaseUrl.replace(/\/+$/, '')
+    return form === 'oauth2' && oapiBase === DEFAULT_OAPI_BASE_URL ? OAUTH2_LOGIN_BASE_URL : oapiBase
+  }
   const now = options.now ?? Date.now
+  const oauth2 = options.form === 'oauth2'
 
   const login: WebLogin = {
     appKey,
     authorizeUrl(input) {
       const form = input.form ?? options.form ?? 'qrconnect'
+      if (form === 'oauth2') {
+        const query = new URLSearchParams({
+          redirect_uri: input.redirectUri,
+          response_type: 'code',
+          client_id: appKey,
+          scope: 'openid',
+          state: input.state,
+          prompt: 'consent',
+        })
+        return `${loginBase(form)}/oauth2/auth?${query.toString()}`
+      }
       const path = form === 'sns_authorize' ? '/connect/oauth2/sns_authorize' : '/connect/qrconnect'
       const query = new URLSearchParams({
         appid: appKey,
@@ -146,7 +206,7 @@ export function createWebLogin(client: DingTalkClient, options: WebLoginOptions)
         state: input.state,
         redirect_uri: input.redirectUri,
       })
-      return `${loginBase}${path}?${query.toString()}`
+      return `${loginBase(form)}${path}?${query.toString()}`
     },
     createState() {
       return base64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)))
@@ -158,6 +218,7 @@ export function createWebLogin(client: DingTalkClient, options: WebLoginOptions)
           'The login code is empty: DingTalk sends it as ?code=.',
         )
       }
+      if (oauth2) return oauth2Profile(client, appKey, appSecret, code)
       const timestamp = String(now())
       const body = await client.request<DingTalkResponse>({
         path: '/sns/getuserinfo_bycode',

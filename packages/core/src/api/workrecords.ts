@@ -1,6 +1,7 @@
+import { DingTalkLimitError } from '../errors/limit'
 import type { DingTalkResponse } from '../http/pipeline'
 import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact, paginate } from './context'
-import { checkList, checkPageSize, DingTalkLimitError, requireNonEmpty, requireText } from './limits'
+import { checkList, checkPageSize, requireNonEmpty, requireText } from './limits'
 import type { OffsetPage } from './roles'
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DingTalkTokenError } from '../errors/request-errors'
+import { DingTalkStoreError } from '../errors/store'
 import { memoryStore, type Store } from '../store/store'
-import { DingTalkStoreError } from '../store/store-error'
 import {
   createTokenCache,
   type FetchedToken,

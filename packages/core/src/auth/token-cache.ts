@@ -1,7 +1,7 @@
 import { DingTalkTokenError } from '../errors/request-errors'
+import { DingTalkStoreError } from '../errors/store'
 import { acquireLease, type Lease, pollUntil } from '../store/lease'
 import type { Store } from '../store/store'
-import { DingTalkStoreError } from '../store/store-error'
 
 /** What a token fetcher returns: the value and DingTalk’s `expires_in` in seconds. */
 export interface FetchedToken {

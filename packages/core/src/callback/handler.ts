@@ -1,4 +1,5 @@
 import { type CallbackCrypto, type CryptoBackend, createCallbackCrypto } from '../crypto/callback-crypto'
+import type { DingTalkCallbackError } from '../errors/callback'
 import type {
   AnyEventHandler,
   CallbackLogger,
@@ -18,7 +19,6 @@ import { parseEvents } from '../events/parse'
 import type { DingTalkEventType, EventOf, ParsedEvent } from '../events/types'
 import type { Store } from '../store/store'
 import { storeKey } from '../store/store'
-import type { DingTalkCallbackError } from './errors'
 import type { CallbackRequest } from './request'
 import { type CallbackResponse, encryptedReply, errorResponse } from './responses'
 import { type CallbackLimits, type CallbackRejection, verifyCallbackRequest } from './verify'

@@ -1,5 +1,5 @@
+export { type CallbackErrorCode, DingTalkCallbackError } from '../errors/callback'
 export { pickBody } from './body'
-export { type CallbackErrorCode, DingTalkCallbackError } from './errors'
 export {
   type CallbackHandler,
   type CallbackHandlerOptions,

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { utf8 } from '../encoding'
-import { DingTalkCryptoError } from './errors'
+import { DingTalkCryptoError } from '../errors/crypto'
 import { BLOCK, frame, latin1, latin1Bytes, unframe } from './framing'
 import { webUtf8 } from './web-engine'
 

@@ -1,3 +1,4 @@
+import { DingTalkCryptoError } from '../errors/crypto'
 import { hashes } from '../hash/index'
 import {
   type CallbackReply,
@@ -7,9 +8,14 @@ import {
   type DecryptedMessage,
   type ReplyOptions,
 } from './callback-crypto'
-import { DingTalkCryptoError } from './errors'
 import { nonEmpty, signature, verifySignature } from './signature'
 
+export {
+  CRYPTO_ERROR_NUMBERS,
+  type CryptoErrorCode,
+  DingTalkCryptoError,
+  describeReceiveId,
+} from '../errors/crypto'
 export {
   type CallbackCrypto,
   type CallbackCryptoOptions,
@@ -21,7 +27,6 @@ export {
   type ReplyOptions,
   type SignatureParams,
 } from './callback-crypto'
-export { CRYPTO_ERROR_NUMBERS, type CryptoErrorCode, DingTalkCryptoError, describeReceiveId } from './errors'
 
 // One-shot helpers. Those that encrypt or decrypt build the endpoint's crypto for a single operation: hot
 // paths should keep a `createCallbackCrypto()` instance, which parses the key once and reuses cipher contexts.

@@ -1,13 +1,20 @@
-import { describe, expect, it } from 'vitest'
-import { DingTalkError } from '../errors'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { DingTalkError } from './base'
+import type { CallbackErrorCode } from './callback'
 import { describeErrcode, errcodeCatalogue, isRateLimited, isTokenInvalid } from './catalogue'
+import { DINGTALK_ERROR_CODES, type DingTalkErrorCode, type ErrorClassName, type ErrorCodeOf } from './codes'
+import type { CryptoErrorCode } from './crypto'
+import type { LimitErrorCode } from './limit'
 import { formatBeijingTime } from './problem-report'
 import {
   DingTalkApiError,
+  type DingTalkHttpError,
   DingTalkRateLimitError,
   DingTalkRequestError,
   type RequestSummary,
 } from './request-errors'
+import type { StoreErrorCode } from './store'
+import type { DingTalkV1ApiError } from './v1-api'
 
 const request: RequestSummary = {
   method: 'POST',
@@ -82,5 +89,39 @@ describe('errors', () => {
 
   it('formats Beijing time across the date line', () => {
     expect(formatBeijingTime(new Date('2024-12-31T16:00:05Z'))).toBe('2025-1-1 00:00:05 (UTC+8)')
+  })
+})
+
+describe('the error-code catalogue', () => {
+  it("types each class's code unions exactly as the catalogue lists them", () => {
+    // Checked by tsc (the test files are type-checked): a code added to a class's union but not to the
+    // catalogue, or listed under another class, fails the build.
+    expectTypeOf<CallbackErrorCode>().toEqualTypeOf<ErrorCodeOf<'DingTalkCallbackError'>>()
+    expectTypeOf<CryptoErrorCode>().toEqualTypeOf<ErrorCodeOf<'DingTalkCryptoError'>>()
+    expectTypeOf<StoreErrorCode>().toEqualTypeOf<ErrorCodeOf<'DingTalkStoreError'>>()
+    expectTypeOf<LimitErrorCode>().toEqualTypeOf<ErrorCodeOf<'DingTalkLimitError'>>()
+    expectTypeOf<DingTalkV1ApiError['code']>().toEqualTypeOf<'API_ERROR'>()
+    expectTypeOf<DingTalkHttpError['code']>().toEqualTypeOf<
+      'HTTP_ERROR' | 'NETWORK_ERROR' | 'INVALID_RESPONSE'
+    >()
+    expectTypeOf<DingTalkError['code']>().toEqualTypeOf<DingTalkErrorCode>()
+  })
+
+  it('names only classes the kit exports, and every class carries at least one code', async () => {
+    const core: Record<string, unknown> = await import('../index')
+    const named = new Set(Object.values(DINGTALK_ERROR_CODES).flat())
+    for (const name of named) {
+      if (name === 'DingTalkStreamError') continue // @dingtalk-kit/stream's class, checked in its own tests
+      expect(typeof core[name], name).toBe('function')
+    }
+    const classes = Object.keys(core).filter((name) => /^DingTalk\w*Error$/.test(name))
+    expect(
+      classes.filter((name) => !named.has(name as ErrorClassName) && name !== 'DingTalkRequestError'),
+    ).toEqual([])
+  })
+
+  it('codes are UPPER_SNAKE', () => {
+    for (const code of Object.keys(DINGTALK_ERROR_CODES))
+      expect(code).toMatch(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^TIMEOUT$/)
   })
 })

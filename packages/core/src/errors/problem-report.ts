@@ -1,4 +1,15 @@
-import type { RequestSummary } from './request-errors'
+/** The call an error came from, with every secret already removed. */
+export interface RequestSummary {
+  method: string
+  /** The API URL without any query string, e.g. `https://oapi.dingtalk.com/topapi/v2/user/get`. */
+  api: string
+  /** Path as passed to the client, e.g. `/topapi/v2/user/get`. */
+  path: string
+  /** Query and body parameters, secret-named keys and known secret values replaced by `[redacted]`. */
+  params: Record<string, unknown>
+  /** When the first attempt started. */
+  time: Date
+}
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 

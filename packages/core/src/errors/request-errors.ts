@@ -1,19 +1,9 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from './base'
 import { describeErrcode, type ErrcodeInfo } from './catalogue'
-import { renderProblemReport } from './problem-report'
+import type { ErrorCodeOf } from './codes'
+import { type RequestSummary, renderProblemReport } from './problem-report'
 
-/** The call an error came from, with every secret already removed. */
-export interface RequestSummary {
-  method: string
-  /** The API URL without any query string, e.g. `https://oapi.dingtalk.com/topapi/v2/user/get`. */
-  api: string
-  /** Path as passed to the client, e.g. `/topapi/v2/user/get`. */
-  path: string
-  /** Query and body parameters, secret-named keys and known secret values replaced by `[redacted]`. */
-  params: Record<string, unknown>
-  /** When the first attempt started. */
-  time: Date
-}
+export type { RequestSummary }
 
 /** Options of {@link DingTalkRequestError.problemReport}. */
 export interface ProblemReportOptions {
@@ -22,6 +12,23 @@ export interface ProblemReportOptions {
   /** The public egress IP of the calling server (发起请求的服务器的外网IP地址). */
   egressIp?: string
 }
+
+/**
+ * The codes of the request family ({@link DingTalkRequestError} and its subclasses).
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: RequestErrorCode): boolean => code === 'NETWORK_ERROR' || code === 'TIMEOUT'
+ * ```
+ */
+export type RequestErrorCode = ErrorCodeOf<
+  | 'DingTalkApiError'
+  | 'DingTalkCredentialsError'
+  | 'DingTalkRateLimitError'
+  | 'DingTalkHttpError'
+  | 'DingTalkTimeoutError'
+  | 'DingTalkV1ApiError'
+>
 
 /**
  * An error that came out of an API call: carries the (redacted) call, how many attempts were made and
@@ -43,8 +50,10 @@ export class DingTalkRequestError extends DingTalkError {
   /** HTTP status of the last response, if one arrived. */
   readonly httpStatus: number | undefined
 
+  declare readonly code: RequestErrorCode
+
   constructor(
-    code: string,
+    code: RequestErrorCode,
     message: string,
     details: { request: RequestSummary; attempts: number; httpStatus?: number | undefined; cause?: unknown },
   ) {
@@ -103,6 +112,7 @@ export interface ApiErrorDetails {
  * ```
  */
 export class DingTalkApiError extends DingTalkRequestError {
+  declare readonly code: ErrorCodeOf<'DingTalkApiError' | 'DingTalkCredentialsError'>
   readonly errcode: number
   readonly errmsg: string
   readonly subCode: string | undefined
@@ -116,7 +126,7 @@ export class DingTalkApiError extends DingTalkRequestError {
       request: RequestSummary
       attempts: number
       httpStatus?: number | undefined
-      code?: string
+      code?: ErrorCodeOf<'DingTalkApiError' | 'DingTalkCredentialsError'>
       message?: string
     },
   ) {
@@ -165,6 +175,7 @@ export type CredentialName = 'appKey' | 'appSecret' | 'corpId' | 'corpSecret' | 
  * ```
  */
 export class DingTalkCredentialsError extends DingTalkApiError {
+  declare readonly code: ErrorCodeOf<'DingTalkCredentialsError'>
   /** The credentials DingTalk rejected, most likely first. */
   readonly credentials: CredentialName[]
 
@@ -192,6 +203,7 @@ export class DingTalkCredentialsError extends DingTalkApiError {
  * ```
  */
 export class DingTalkRateLimitError extends DingTalkRequestError {
+  declare readonly code: ErrorCodeOf<'DingTalkRateLimitError'>
   /** The errcode, or `undefined` for the punish page (which has none). */
   readonly errcode: number | undefined
   readonly errmsg: string | undefined
@@ -244,8 +256,10 @@ export class DingTalkRateLimitError extends DingTalkRequestError {
  * ```
  */
 export class DingTalkHttpError extends DingTalkRequestError {
+  declare readonly code: ErrorCodeOf<'DingTalkHttpError'>
+
   constructor(
-    code: 'HTTP_ERROR' | 'NETWORK_ERROR' | 'INVALID_RESPONSE',
+    code: ErrorCodeOf<'DingTalkHttpError'>,
     message: string,
     details: { request: RequestSummary; attempts: number; httpStatus?: number | undefined; cause?: unknown },
   ) {
@@ -263,6 +277,7 @@ export class DingTalkHttpError extends DingTalkRequestError {
  * ```
  */
 export class DingTalkTimeoutError extends DingTalkRequestError {
+  declare readonly code: ErrorCodeOf<'DingTalkTimeoutError'>
   readonly timeoutMs: number
 
   constructor(details: { request: RequestSummary; attempts: number; timeoutMs: number; cause?: unknown }) {
@@ -285,7 +300,14 @@ export class DingTalkTokenError extends DingTalkError {
   /** Which cached value, e.g. `access_token` or `jsapi_ticket`. */
   readonly kind: string
 
-  constructor(code: string, kind: string, message: string, options?: { cause?: unknown }) {
+  declare readonly code: ErrorCodeOf<'DingTalkTokenError'>
+
+  constructor(
+    code: ErrorCodeOf<'DingTalkTokenError'>,
+    kind: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options)
     this.name = 'DingTalkTokenError'
     this.kind = kind

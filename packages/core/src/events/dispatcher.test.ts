@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { DingTalkCallbackError } from '../callback/errors'
+import type { DingTalkCallbackError } from '../errors/callback'
 import { memoryStore } from '../store/store'
 import type { SuiteCallbackClient } from './context'
 import { createEventDispatcher, type DeliveryOptions } from './dispatcher'

@@ -1,5 +1,5 @@
-import type { DingTalkCallbackError } from '../callback/errors'
 import type { DingTalkClient } from '../client'
+import type { DingTalkCallbackError } from '../errors/callback'
 import { memoryStore, type Store } from '../store/store'
 import type {
   AnyEventHandler,

@@ -1,4 +1,4 @@
-import { type CallbackErrorCode, DingTalkCallbackError } from '../callback/errors'
+import { type CallbackErrorCode, DingTalkCallbackError } from '../errors/callback'
 import type { CallbackLogger } from './context'
 
 /** What {@link Reporter.report} takes besides the code and message. */

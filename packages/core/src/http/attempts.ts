@@ -5,6 +5,7 @@ import {
   type DingTalkRequestError,
   DingTalkTimeoutError,
 } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { readDownload } from './body'
 import { type Call, type Outcome, transient } from './call'
 import { DeadlineControllers } from './deadline'
@@ -12,7 +13,6 @@ import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from '.
 import type { Redactor } from './redact'
 import type { TokenSource } from './request'
 import { backoffDelay, type RetryOptions, sleep } from './retry'
-import { DingTalkV1ApiError } from './v1-api-error'
 
 /** What differs between DingTalk's two APIs: where the token goes and how an answer is read. */
 export interface Transport {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { DingTalkHttpError, DingTalkRateLimitError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { encodeBody } from './body'
 import { Call, type Outcome } from './call'
 import { Redactor } from './redact'
 import { summariseCall } from './summary'
 import { classifyV1, resolveApiBaseUrl } from './v1'
-import { DingTalkV1ApiError } from './v1-api-error'
 
 const redactor = new Redactor()
 redactor.remember('TOKEN-abc-123')

@@ -1,4 +1,5 @@
 import { DingTalkRateLimitError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { type AttemptConfig, runAttempts, type Transport } from './attempts'
 import { encodeBody } from './body'
 import { Call, type Outcome, transient } from './call'
@@ -8,7 +9,6 @@ import type { Redactor } from './redact'
 import type { QueryValue } from './request'
 import { summariseCall } from './summary'
 import { formatQuery, joinUrl, trimBase } from './url'
-import { DingTalkV1ApiError } from './v1-api-error'
 
 /**
  * One call to an api.dingtalk.com (v1.0) endpoint: robots, interactive cards, Stream connections, OAuth2
@@ -32,6 +32,12 @@ export interface DingTalkV1Request {
   json?: unknown
   /** `access_token` (default): the client's cached access_token in the header; `none`: no token. */
   auth?: 'access_token' | 'none'
+  /**
+   * A user's access token (the OAuth2 login's `/v1.0/oauth2/userAccessToken`) to send in the header instead
+   * of the app's: for the calls made on a user's behalf, such as `/v1.0/contact/users/me`. Never cached,
+   * refreshed or replayed by the client.
+   */
+  userAccessToken?: string
   /**
    * Whether the call may be repeated after a 5xx, reset, timeout or broken body. Default: `true` for GET,
    * `false` otherwise (a PUT or DELETE that is safe to repeat may say so).
@@ -168,8 +174,31 @@ export function createV1Pipeline(
   const withToken = v1Transport(base, true, config.redactor)
   const anonymous = v1Transport(base, false, config.redactor)
 
+  const callInput = (req: DingTalkV1Request) => ({
+    method: req.method,
+    path: req.path,
+    query: req.query,
+    json: req.json,
+    form: undefined,
+    idempotent: req.idempotent ?? req.method === 'GET',
+    timeoutMs: req.timeoutMs ?? config.timeoutMs,
+    signal: req.signal,
+    responseType: 'json' as const,
+  })
+  // The user's token goes in the header; classified as an anonymous call, so a rejected user token is the
+  // caller's error (the app's token cache is not touched, nothing is replayed).
+  const runAsUser = <T>(req: DingTalkV1Request, token: string): Promise<T> => {
+    if (typeof token !== 'string' || token === '') {
+      return Promise.reject(new TypeError('userAccessToken must be a non-empty string'))
+    }
+    const source = { get: () => Promise.resolve(token), invalidate: () => Promise.resolve() }
+    const call = new Call(callInput(req), encodeBody(req.json, undefined), summarise)
+    return runAttempts<T>(call, anonymous, source, engine)
+  }
+
   return <T = Record<string, unknown>>(req: DingTalkV1Request): Promise<T> => {
     try {
+      if (req.userAccessToken !== undefined) return runAsUser<T>(req, req.userAccessToken)
       const auth = req.auth ?? 'access_token'
       const source = auth === 'none' ? undefined : config.tokens.access_token
       if (auth !== 'none' && source === undefined) {
@@ -177,18 +206,7 @@ export function createV1Pipeline(
           'This client has no access_token; create it with the credentials that provide one',
         )
       }
-      const input = {
-        method: req.method,
-        path: req.path,
-        query: req.query,
-        json: req.json,
-        form: undefined,
-        idempotent: req.idempotent ?? req.method === 'GET',
-        timeoutMs: req.timeoutMs ?? config.timeoutMs,
-        signal: req.signal,
-        responseType: 'json' as const,
-      }
-      const call = new Call(input, encodeBody(req.json, undefined), summarise)
+      const call = new Call(callInput(req), encodeBody(req.json, undefined), summarise)
       return runAttempts<T>(call, source === undefined ? anonymous : withToken, source, engine)
     } catch (error) {
       return Promise.reject(error)

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import type { DingTalkV1Request } from '../http/v1'
 import { encodeTemplate, toTemplate } from './messages'
 import type { RobotMessage, RobotTemplate } from './types'

@@ -22,10 +22,8 @@ export type {
   RobotTemplate,
 } from './types'
 export {
-  DingTalkWebhookError,
   type SendToWebhookOptions,
   sendToWebhook,
   signWebhook,
   signWebhookUrl,
-  type WebhookErrorCode,
 } from './webhook'

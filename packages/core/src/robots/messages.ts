@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import type { RobotMessage, RobotTemplate } from './types'
 
 /** A webhook message in its body shape (a string becomes a text message). */

@@ -1,7 +1,8 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
+import { DingTalkWebhookError } from '../errors/webhook'
 import type { RobotsApi } from './api'
 import type { RobotMessage, RobotMessageEvent, RobotReplyResult } from './types'
-import { checkWebhookAnswer, DingTalkWebhookError, postWebhook } from './webhook'
+import { checkWebhookAnswer, postWebhook } from './webhook'
 
 /**
  * What `reply()` needs beyond the message: the client for the proactive fallback, and (tests) fetch and a

@@ -1,12 +1,12 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import {
   DingTalkApiError,
   DingTalkRateLimitError,
   DingTalkRequestError,
   DingTalkTokenError,
 } from '../errors/request-errors'
-import { DingTalkStoreError } from '../store/store-error'
-import { DingTalkSuiteError } from '../suite/suite-client'
+import { DingTalkStoreError } from '../errors/store'
+import { DingTalkSuiteError } from '../errors/suite'
 
 /**
  * The answer of a route, for the adapter to write as is.

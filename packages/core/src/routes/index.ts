@@ -18,3 +18,4 @@ export {
   routeBySuffix,
 } from './table'
 export { handleWebLogin, type WebLoginRouteOptions } from './web-login'
+export { lazyWaitUntil, webRequestBody } from './web-request'

@@ -1,7 +1,8 @@
-import type { DingTalkCallbackError } from '../callback/errors'
+import { checkAgentId } from '../agent-id'
 import type { CallbackHandlerOptions } from '../callback/handler'
 import { type CallbackHandler, createCallbackDispatcher, createCallbackHandler } from '../callback/handler'
 import type { DingTalkClient } from '../client'
+import type { DingTalkCallbackError } from '../errors/callback'
 import type { AnyEventHandler, EventContext, EventHandler, WaitUntilContext } from '../events/context'
 import type { EventDispatcher } from '../events/dispatcher'
 import type { DingTalkEventType, EventOf } from '../events/types'
@@ -188,6 +189,8 @@ export function createDingTalkRoutes<L = unknown>(options: DingTalkRoutesOptions
   if (jsapi && !client && !suiteClient) {
     throw new TypeError('The jsapi-config route needs a client or a suiteClient to fetch jsapi tickets with')
   }
+  // Checked now, not on the first page load: `Number(env.DINGTALK_AGENT_ID)` unset is NaN.
+  checkAgentId(jsapi?.agentId, 'jsapi.agentId')
   const dispatcher =
     (options.dispatcher as EventDispatcher<SuiteClient, L> | undefined) ?? sharedDispatcher<L>(options)
   const callback = createCorpCallback(options, dispatcher)

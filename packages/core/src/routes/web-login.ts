@@ -1,5 +1,6 @@
 import type { WebLogin, WebLoginForm, WebLoginUser } from '../api/web-login'
 import { DingTalkApiError } from '../errors/request-errors'
+import { DingTalkV1ApiError } from '../errors/v1-api'
 import { failure, json, type RouteResponse } from './failure'
 import { param, type RouteRequest } from './request'
 
@@ -80,6 +81,18 @@ function loginFailure(error: unknown): RouteResponse {
       return json(500, { error: 'misconfigured', errcode: error.errcode })
     }
   }
+  if (error instanceof DingTalkV1ApiError && error.httpStatus === 400) {
+    // The OAuth2 form: a used, expired or foreign authCode; a refused clientId/clientSecret is ours to fix.
+    if (/authcode|code/i.test(error.apiCode ?? '') && !/client/i.test(error.apiCode ?? '')) {
+      return json(401, {
+        error: 'invalid_code',
+        code: error.apiCode ?? null,
+        requestId: error.requestId ?? null,
+      })
+    }
+    if (/client/i.test(error.apiCode ?? ''))
+      return json(500, { error: 'misconfigured', code: error.apiCode ?? null })
+  }
   return failure(error)
 }
 
@@ -111,7 +124,8 @@ export async function handleWebLogin(
     const redirect = new URL(options.redirectUri)
     const secure = redirect.protocol === 'https:'
     const name = options.stateCookie ?? 'dingtalk_login_state'
-    const code = param(request, 'code')
+    // The OAuth2 form sends the code back as `authCode` (and `code`).
+    const code = param(request, 'code') ?? param(request, 'authCode')
     const state = param(request, 'state')
 
     if (code === undefined || code === '') {

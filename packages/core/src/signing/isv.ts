@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { hashes } from '../hash/index'
 
 /** Inputs of the HMAC-SHA256 request signature of §4.4. */

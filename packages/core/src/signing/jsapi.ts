@@ -1,5 +1,5 @@
 import { checkAgentId } from '../agent-id'
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { hashes } from '../hash/index'
 
 /** The hash DingTalk's JSAPI signature uses: SHA-1 (§3.2); SHA-256 over the same string as an option. */

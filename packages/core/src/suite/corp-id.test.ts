@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { CORPID_PLACEHOLDER, corpIdFromRequest, homePageUrl } from './corp-id'
 
 describe('homePageUrl ($CORPID$, §3.3/§5.1)', () => {

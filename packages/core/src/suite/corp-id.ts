@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 
 /** The placeholder DingTalk replaces with the user's corpId before it opens a micro-app's home page (§3.3, §5.1). */
 export const CORPID_PLACEHOLDER = '$CORPID$'

@@ -3,7 +3,6 @@ export {
   type CorpAuthorization,
   type CorpTokenMode,
   createSuiteClient,
-  DingTalkSuiteError,
   type PermanentCodeResult,
   type SuiteAgent,
   type SuiteAuthInfo,

@@ -1,11 +1,11 @@
 // The suite's state in the store: permanent codes, suite tickets, and the per-corp clients on it.
 import { describe, expect, it } from 'vitest'
+import { DingTalkSuiteError } from '../errors/suite'
 import { Redactor } from '../http/redact'
 import { memoryStore, storeKey } from '../store/store'
 import { authorizations, parseAuthorization } from './authorizations'
 import type { SuiteContext } from './context'
 import { corpClients } from './corp-clients'
-import { DingTalkSuiteError } from './suite-client'
 import { suiteTickets } from './suite-token'
 
 function context(): SuiteContext {

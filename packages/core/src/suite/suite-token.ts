@@ -3,10 +3,10 @@ import { createTokenCache, type FetchedToken, type TokenCache } from '../auth/to
 import type { TokenTuning } from '../client'
 import { isTokenInvalid } from '../errors/catalogue'
 import { DingTalkApiError, DingTalkCredentialsError } from '../errors/request-errors'
+import { DingTalkSuiteError } from '../errors/suite'
 import { type ClientHooks, tokenRefreshReporter } from '../http/hooks'
 import type { DingTalkRequest, DingTalkResponse } from '../http/request'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
-import { DingTalkSuiteError } from './suite-client'
 
 /** The suite_ticket DingTalk pushes (§2.3), kept in the store for every instance. */
 export interface SuiteTickets {

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from '../errors/base'
 import { hashes } from '../hash/index'
 import type { Authorizations } from './authorizations'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
@@ -29,7 +29,7 @@ export async function handleTmpAuthCode(
   const result = await service.fetchPermanentCode(authCode)
   if (result.corpId === '' || result.permanentCode === '') {
     throw new DingTalkError(
-      'INVALID_RESPONSE',
+      'SUITE_INVALID_RESPONSE',
       'get_permanent_code answered without corpid or permanent_code',
     )
   }

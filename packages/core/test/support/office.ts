@@ -38,3 +38,16 @@ export async function errcode(promise: Promise<unknown>): Promise<number | undef
   expect(error).toBeInstanceOf(DingTalkApiError)
   return (error as DingTalkApiError).errcode
 }
+
+/** The browser on the emulator's login page: picks `userid` and follows the link to the 302 back. */
+export async function scanLoginPage(emu: Emulator, authorizeUrl: string, userid: string): Promise<URL> {
+  const page = await fetch(authorizeUrl)
+  expect(page.status).toBe(200)
+  const html = await page.text()
+  const link = new RegExp(`href="([^"]+)" data-userid="${userid}"`).exec(html)?.[1]
+  expect(link, `a link for ${userid}`).toBeDefined()
+  const href = link!.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+  const back = await fetch(new URL(href, emu.url), { redirect: 'manual' })
+  expect(back.status).toBe(302)
+  return new URL(back.headers.get('location')!)
+}

@@ -17,8 +17,11 @@ export const SNS_CODE_TTL_MS: number = 5 * 60 * 1000
  * ```
  */
 export interface WebLoginController {
-  /** The `code` DingTalk appends to the redirect URL once `userid` signed in to the app `appKey`. */
-  issueCode(appKey: string, userid: string): string
+  /**
+   * The `code` DingTalk appends to the redirect URL once `userid` signed in to the app `appKey`; with
+   * `{ form: 'oauth2' }` a code of the newer OAuth2 login (exchanged at `/v1.0/oauth2/userAccessToken`).
+   */
+  issueCode(appKey: string, userid: string, options?: { form?: 'oauth2' }): string
 }
 
 function appOf(emu: Internals, appKey: string | undefined): { org: OrgState; app: FixtureApp } | undefined {
@@ -30,7 +33,7 @@ function appOf(emu: Internals, appKey: string | undefined): { org: OrgState; app
   return undefined
 }
 
-export function issueSnsCode(emu: Internals, appKey: string, userid: string): string {
+export function issueSnsCode(emu: Internals, appKey: string, userid: string, form?: 'oauth2'): string {
   const found = appOf(emu, appKey)
   if (!found) throw new Error(`unknown appKey ${appKey}`)
   if (!found.org.users.has(userid)) throw new Error(`unknown userid ${userid} in ${found.org.corpId}`)
@@ -41,12 +44,13 @@ export function issueSnsCode(emu: Internals, appKey: string, userid: string): st
     corpId: found.org.corpId,
     userid,
     expiresAt: emu.now() + SNS_CODE_TTL_MS,
+    ...(form === undefined ? {} : { form }),
   })
   return code
 }
 
 export function createWebLoginController(emu: Internals): WebLoginController {
-  return { issueCode: (appKey, userid) => issueSnsCode(emu, appKey, userid) }
+  return { issueCode: (appKey, userid, options) => issueSnsCode(emu, appKey, userid, options?.form) }
 }
 
 const htmlText = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -62,10 +66,13 @@ function page(status: number, title: string, body: string): RawResponse {
   )
 }
 
+// The legacy pages name the app `appid`; the OAuth2 page (login.dingtalk.com/oauth2/auth) `client_id`.
+const oauth2 = (ctx: Ctx): boolean => ctx.path.startsWith('/oauth2/')
+
 function redirectTarget(
   ctx: Ctx,
 ): { org: OrgState; appKey: string; redirect: URL; state: string } | RawResponse {
-  const appKey = str(ctx.input, 'appid')
+  const appKey = str(ctx.input, oauth2(ctx) ? 'client_id' : 'appid')
   const found = appOf(ctx.emu, appKey)
   if (!found || !appKey)
     return page(400, '登录失败', `<h1>登录失败</h1><p>appid ${htmlText(appKey ?? '')} 不存在</p>`)
@@ -86,18 +93,19 @@ function redirectTarget(
 function loginPage(ctx: Ctx): RawResponse {
   const target = redirectTarget(ctx)
   if (target instanceof RawResponse) return target
+  const confirmPath = oauth2(ctx) ? '/oauth2/auth/confirm' : '/connect/qrconnect/confirm'
   const links = [...target.org.users.values()]
     .filter((u) => u.active !== false)
     .map((u) => {
       const query = new URLSearchParams({
-        appid: target.appKey,
+        [oauth2(ctx) ? 'client_id' : 'appid']: target.appKey,
         response_type: 'code',
-        scope: 'snsapi_login',
+        scope: oauth2(ctx) ? 'openid' : 'snsapi_login',
         state: target.state,
         redirect_uri: target.redirect.toString(),
         userid: u.userid,
       })
-      return `<a class="user" href="/connect/qrconnect/confirm?${htmlText(query.toString())}" data-userid="${htmlText(u.userid)}">${htmlText(u.name)} <small>${htmlText(u.userid)}</small></a>`
+      return `<a class="user" href="${confirmPath}?${htmlText(query.toString())}" data-userid="${htmlText(u.userid)}">${htmlText(u.name)} <small>${htmlText(u.userid)}</small></a>`
     })
     .join('\n')
   return page(
@@ -113,7 +121,10 @@ function confirm(ctx: Ctx): RawResponse {
   const userid = str(ctx.input, 'userid') ?? ''
   if (!target.org.users.has(userid)) return page(400, '登录失败', '<h1>登录失败</h1><p>unknown user</p>')
   const location = new URL(target.redirect)
-  location.searchParams.set('code', issueSnsCode(ctx.emu, target.appKey, userid))
+  const code = issueSnsCode(ctx.emu, target.appKey, userid, oauth2(ctx) ? 'oauth2' : undefined)
+  // The OAuth2 login appends the code as `authCode` and as `code`.
+  if (oauth2(ctx)) location.searchParams.set('authCode', code)
+  location.searchParams.set('code', code)
   location.searchParams.set('state', target.state)
   return new RawResponse(
     302,
@@ -152,7 +163,7 @@ function getUserInfoByCode(ctx: Ctx): Record<string, unknown> {
   const record = code === undefined ? undefined : ctx.emu.state.office.snsCodes.get(code)
   // Single use; the errcode for a used or unknown code here is unverified (40078 as for other one-time codes).
   if (code !== undefined) ctx.emu.state.office.snsCodes.delete(code)
-  if (!record || record.appKey !== accessKey || record.expiresAt <= ctx.emu.now()) {
+  if (!record || record.form || record.appKey !== accessKey || record.expiresAt <= ctx.emu.now()) {
     throw new ApiError(40078, '不存在的临时授权码')
   }
   const user = ctx.emu.state.orgs.get(record.corpId)?.users.get(record.userid)
@@ -172,4 +183,7 @@ export const snsRoutes: Routes = {
   '/connect/oauth2/sns_authorize': { method: 'GET', auth: 'none', handle: loginPage },
   '/connect/qrconnect/confirm': { method: 'GET', auth: 'none', handle: confirm },
   '/sns/getuserinfo_bycode': { method: 'POST', auth: 'none', body: 'json', handle: getUserInfoByCode },
+  // The newer OAuth2 login page (login.dingtalk.com in production; the emulator serves it on its one origin).
+  '/oauth2/auth': { method: 'GET', auth: 'none', handle: loginPage },
+  '/oauth2/auth/confirm': { method: 'GET', auth: 'none', handle: confirm },
 }

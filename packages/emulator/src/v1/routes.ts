@@ -1,4 +1,5 @@
 import type { V1Routes } from './context'
+import { oauth2Routes } from './oauth2'
 import { robotRoutes } from './robot'
 import { robotExtraRoutes } from './robot-extras'
 
@@ -6,4 +7,5 @@ import { robotExtraRoutes } from './robot-extras'
 export const v1Routes: V1Routes = {
   ...robotRoutes,
   ...robotExtraRoutes,
+  ...oauth2Routes,
 }

@@ -1,7 +1,7 @@
 import { KNOWN_EVENT_TYPES, parseEvents } from '@dingtalk-kit/core'
 import { describe, expect, it } from 'vitest'
-import { buildEvent, EVENTS, parseAssignment } from '../src/events'
-import { redactFields } from '../src/redact'
+import { buildEvent, EVENTS, parseAssignment } from './events'
+import { redactFields } from './redact'
 
 const context = { corpId: 'dingcorp0001', suiteKey: 'suiteabc0001', now: 1_700_000_000_000 }
 

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDingTalkClient } from '../client'
-import { DingTalkTimeoutError } from '../errors/request-errors'
+import { createDingTalkClient } from '../src/client'
+import { DingTalkTimeoutError } from '../src/errors/request-errors'
 
 // A real HTTP peer: /slow answers after five seconds, anything else at once. The client's timeout (1.5 s)
 // leaves a loaded 2-core CI machine room to answer the fast calls, and the slow one still times out.

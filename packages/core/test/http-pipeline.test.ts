@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDingTalkClient } from '../client'
-import { DingTalkApiError, DingTalkHttpError, DingTalkRateLimitError } from '../errors/request-errors'
-import type { RequestEvent, ResponseEvent } from './hooks'
+import { createDingTalkClient } from '../src/client'
+import { DingTalkApiError, DingTalkHttpError, DingTalkRateLimitError } from '../src/errors/request-errors'
+import type { RequestEvent, ResponseEvent } from '../src/http/hooks'
 
 interface Seen {
   method: string

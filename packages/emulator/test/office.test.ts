@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Emulator, startEmulator } from './emulator'
-import { defaultFixture, type Fixture } from './fixture'
+import { type Emulator, startEmulator } from '../src/emulator'
+import { defaultFixture, type Fixture } from '../src/fixture'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!

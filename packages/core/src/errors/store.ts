@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from './base'
 
 /** What went wrong with a store: no answer in time, not reachable (or a circuit breaker is open), or a failed command. */
 export type StoreErrorCode = 'STORE_TIMEOUT' | 'STORE_UNAVAILABLE' | 'STORE_ERROR'

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from './base'
 
 /**
  * Why a callback could not be signed, verified, encrypted or decrypted. Each code maps to DingTalk's

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { configFromEnv } from '../src/config'
+import { configFromEnv } from './config'
 
 const corp = {
   DINGTALK_APP_KEY: 'key',

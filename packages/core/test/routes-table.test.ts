@@ -1,13 +1,13 @@
 import { buildPush, checkReply, defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCallbackHandler } from '../callback/handler'
-import { createDingTalkClient, type DingTalkClient } from '../client'
-import { parseEvents } from '../events/parse'
-import { signJsapi } from '../signing/jsapi'
-import { memoryStore, type Store } from '../store/store'
-import { DingTalkStoreError } from '../store/store-error'
-import { createSuiteClient, type SuiteClient } from '../suite/suite-client'
-import { createDingTalkRoutes, type DingTalkRoutes, type RouteResponse } from './routes'
+import { createCallbackHandler } from '../src/callback/handler'
+import { createDingTalkClient, type DingTalkClient } from '../src/client'
+import { DingTalkStoreError } from '../src/errors/store'
+import { parseEvents } from '../src/events/parse'
+import { createDingTalkRoutes, type DingTalkRoutes, type RouteResponse } from '../src/routes/routes'
+import { signJsapi } from '../src/signing/jsapi'
+import { memoryStore, type Store } from '../src/store/store'
+import { createSuiteClient, type SuiteClient } from '../src/suite/suite-client'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { decryptMessage, encryptMessage, generateAesKey, signature } from './crypto'
-import { buildPush, checkReply, expectedReplyFor, pushEvent } from './pusher'
+import { decryptMessage, encryptMessage, generateAesKey, signature } from '../src/crypto'
+import { buildPush, checkReply, expectedReplyFor, pushEvent } from '../src/pusher'
 
 const token = 'test-token'
 const aesKey = generateAesKey()

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createDingTalkRoutes } from '../routes/routes'
-import { runAdapterConformance } from './conformance'
+import { createDingTalkRoutes } from '../src/routes/routes'
+import { runAdapterConformance } from '../src/testing/conformance'
 
 // The reference adapter: the core routes on bare node:http, passing the unread request stream.
 runAdapterConformance('node:http', async ({ prefix, ...options }) => {

@@ -1,4 +1,4 @@
-import { DingTalkError } from '../errors'
+import { DingTalkError } from './base'
 
 /**
  * What went wrong while handling a callback; see {@link DingTalkCallbackError}.

@@ -1,4 +1,5 @@
-import { DingTalkRequestError, type RequestSummary } from '../errors/request-errors'
+import type { ErrorCodeOf } from './codes'
+import { DingTalkRequestError, type RequestSummary } from './request-errors'
 
 /**
  * api.dingtalk.com (v1.0) answered with an error: an HTTP status and a body `{ code, message, requestid }`.
@@ -17,6 +18,7 @@ import { DingTalkRequestError, type RequestSummary } from '../errors/request-err
  * ```
  */
 export class DingTalkV1ApiError extends DingTalkRequestError {
+  declare readonly code: ErrorCodeOf<'DingTalkV1ApiError'>
   /** DingTalk's error code, e.g. `InvalidAuthentication`, `InvalidParameter`. */
   readonly apiCode: string
   /** DingTalk's message, secrets removed. */
