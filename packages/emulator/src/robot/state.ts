@@ -43,7 +43,14 @@ export interface RobotReplyRecord {
   time: number
 }
 
-/** A session webhook handed out with a robot message: valid until `expiresAt`. */
+/**
+ * A session webhook handed out with a robot message: valid until `expiresAt`.
+ *
+ * @example
+ * ```ts
+ * const open = [...emu.state.robot.sessions.values()].filter((s) => s.expiresAt > Date.now())
+ * ```
+ */
 export interface RobotSessionRecord {
   session: string
   conversationId: string
@@ -74,14 +81,29 @@ export interface CustomRobotRecord {
   recent: number[]
 }
 
-/** A file a robot message carries, for `messageFiles/download`. */
+/**
+ * A file a robot message carries, for `messageFiles/download`.
+ *
+ * @example
+ * ```ts
+ * const code = emu.robot.addFile(new TextEncoder().encode('hello'), 'hello.txt')
+ * emu.state.robot.files.get(code)?.fileName // 'hello.txt'
+ * ```
+ */
 export interface RobotFileRecord {
   downloadCode: string
   fileName: string
   bytes: Uint8Array
 }
 
-/** Everything the emulator knows about robots. */
+/**
+ * Everything the emulator knows about robots (`emu.state.robot`).
+ *
+ * @example
+ * ```ts
+ * const refused = [...emu.state.robot.webhooks.values()].flatMap((w) => w.refused)
+ * ```
+ */
 export interface RobotState {
   conversations: Map<string, RobotConversationRecord>
   sessions: Map<string, RobotSessionRecord>
