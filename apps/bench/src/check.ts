@@ -1,3 +1,4 @@
+import type { CardsBenchResult } from './cards'
 import type { Comparison } from './lib'
 import type { CallbackMemory } from './memory'
 import type { Interop } from './peers'
@@ -11,6 +12,7 @@ export interface StableFacts {
   tokens: TokenConcurrency[]
   memory: CallbackMemory
   redis: RedisContention
+  cards: CardsBenchResult
 }
 
 /** The peers that follow DingTalk's byte layout, so they and we must read each other's ciphertext both ways. */
@@ -54,5 +56,13 @@ export function stableProblems(facts: StableFacts): string[] {
     problems.push(
       `Redis, ${r.processes} processes: gettoken calls per round ${r.gettokenPerRound.join(', ')} (want 1 each)`,
     )
+  for (const [i, r] of facts.cards.candidate.entries()) {
+    if (r.surfaced !== 0 || r.other.length > 0 || r.maxAccepted > facts.cards.limit)
+      problems.push(
+        `cards round ${i + 1}: ${r.surfaced} QpsLimit error(s) surfaced, ${r.other.length} other error(s), ` +
+          `busiest second ${r.maxAccepted} (limit ${facts.cards.limit})`,
+      )
+  }
+  if (facts.cards.candidate.length === 0) problems.push('the cards rounds did not run')
   return problems
 }

@@ -44,7 +44,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[index]!
 }
 
-async function withRedis<T>(fn: (url: string, source: RedisBenchResult['redis']) => Promise<T>): Promise<T> {
+export async function withRedis<T>(
+  fn: (url: string, source: RedisBenchResult['redis']) => Promise<T>,
+): Promise<T> {
   const url = process.env.REDIS_URL
   if (url) return fn(url, 'REDIS_URL')
   const server: RedisServer = await startRedisServer()

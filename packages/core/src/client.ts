@@ -1,5 +1,7 @@
 import { checkAgentId } from './agent-id'
 import { type CallbacksApi, createCallbacksApi } from './api/callbacks'
+import type { CardsOptions } from './api/card-types'
+import { type CardsApi, createCardsApi } from './api/cards'
 import { type ChatsApi, createChatsApi } from './api/chats'
 import { type ContactsApi, createContactsApi } from './api/contacts'
 import type { ApiContext } from './api/context'
@@ -100,6 +102,8 @@ export interface DingTalkClientOptions {
   agentId?: string | number
   /** The admin-console SSO secret, for `client.sso.getAdminUserInfo` (§5.2). */
   ssoSecret?: string
+  /** `client.cards`' shared QPS budget and `QpsLimit` retries (default 40 QPS across the store). */
+  cards?: CardsOptions
 }
 
 /**
@@ -176,6 +180,8 @@ export interface DingTalkClient extends OfficeApis {
   readonly callbacks: CallbacksApi
   /** Robots (§13.7, §14.3): DM and group sends, recall, read status, message files. */
   readonly robots: RobotsApi
+  /** Interactive cards and AI cards, rate-limited across instances (§14.4). */
+  readonly cards: CardsApi
 }
 
 interface TokenBody extends DingTalkResponse {
@@ -406,6 +412,16 @@ export function createClientCore(
     chats: createChatsApi(api),
     callbacks: createCallbacksApi(api),
     robots: createRobotsApi({ requestV1, fetch: pipeline.fetch, appKey }),
+    cards: createCardsApi({
+      requestV1,
+      store,
+      limiterKey: storeKey({ owner, corpId: identity.keyCorpId, kind: 'card_qps' }),
+      appKey,
+      apiBaseUrl,
+      getAccessToken: () => accessToken.get(),
+      redact: (text) => redactor.text(text),
+      options: options.cards,
+    }),
     ...createOfficeApis(api),
   }
 }

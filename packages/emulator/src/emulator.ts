@@ -1,4 +1,5 @@
 import { type ApprovalsController, createApprovalsController } from './approvals'
+import { type CardsController, createCardsController } from './cards'
 import { actorControls, tokenControls } from './controls'
 import { createRequestHandler } from './exchange'
 import { createFaults, type FaultController } from './faults'
@@ -57,6 +58,11 @@ export interface EmulatorOptions {
   stream?: StreamSettings
   /** How long a robot message's session webhook works (default 90 minutes). */
   robotSessionTtlMs?: number
+  /**
+   * Card API requests per app per second above which the card routes answer HTTP 403 `QpsLimit` (Stream
+   * reference §7: about 40). Default 40; 0 turns the limit off.
+   */
+  cardQps?: number
 }
 
 /**
@@ -145,6 +151,8 @@ export interface Emulator {
   readonly stream: StreamEmulator
   /** Robots (§13.6, §14): conversations, messages said to the app's robot, its replies, custom robots. */
   readonly robot: RobotController
+  /** #16: interactive card instances (data, deliveries, flowStatus, streamed content), the QPS limit. */
+  readonly cards: CardsController
 }
 /**
  * Starts a local DingTalk (`oapi.dingtalk.com`, the `api.dingtalk.com` v1.0 endpoints it knows, and the
@@ -162,6 +170,7 @@ export interface Emulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now
   const state = buildState(loadFixture(options.fixture), now())
+  if (options.cardQps !== undefined) state.cards.qps = options.cardQps
   const log: RequestLogEntry[] = []
   const faults = createFaults()
   const timers = new Timers()
@@ -223,5 +232,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     webLogin: createWebLoginController(internals), // #19
     stream: stream.api,
     robot,
+    cards: createCardsController(state.cards, (id, topic, data) => stream.api.callback(id, topic, data), now), // #16
   }
 }

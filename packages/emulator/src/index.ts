@@ -1,5 +1,17 @@
 // #19 office APIs
 export type { ApprovalsController } from './approvals'
+// #16 interactive cards
+export type {
+  CardAction,
+  CardDeliveryRecord,
+  CardFailureKind,
+  CardHistoryEntry,
+  CardInstanceRecord,
+  CardSecond,
+  CardStreamState,
+  CardsController,
+  CardsState,
+} from './cards'
 export {
   type DecryptedMessage,
   type DecryptMessageOptions,

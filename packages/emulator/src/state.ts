@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { buildCardsState, type CardsState } from './cards'
 import type { Fixture, FixtureApp, FixtureSuite, FixtureUser } from './fixture'
 import { buildOfficeState, type OfficeState } from './office-state'
 import type { PushResult } from './pusher'
@@ -215,6 +216,8 @@ export interface EmulatorState {
   pushes: PushRecord[]
   /** Approvals, roles, to-dos and web-login codes (issue #19). */
   office: OfficeState
+  /** Interactive card instances, the card QPS limit and its counts (issue #16). */
+  cards: CardsState
 }
 
 export function buildState(fixture: Fixture, now: number): EmulatorState {
@@ -270,6 +273,7 @@ export function buildState(fixture: Fixture, now: number): EmulatorState {
     chats: new Map(),
     pushes: [],
     office: buildOfficeState(fixture),
+    cards: buildCardsState(),
   }
 }
 

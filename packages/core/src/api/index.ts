@@ -1,4 +1,6 @@
 // Issue #19: lookups, roles, approvals, attendance, to-dos, reports, web login.
+
+export { AI_CARD_STATUS, type AiCard, type AiCardInput } from './ai-card'
 export type {
   ApprovalCreateInput,
   ApprovalFormField,
@@ -25,6 +27,16 @@ export {
   type UserSchedule,
 } from './attendance'
 export type { CallbackRegistration, CallbacksApi, FailedCallback } from './callbacks'
+export type {
+  CardCreateInput,
+  CardData,
+  CardDelivery,
+  CardStreamingInput,
+  CardsOptions,
+  CardTarget,
+  CardUpdateInput,
+} from './card-types'
+export type { CardsApi } from './cards'
 export type { ChatCreateInput, ChatInfo, ChatReadPage, ChatsApi, ChatUpdateInput } from './chats'
 export type {
   ContactLanguage,
@@ -73,6 +85,11 @@ export {
   type WorkNoticeTask,
 } from './messages'
 export type { OfficeApis } from './office'
+export {
+  createSharedQpsLimiter,
+  type SharedQpsLimiter,
+  type SharedQpsLimiterOptions,
+} from './qps-limiter'
 export type { Report, ReportListInput, ReportPage, ReportsApi } from './reports'
 export type { OffsetPage, Role, RoleAssignment, RoleGroup, RoleMember, RolesApi } from './roles'
 export type { SsoAdmin, SsoApi, SsoUser, SsoUserLegacy } from './sso'

@@ -112,3 +112,28 @@ describe('v1.0 answers', () => {
     })
   })
 })
+
+describe('"success": false inside a 2xx (§14.4)', () => {
+  it('is a failure with DingTalk’s code and message, secrets removed', () => {
+    const outcome = classify(
+      200,
+      '{"success":false,"errorCode":"param.invalid","errorMsg":"bad TOKEN-abc-123"}',
+    )
+    expect(outcome.kind).toBe('fail')
+    const failure = error(outcome)
+    expect(failure).toBeInstanceOf(DingTalkV1ApiError)
+    expect(failure).toMatchObject({ httpStatus: 200, apiCode: 'param.invalid', apiMessage: 'bad [redacted]' })
+  })
+
+  it('without a code is still a failure; with QpsLimit in it, a rate limit to retry', () => {
+    expect(error(classify(200, '{"success":false}'))).toMatchObject({ apiCode: 'UnsuccessfulResponse' })
+    const limited = classify(200, '{"success":false,"errorCode":"QpsLimit","errorMsg":"slow down"}')
+    expect(limited.kind).toBe('retry')
+    expect(error(limited)).toBeInstanceOf(DingTalkRateLimitError)
+  })
+
+  it('"success": true and bodies without the field stay payloads', () => {
+    expect(classify(200, '{"success":true,"result":[]}').kind).toBe('ok')
+    expect(classify(200, '{"result":false}').kind).toBe('ok')
+  })
+})

@@ -47,6 +47,11 @@ export interface DingTalkV1Request {
   timeoutMs?: number
   /** Cancels the call (not retried). */
   signal?: AbortSignal
+  /**
+   * Overrides the client's `retry.maxRetries` for this call. `client.cards` passes `0` and retries a
+   * `QpsLimit` itself, through its shared limiter, so that every retry also waits for a slot.
+   */
+  maxRetries?: number
 }
 
 /** Where api.dingtalk.com is when nothing else is said. */
@@ -81,7 +86,65 @@ function parseJson(text: string): { value: unknown } | undefined {
   }
 }
 
-function success(call: Call, text: string, status: number): Outcome {
+function apiError(
+  call: Call,
+  status: number,
+  apiCode: string,
+  apiMessage: string,
+  requestId: string | undefined,
+): DingTalkV1ApiError {
+  const request = call.summary()
+  return new DingTalkV1ApiError({
+    httpStatus: status,
+    apiCode,
+    apiMessage,
+    requestId,
+    request,
+    attempts: call.attempts,
+  })
+}
+
+// `QpsLimit`: retried with backoff, then thrown as DingTalkRateLimitError (§10).
+function qpsLimited(
+  call: Call,
+  status: number,
+  apiCode: string | undefined,
+  apiMessage: string,
+  requestId: string | undefined,
+): Outcome {
+  const error = new DingTalkRateLimitError({
+    request: call.summary(),
+    attempts: call.attempts,
+    httpStatus: status,
+    apiCode,
+    errmsg: apiMessage,
+    requestId,
+    punished: false,
+  })
+  return { kind: 'retry', status, reason: 'RATE_LIMITED', error }
+}
+
+// §14.4: some v1.0 endpoints (card `deliver`) answer HTTP 200 with `"success": false` and the
+// failure inside the body; that is a failure, not a success. The public DingTalk docs name the fields
+// `errorCode`/`errorMsg` (some answers say `code`/`message`).
+function unsuccessful(
+  call: Call,
+  record: Record<string, unknown>,
+  status: number,
+  redactor: Redactor,
+): Outcome {
+  const apiCode = optionalString(record.errorCode ?? record.code) || 'UnsuccessfulResponse'
+  const apiMessage = redactor.text(
+    optionalString(record.errorMsg ?? record.message ?? record.errMsg) ??
+      'DingTalk answered "success": false',
+  )
+  const requestId = optionalString(record.requestid ?? record.requestId)
+  if (QPS_LIMIT.test(apiCode) || QPS_LIMIT.test(apiMessage))
+    return qpsLimited(call, status, apiCode, apiMessage, requestId)
+  return { kind: 'fail', status, error: apiError(call, status, apiCode, apiMessage, requestId) }
+}
+
+function success(call: Call, text: string, status: number, redactor: Redactor): Outcome {
   if (text.trim() === '') return { kind: 'ok', status, body: {} }
   const parsed = parseJson(text)
   if (parsed === undefined) {
@@ -95,6 +158,8 @@ function success(call: Call, text: string, status: number): Outcome {
   const record = parsed.value
   if (record !== null && typeof record === 'object' && 'punish' in record)
     return rateLimitedBy(call, status, true)
+  if (record !== null && typeof record === 'object' && (record as { success?: unknown }).success === false)
+    return unsuccessful(call, record as Record<string, unknown>, status, redactor)
   return { kind: 'ok', status, body: record }
 }
 
@@ -110,35 +175,18 @@ export function classifyV1(
   withToken: boolean,
   redactor: Redactor,
 ): Outcome {
-  if (status >= 200 && status < 300) return success(call, text, status)
+  if (status >= 200 && status < 300) return success(call, text, status, redactor)
   const record = parseObject(text)
   if (isPunishPage(record, text)) return rateLimitedBy(call, status, true)
   const apiCode = typeof record?.code === 'string' && record.code !== '' ? record.code : undefined
   const apiMessage = redactor.text(optionalString(record?.message) ?? '')
   const requestId = optionalString(record?.requestid ?? record?.requestId)
-  if (status === 429 || (status === 403 && (QPS_LIMIT.test(apiCode ?? '') || QPS_LIMIT.test(text)))) {
-    const error = new DingTalkRateLimitError({
-      request: call.summary(),
-      attempts: call.attempts,
-      httpStatus: status,
-      apiCode,
-      errmsg: apiMessage,
-      requestId,
-      punished: false,
-    })
-    return { kind: 'retry', status, reason: 'RATE_LIMITED', error }
-  }
+  if (status === 429 || (status === 403 && (QPS_LIMIT.test(apiCode ?? '') || QPS_LIMIT.test(text))))
+    return qpsLimited(call, status, apiCode, apiMessage, requestId)
   const error =
     apiCode === undefined
       ? httpError(call, status, 'HTTP_ERROR', `HTTP ${status}`)
-      : new DingTalkV1ApiError({
-          httpStatus: status,
-          apiCode,
-          apiMessage,
-          requestId,
-          request: call.summary(),
-          attempts: call.attempts,
-        })
+      : apiError(call, status, apiCode, apiMessage, requestId)
   if (withToken && (status === 401 || TOKEN_INVALID.test(apiCode ?? '')))
     return { kind: 'token', status, error }
   return status >= 500 ? transient(call, status, error, 'HTTP_ERROR') : { kind: 'fail', status, error }
@@ -207,7 +255,11 @@ export function createV1Pipeline(
         )
       }
       const call = new Call(callInput(req), encodeBody(req.json, undefined), summarise)
-      return runAttempts<T>(call, source === undefined ? anonymous : withToken, source, engine)
+      const attempts =
+        req.maxRetries === undefined
+          ? engine
+          : { ...engine, retry: { ...engine.retry, maxRetries: req.maxRetries } }
+      return runAttempts<T>(call, source === undefined ? anonymous : withToken, source, attempts)
     } catch (error) {
       return Promise.reject(error)
     }

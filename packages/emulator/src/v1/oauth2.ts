@@ -29,12 +29,7 @@ function userAccessToken(ctx: V1Ctx): Record<string, unknown> {
   const offices = ctx.emu.state.office
   const record = offices.snsCodes.get(code)
   offices.snsCodes.delete(code) // single use, whatever happens next
-  if (
-    !record ||
-    record.form !== 'oauth2' ||
-    record.appKey !== clientId ||
-    record.expiresAt <= ctx.emu.now()
-  ) {
+  if (record?.form !== 'oauth2' || record.appKey !== clientId || record.expiresAt <= ctx.emu.now()) {
     throw new V1Error(400, 'invalidAuthCode', 'the authCode does not exist, was used or expired')
   }
   const accessToken = randomBytes(16).toString('hex')

@@ -1,3 +1,4 @@
+import { cardRoutes } from './cards'
 import type { V1Routes } from './context'
 import { oauth2Routes } from './oauth2'
 import { robotRoutes } from './robot'
@@ -7,5 +8,6 @@ import { robotExtraRoutes } from './robot-extras'
 export const v1Routes: V1Routes = {
   ...robotRoutes,
   ...robotExtraRoutes,
+  ...cardRoutes,
   ...oauth2Routes,
 }
