@@ -1,7 +1,7 @@
 import { DingTalkWebhookError, sendToWebhook } from '@dingtalk-kit/core'
 import type { Emulator } from '@dingtalk-kit/emulator'
 import type { RunningApp } from 'dingtalk-kit-koa-example/src/app'
-import { check } from './checks'
+import { check, until } from './checks'
 
 type Step = (name: string, run: () => Promise<string>) => Promise<void>
 
@@ -49,6 +49,22 @@ export async function robotSteps(step: Step, ctx: RobotStepsContext): Promise<vo
       const reply = await emu.robot.waitForReply(dm, { since: 0 })
       check(reply.text === 'echo: 你好, bot', `the bot said ${JSON.stringify(reply.text)}`)
       return `CALLBACK ${'/v1.0/im/bot/messages/get'} → ACK → on('robot_message') → ${reply.via}: "${reply.text}"`
+    },
+  )
+
+  await step(
+    'Robot: "card" → an interactive card with a button; the press (card_callback) updates it',
+    async () => {
+      const emu = ctx.emu()
+      check(ctx.streamApp(), 'no Stream app')
+      const before = emu.cards.list().length
+      await emu.robot.say(emu.robot.dm('zhaoliu'), 'card')
+      const card = await until('the card to be delivered', async () => emu.cards.list()[before])
+      const pressed = await emu.cards.press(card.outTrackId, { userId: 'zhaoliu', actionIds: ['like'] })
+      check(pressed.ok, 'the press was not ACKed')
+      const status = emu.cards.get(card.outTrackId)?.cardData.status
+      check(status === 'like by zhaoliu', `the card says ${JSON.stringify(status)}`)
+      return `createAndDeliver → ${card.deliveries[0]?.spaceType} ${card.deliveries[0]?.spaceId}; press → card_callback → ACK {response} → status "${status}"`
     },
   )
 

@@ -149,7 +149,7 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
     // §14.1: the robot in HTTP mode posts to /dingtalk/robot; over Stream its messages come on the same pipeline.
     robot: true,
   })
-  registerRobot(dt)
+  registerRobot(dt, client)
   // The routes' pipeline: events over Stream reach the same handlers, and one that comes both ways runs once.
   const mode = config.mode ?? 'http'
   const stream =

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type RunningApp, startApp } from '../src/app'
+import { TEMPLATES } from '../src/robot'
 
 let running: RunningApp
 
@@ -32,14 +33,33 @@ describe('the echo/FAQ robot of the Koa example', () => {
     expect((await emu.robot.waitForReply(group, { since: 1 })).text).toBe('@王五 try "help"')
   })
 
-  it('a card button (card_callback) is answered with a card update — the hook the cards branch extends', async () => {
+  it('"card" sends an interactive card; its button press (card_callback) updates the card', async () => {
     const emu = running.emulator!
-    const content = JSON.stringify({ cardPrivateData: { actionIds: ['like'], params: {} } })
-    const { ack } = await emu.stream.callback(running.settings.appKey, '/v1.0/card/instances/callback', {
-      outTrackId: 'faq-card-1',
-      userId: 'zhangsan',
-      content,
-    }).done
-    expect(ack).toEqual({ response: { cardData: { cardParamMap: { status: 'like by zhangsan' } } } })
+    const dm = emu.robot.dm('zhangsan')
+    await emu.robot.say(dm, 'card')
+    await vi.waitFor(() =>
+      expect(emu.cards.list().filter((c) => c.cardTemplateId === TEMPLATES.feedback)).toHaveLength(1),
+    )
+    const [card] = emu.cards.list().filter((c) => c.cardTemplateId === TEMPLATES.feedback)
+    expect(card!.deliveries).toMatchObject([{ spaceType: 'IM_ROBOT', spaceId: 'zhangsan' }])
+    const pressed = await emu.cards.press(card!.outTrackId, { userId: 'zhangsan', actionIds: ['like'] })
+    expect(pressed.ok).toBe(true)
+    expect(emu.cards.get(card!.outTrackId)?.cardData).toMatchObject({
+      title: 'Was this helpful?',
+      status: 'like by zhangsan',
+    })
+  })
+
+  it('"ask vpn" in a group streams the FAQ answer into an AI card: INPUTING → FINISHED', async () => {
+    const emu = running.emulator!
+    const group = emu.robot.group('问答群', ['lisi', 'wangwu'])
+    await emu.robot.say(group, 'ask vpn', { mode: 'http', url: `${running.url}/dingtalk/robot` })
+    const done = () =>
+      emu.cards.list().find((c) => c.cardTemplateId === TEMPLATES.answer && c.flowStatus === '3')
+    await vi.waitFor(() => expect(done()).toBeDefined(), { timeout: 10_000 })
+    const card = done()!
+    expect(card.flowStatusHistory).toEqual(['1', '2', '3'])
+    expect(card.deliveries).toMatchObject([{ spaceType: 'IM_GROUP', spaceId: group.id }])
+    expect(card.streams.msgContent?.content).toContain('VPN')
   })
 })
