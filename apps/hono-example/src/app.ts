@@ -8,6 +8,7 @@ import {
   type DingTalkClient,
   type DingTalkHono,
   dingtalk,
+  drainServer,
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'
@@ -15,6 +16,8 @@ import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
 import { getSignedCookie, setSignedCookie } from 'hono/cookie'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { loginRefusal } from './login-guard'
 import { page } from './page'
 
 /**
@@ -41,6 +44,8 @@ export interface DingTalkSettings {
 
 /** Everything the example is configured with; `configFromEnv` builds it from environment variables. */
 export interface ExampleConfig {
+  /** On close (SIGTERM): how long callbacks in flight may take to reply before connections are cut. Default 10 000 ms. */
+  drainTimeoutMs?: number
   /** Default 3000; 0 picks a free port. */
   port?: number
   /** Default `127.0.0.1`. */
@@ -178,15 +183,21 @@ export function createApp(
     }
   }
   // On the routes' pipeline, which every transport feeds: the callback and, in Stream mode, the Stream client.
-  dt.dingtalk.on('user_add_org', (event) => refresh(event.UserId))
-  dt.dingtalk.on('user_modify_org', (event) => refresh(event.UserId))
+  // The suite callback also carries the contact events of customer corps: this directory (and the corp app's
+  // client, which cannot read their users) is the own corp's. Fetching a customer's user with it would fail
+  // every time, the callback would answer 503, and DingTalk would push the event again, up to 100 times.
+  const own = (event: { CorpId?: string }): boolean =>
+    event.CorpId === undefined || event.CorpId === settings.corpId
+  dt.dingtalk.on('user_add_org', (event) => (own(event) ? refresh(event.UserId) : undefined))
+  dt.dingtalk.on('user_modify_org', (event) => (own(event) ? refresh(event.UserId) : undefined))
   dt.dingtalk.on('user_leave_org', (event) => {
+    if (!own(event)) return
     for (const userId of event.UserId) directory.delete(userId)
   })
   // An approval ended: DingTalk says so, the instance itself says how.
   const approvals = new Map<string, ApprovalOutcome>()
   dt.dingtalk.on('bpms_instance_change', async (event) => {
-    if (event.type !== 'finish' && event.type !== 'terminate') return
+    if (!own(event) || (event.type !== 'finish' && event.type !== 'terminate')) return
     const instance = await client.approvals.get(event.processInstanceId)
     const { processInstanceId, title, status, result, approved } = instance
     approvals.set(processInstanceId, { processInstanceId, title, status, result, approved })
@@ -196,26 +207,42 @@ export function createApp(
   app.route('/dingtalk', dt)
   app.get('/', (c) => c.html(page({ corpId: settings.corpId })))
 
+  // Free-login through the core's SSO route (code format, 40078/40029 → 401, corpId → 400/403, per-client
+  // failure limit); login CSRF: JSON only, from an allowed page.
   app.post('/api/login', async (c) => {
-    const { code, corpId } = await c.req.json<{ code?: string; corpId?: string }>().catch(() => ({}) as never)
-    if (typeof code !== 'string' || code === '') return c.json({ error: 'code is required' }, 400)
-    try {
-      const target =
-        corpId && corpId !== settings.corpId && suiteClient ? suiteClient.forCorp(corpId) : client
-      const user = await target.sso.getUserInfo(code)
-      const session: Session = {
-        userId: user.userId,
-        name: user.name,
-        corpId: corpId || settings.corpId,
-        isAdmin: user.sys,
-      }
-      await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
-      return c.json(session)
-    } catch (error) {
-      if (error instanceof DingTalkApiError && error.errcode === 40029)
-        return c.json({ error: 'invalid code' }, 401)
-      throw error
+    const refused = loginRefusal(c.req.header('origin'), c.req.header('content-type'), options.allowedOrigins)
+    if (refused) return c.json({ error: refused.error }, refused.status)
+    const body = await c.req.json<{ code?: unknown; corpId?: unknown }>().catch(() => undefined)
+    const query: Record<string, string> = {}
+    if (typeof body?.code === 'string') query.code = body.code
+    if (typeof body?.corpId === 'string') query.corpId = body.corpId
+    // clientAddress (Node): failed codes are limited per client before they reach DingTalk.
+    const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming
+    const clientAddress = incoming?.socket?.remoteAddress
+    const identity = await dt.dingtalk.handle({
+      method: 'GET',
+      path: '/sso',
+      query,
+      ...(clientAddress === undefined ? {} : { clientAddress }),
+    })
+    if (!identity) return c.json({ error: 'not_found' }, 404)
+    if (identity.status !== 200) {
+      return c.body(identity.body, identity.status as ContentfulStatusCode, identity.headers)
     }
+    const user = JSON.parse(identity.body) as {
+      userId: string
+      name: string
+      corpId: string
+      isAdmin: boolean
+    }
+    const session: Session = {
+      userId: user.userId,
+      name: user.name,
+      corpId: user.corpId,
+      isAdmin: user.isAdmin,
+    }
+    await setSignedCookie(c, COOKIE, JSON.stringify(session), options.sessionSecret, sessionCookie)
+    return c.json(session)
   })
 
   const session = async (c: Context): Promise<Session | undefined> => {
@@ -312,8 +339,9 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
   let example: ExampleApp | undefined
   let url = ''
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const fetch = (request: Request): Response | Promise<Response> =>
-      example ? example.app.fetch(request) : new Response('starting', { status: 503 })
+    // The env (@hono/node-server's incoming/outgoing) goes along: the routes read the client's address from it.
+    const fetch = (request: Request, env: unknown): Response | Promise<Response> =>
+      example ? example.app.fetch(request, env) : new Response('starting', { status: 503 })
     const s = serve({ fetch, port: config.port ?? 3000, hostname: host }, (info: AddressInfo) => {
       url = `http://${host}:${info.port}`
       resolve(s)
@@ -366,9 +394,10 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     // Frames in flight finish and are ACKed before the socket closes.
     await built.stream?.close()
     await emulator?.idle()
-    await new Promise<void>((resolve) => {
-      if ('closeAllConnections' in server) server.closeAllConnections()
-      server.close(() => resolve())
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => built.dingtalk.dingtalk.idle(),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
     await emulator?.close()
   }

@@ -28,6 +28,7 @@ export function configFromEnv(env: Env): ExampleConfig {
     config.mode = env.DINGTALK_MODE as DingTalkMode
   }
   if (env.HOST) config.host = env.HOST
+  if (env.DRAIN_TIMEOUT_MS) config.drainTimeoutMs = Number(env.DRAIN_TIMEOUT_MS)
   if (env.PUBLIC_URL) config.publicUrl = env.PUBLIC_URL
   if (env.SESSION_SECRET) config.sessionSecret = env.SESSION_SECRET
   if (env.DINGTALK_ALLOWED_ORIGINS)

@@ -11,6 +11,7 @@ import {
   type DingTalkKoa,
   DingTalkRequestError,
   dingtalk,
+  drainServer,
   memoryStore,
   message,
   type SuiteClient,
@@ -20,6 +21,7 @@ import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
+import { loginRefusal } from './login-guard'
 import { registerRobot } from './robot'
 
 /**
@@ -48,6 +50,8 @@ export interface DingTalkSettings {
 export interface ExampleConfig {
   /** DingTalk credentials; without them a bundled emulator is started and its credentials are used. */
   dingtalk?: DingTalkSettings
+  /** On close (SIGTERM): how long callbacks in flight may take to reply before connections are cut. Default 10 000 ms. */
+  drainTimeoutMs?: number
   /** Default 3000 (0 = any free port). */
   port?: number
   /** Default `127.0.0.1`. */
@@ -178,10 +182,18 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
 
   const api = new Router({ prefix: '/api' })
   api.post('/login', async (ctx) => {
+    // Login CSRF: JSON only, from one of this app's pages.
+    const refused = loginRefusal(
+      ctx.get('origin') || undefined,
+      ctx.get('content-type'),
+      config.allowedOrigins ?? [],
+    )
+    if (refused) return refuse(ctx, refused.status, refused.error)
     const { code, corpId } = (ctx.request.body ?? {}) as { code?: unknown; corpId?: unknown }
     const query: Record<string, string> = typeof code === 'string' ? { code } : {}
     if (typeof corpId === 'string') query.corpId = corpId
-    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query })
+    // clientAddress: failed codes are limited per client before they reach DingTalk.
+    const identity = await dt.dingtalk.handle({ method: 'GET', path: '/sso', query, clientAddress: ctx.ip })
     if (!identity) return
     ctx.status = identity.status
     ctx.set(identity.headers)
@@ -257,7 +269,8 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
   koa.keys = config.sessionKeys ?? [generateAesKey()]
   koa
     .use(dt.middleware())
-    .use(bodyParser())
+    // JSON only: no form bodies (a cross-site form can post those without asking).
+    .use(bodyParser({ enableTypes: ['json'] }))
     .use(api.routes())
     .use(api.allowedMethods())
     .use(async (ctx, next) => {
@@ -265,7 +278,39 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
       ctx.type = 'html'
       ctx.body = await page
     })
+  koa.on('error', reportError)
   return { koa, dt, client, suiteClient, stream, directory }
+}
+
+// What Node and the body parser say when the client went away mid-request.
+const HANG_UPS = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'HPE_INVALID_EOF_STATE',
+])
+
+/**
+ * Koa's `error` event, instead of its default (a stack trace on stderr for each one): a client that hung up
+ * mid-request is a debug line, an error shown to the client (4xx) is nothing, anything else is logged.
+ */
+function reportError(
+  error: Error & { code?: string; status?: number; expose?: boolean },
+  ctx?: Context,
+): void {
+  const gone =
+    ctx?.req.destroyed === true ||
+    HANG_UPS.has(error.code ?? '') ||
+    /^(Parse Error|request aborted|aborted)$/.test(error.message)
+  if (gone) {
+    console.debug(
+      `client went away: ${ctx?.method ?? '?'} ${ctx?.path ?? '?'} (${error.code ?? error.message})`,
+    )
+    return
+  }
+  if (error.status === 404 || error.expose === true) return
+  console.error('request failed:', error)
 }
 
 async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTalkSettings }> {
@@ -342,11 +387,11 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
   const close = async (): Promise<void> => {
     // Frames in flight finish and are ACKed before the socket closes.
     await built.stream?.close()
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => built.dt.dingtalk.idle(),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
-    await built.dt.dingtalk.idle()
     await emulator?.close()
   }
   try {

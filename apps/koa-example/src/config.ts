@@ -38,6 +38,7 @@ export function configFromEnv(env: Env): ExampleConfig {
   const config: ExampleConfig = { port: env.PORT ? Number(env.PORT) : 3000 }
   if (env.DINGTALK_MODE) config.mode = modeOf(env.DINGTALK_MODE)
   if (env.HOST) config.host = env.HOST
+  if (env.DRAIN_TIMEOUT_MS) config.drainTimeoutMs = Number(env.DRAIN_TIMEOUT_MS)
   if (env.PUBLIC_URL) config.publicUrl = env.PUBLIC_URL
   const origins = list('DINGTALK_ALLOWED_ORIGINS')
   if (origins) config.allowedOrigins = origins

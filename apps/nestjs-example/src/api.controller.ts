@@ -16,18 +16,22 @@ import {
   type ExceptionFilter,
   Get,
   Header,
+  Headers,
   HttpCode,
   HttpException,
   Inject,
   NotFoundException,
   Param,
   Post,
+  Req,
   Res,
   UseFilters,
   UseGuards,
 } from '@nestjs/common'
 import { type DirectoryEntry, DirectoryService } from './directory.service'
+import { loginRefusal } from './login-guard'
 import { CurrentSession, type Session, Sessions, SignedIn } from './session'
+import { type ResolvedSettings, SETTINGS } from './settings'
 
 const page = readFile(new URL('../public/index.html', import.meta.url), 'utf8')
 
@@ -60,6 +64,7 @@ export class ApiController {
     @Inject(DingTalkSuiteClient) private readonly suite: DingTalkSuiteClient | undefined,
     @Inject(DirectoryService) private readonly directory: DirectoryService,
     @Inject(Sessions) private readonly sessions: Sessions,
+    @Inject(SETTINGS) private readonly settings: ResolvedSettings,
   ) {}
 
   /** The page that fetches its `dd.config` from `/dingtalk/jsapi-config` and shows it. */
@@ -74,12 +79,24 @@ export class ApiController {
   @HttpCode(200)
   async login(
     @Body() body: { code?: unknown; corpId?: unknown } | undefined,
+    @Headers('origin') origin: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Req() req: { ip?: string | undefined },
     @Res({ passthrough: true }) res: CookieResponse,
   ): Promise<Session> {
+    // Login CSRF: JSON only, from one of this app's pages.
+    const refused = loginRefusal(origin, contentType, this.settings.allowedOrigins)
+    if (refused) throw new HttpException({ error: refused.error }, refused.status)
     const query: Record<string, string> = {}
     if (typeof body?.code === 'string') query.code = body.code
     if (typeof body?.corpId === 'string') query.corpId = body.corpId
-    const identity = await this.routes.handle({ method: 'GET', path: '/sso', query })
+    // clientAddress: failed codes are limited per client before they reach DingTalk.
+    const identity = await this.routes.handle({
+      method: 'GET',
+      path: '/sso',
+      query,
+      ...(req.ip === undefined ? {} : { clientAddress: req.ip }),
+    })
     if (!identity) throw new NotFoundException()
     const answer = JSON.parse(identity.body) as Session & Record<string, unknown>
     if (identity.status !== 200) throw new HttpException(answer, identity.status)

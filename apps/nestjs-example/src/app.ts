@@ -8,6 +8,7 @@ import {
   DingTalkClient,
   DingTalkRoutes,
   DingTalkSuiteClient,
+  drainServer,
   type SuiteClient,
 } from '@dingtalk-kit/nestjs'
 import type { INestApplication } from '@nestjs/common'
@@ -15,6 +16,7 @@ import { NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { AppModule } from './app.module'
 import { type DirectoryEntry, DirectoryService } from './directory.service'
+import { PlainHttpErrors } from './http-errors'
 import type { DingTalkSettings, ExampleConfig, ResolvedSettings } from './settings'
 
 export type { DirectoryEntry } from './directory.service'
@@ -50,13 +52,17 @@ export interface RunningApp {
  * await app.listen(3000)
  * ```
  */
-export function createApp(settings: ResolvedSettings): Promise<INestApplication> {
-  return NestFactory.create(AppModule.register(settings), new ExpressAdapter(), {
+export async function createApp(settings: ResolvedSettings): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.register(settings), new ExpressAdapter(), {
     logger: ['error', 'warn'],
     abortOnError: false,
     // The callback route then checks the exact bytes DingTalk sent (repeated keys are refused).
     rawBody: true,
   })
+  // Nothing that names the framework, echoes the request or repeats the JSON parser's message.
+  app.getHttpAdapter().getInstance().disable('x-powered-by')
+  app.useGlobalFilters(new PlainHttpErrors())
+  return app
 }
 
 async function bundledEmulator(): Promise<{ emulator: Emulator; settings: DingTalkSettings }> {
@@ -141,11 +147,11 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
   }
   const routes = app.get<DingTalkRoutes>(DingTalkRoutes)
   const close = async (): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
+    // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
+    await drainServer(server, {
+      idle: () => Promise.all([routes.callback?.idle(), routes.suiteCallback?.idle()]),
+      timeoutMs: config.drainTimeoutMs ?? 10_000,
     })
-    await Promise.all([routes.callback?.idle(), routes.suiteCallback?.idle()])
     await app.close()
     await emulator?.close()
   }

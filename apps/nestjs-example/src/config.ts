@@ -34,6 +34,7 @@ function pick<const N extends string>(env: Env, names: readonly N[]): Record<N, 
 export function configFromEnv(env: Env): ExampleConfig {
   const config: ExampleConfig = { port: env.PORT ? Number(env.PORT) : 3000 }
   if (env.HOST) config.host = env.HOST
+  if (env.DRAIN_TIMEOUT_MS) config.drainTimeoutMs = Number(env.DRAIN_TIMEOUT_MS)
   if (env.PUBLIC_URL) config.publicUrl = env.PUBLIC_URL
   if (env.SESSION_SECRET) config.sessionSecret = env.SESSION_SECRET
   const origins = env.DINGTALK_ALLOWED_ORIGINS?.split(',')

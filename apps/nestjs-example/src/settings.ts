@@ -15,6 +15,8 @@ export interface DingTalkSettings {
 export interface ExampleConfig {
   /** DingTalk credentials; without them a bundled emulator is started and its credentials are used. */
   dingtalk?: DingTalkSettings
+  /** On close (SIGTERM): how long callbacks in flight may take to reply before connections are cut. Default 10 000 ms. */
+  drainTimeoutMs?: number
   /** Default 3000 (0 = any free port). */
   port?: number
   /** Default `127.0.0.1`. */

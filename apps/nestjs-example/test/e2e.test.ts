@@ -97,10 +97,10 @@ describe('the NestJS example against the emulator, over HTTP', () => {
     const [, signature] = cookie.split('.')
     const forged = `dt_session=${Buffer.from('{"userId":"lisi"}').toString('base64url')}.${signature}`
     expect((await get('/api/me', { headers: { cookie: forged } })).status).toBe(401)
-    // Codes are single-use (40029 → 401, from the core's one mapping).
+    // Codes are single-use (DingTalk today answers 40078, the old documents 40029 → 401, one core mapping).
     const reused = await post('/api/login', { code })
     expect(reused.status).toBe(401)
-    expect(await reused.json()).toMatchObject({ error: 'invalid_code', errcode: 40029 })
+    expect(await reused.json()).toMatchObject({ error: 'invalid_code', errcode: 40078 })
 
     const { openConversationId } = await running.client.chats.create({
       name: '项目群',

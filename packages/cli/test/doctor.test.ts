@@ -65,12 +65,29 @@ describe('doctor', () => {
       env: { ...goodEnv(), DINGTALK_APP_SECRET: secret },
     })
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain('gettoken failed: DingTalk rejected the credentials: check appSecret')
+    // §4.2: DingTalk answers 40096 without saying which of the two is wrong; doctor names both variables.
+    expect(r.stdout).toContain(
+      'gettoken failed: DingTalk rejected the credentials: check DINGTALK_APP_KEY or DINGTALK_APP_SECRET (errcode 40096',
+    )
+    expect(r.stdout).toContain('DingTalk does not say which')
     expect(r.stdout).toContain('| 企业完整名称 Company | 示例科技有限公司 |')
     expect(r.stdout).toContain(`| 访问接口的路径 API | ${emu.url}/gettoken |`)
-    expect(r.stdout).toContain('errcode 40001')
+    expect(r.stdout).toContain('errcode 40096')
     expect(r.stdout).toContain('1 problem found')
     expect(r.stdout + r.stderr).not.toContain(secret)
+  })
+
+  it('names the corpId/corpSecret variables for a rejected legacy credential (40089)', async () => {
+    const r = await cli(['doctor'], {
+      env: {
+        DINGTALK_BASE_URL: emu.url,
+        DINGTALK_CORP_ID: corp.corpId,
+        DINGTALK_CORP_SECRET: 'not-the-corp-secret',
+      },
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('check DINGTALK_CORP_ID or DINGTALK_CORP_SECRET (errcode 40089')
+    expect(r.stdout + r.stderr).not.toContain('not-the-corp-secret')
   })
 
   it('measures clock skew from the Date header', async () => {

@@ -17,7 +17,7 @@ import {
   type TokenCache,
   type TokenCacheOptions,
 } from './auth/token-cache'
-import { type CredentialName, DingTalkApiError, DingTalkCredentialsError } from './errors/request-errors'
+import { credentialsErrorOf } from './errors/credentials'
 import {
   type ClientHooks,
   createPipeline,
@@ -27,6 +27,7 @@ import {
   type RetryOptions,
   tokenRefreshReporter,
 } from './http/pipeline'
+import { RateLimitGate } from './http/rate-gate'
 import { Redactor } from './http/redact'
 import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
 import { createRobotsApi, type RobotsApi } from './robots/api'
@@ -195,25 +196,6 @@ const seconds = (value: unknown): number | undefined => {
   return typeof n === 'number' && Number.isFinite(n) ? n : undefined
 }
 
-// §4.2, §9.2: which credential each gettoken errcode points at.
-function rejectedCredentials(errcode: number, appStyle: boolean): CredentialName[] | undefined {
-  const id: CredentialName = appStyle ? 'appKey' : 'corpId'
-  const secret: CredentialName = appStyle ? 'appSecret' : 'corpSecret'
-  switch (errcode) {
-    case 40001:
-    case 41004:
-      return [secret]
-    case 40089:
-      return [id, secret]
-    case 40013:
-    case 33001:
-    case 41002:
-      return [id]
-    default:
-      return undefined
-  }
-}
-
 /**
  * Creates a client for one internal corp app. Tokens and tickets go through `store`, so N instances on a
  * shared store make one `gettoken` / `get_jsapi_ticket` call per expiry between them.
@@ -255,21 +237,7 @@ export function createDingTalkClient(
     try {
       body = await request<TokenBody>({ path: '/gettoken', query, auth: 'none' })
     } catch (error) {
-      const names =
-        error instanceof DingTalkApiError ? rejectedCredentials(error.errcode, appStyle) : undefined
-      if (error instanceof DingTalkApiError && names !== undefined) {
-        throw new DingTalkCredentialsError({
-          errcode: error.errcode,
-          errmsg: error.errmsg,
-          subCode: error.subCode,
-          subMsg: error.subMsg,
-          requestId: error.requestId,
-          request: error.request,
-          attempts: error.attempts,
-          credentials: names,
-        })
-      }
-      throw error
+      throw credentialsErrorOf(error, appStyle ? 'app' : 'corp')
     }
     const value = typeof body.access_token === 'string' ? body.access_token : ''
     return { value, expiresIn: seconds(body.expires_in) }
@@ -340,6 +308,8 @@ export function createClientCore(
     tokens,
     corpId,
   }
+  // §10: one gate for the oapi and v1.0 pipelines, so every caller of this client waits out a limit together.
+  pipeline.gate = new RateLimitGate(pipeline.retry)
   const request = createPipeline(pipeline)
   const apiBaseUrl = resolveApiBaseUrl(options)
   const requestV1 = createV1Pipeline({ ...pipeline, baseUrl: apiBaseUrl })

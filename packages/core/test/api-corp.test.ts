@@ -65,7 +65,7 @@ async function code(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('sso (§5)', () => {
-  it('exchanges a free-login code (v2 and legacy); a used code is 40029', async () => {
+  it('exchanges a free-login code (v2 and legacy); a used code is 40078', async () => {
     const code1 = emu.issueAuthCode(org.corpId, 'zhangsan')
     expect(await client.sso.getUserInfo(code1)).toMatchObject({
       userId: 'zhangsan',
@@ -73,14 +73,14 @@ describe('sso (§5)', () => {
       sys: true,
       sysLevel: 1,
     })
-    expect(await errcode(client.sso.getUserInfo(code1))).toBe(40029)
+    expect(await errcode(client.sso.getUserInfo(code1))).toBe(40078)
     const code2 = emu.issueAuthCode(org.corpId, 'lisi')
     expect(await client.sso.getUserInfoLegacy(code2)).toMatchObject({
       userId: 'lisi',
       isSys: false,
       sysLevel: 0,
     })
-    expect(await errcode(client.sso.getUserInfoLegacy(code2))).toBe(40029)
+    expect(await errcode(client.sso.getUserInfoLegacy(code2))).toBe(40078)
     expect(await code(client.sso.getUserInfo(''))).toBe('SSO_MISSING_CODE')
   })
 
@@ -101,7 +101,7 @@ describe('sso (§5)', () => {
     emu.expireTokens({ kind: 'sso' })
     expect((await sso.sso.getAdminUserInfo(emu.issueSsoCode(org.corpId, 'lisi'))).user.userId).toBe('lisi')
     expect(emu.count('/sso/gettoken') - before).toBe(2)
-    expect(await errcode(sso.sso.getAdminUserInfo('bogus'))).toBe(40029)
+    expect(await errcode(sso.sso.getAdminUserInfo('bogus'))).toBe(40078)
   })
 
   it('admin SSO: a wrong secret is 40001, a missing one a typed error', async () => {

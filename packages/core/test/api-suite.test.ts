@@ -87,7 +87,8 @@ beforeEach(async () => {
     callbackUrl: second.url,
     name: '第二套件',
   })
-  emu = await startEmulator({ fixture, suiteTicketIntervalMs: 0 })
+  // A failing suite callback is re-pushed for hours by default (§2.1); these tests want the verdict.
+  emu = await startEmulator({ fixture, suiteTicketIntervalMs: 0, push: { retries: 2, backoffMs: 10 } })
   store = memoryStore()
   suite = newSuite()
 })
@@ -244,6 +245,17 @@ describe('the ISV flow end to end', () => {
     expect(emu.state.tokens.get(direct.accessToken)?.corpId).toBe(customer.corpId)
     const unknown = await failure(signed.getCorpToken('dingnobody'))
     expect((unknown as DingTalkApiError).errcode).toBe(48004)
+    // §4.4: signed with the wrong suite secret names it; a ticket DingTalk does not know is 853005.
+    const wrongSecret = newSuite({ corpTokenMode: 'signed' }, suiteFx.suiteKey, 'not-the-suite-secret')
+    const rejected = await failure(wrongSecret.getCorpToken(customer.corpId))
+    expect(rejected).toBeInstanceOf(DingTalkCredentialsError)
+    expect((rejected as DingTalkCredentialsError).credentials).toEqual(['suiteSecret'])
+    expect((rejected as Error).message).not.toContain('not-the-suite-secret')
+    await signed.saveSuiteTicket('a-ticket-dingtalk-never-pushed')
+    const stale = await failure(signed.getCorpToken(customer.corpId))
+    expect(stale).not.toBeInstanceOf(DingTalkCredentialsError)
+    expect((stale as DingTalkApiError).errcode).toBe(853005)
+    expect((stale as DingTalkApiError).info?.action).toContain('latest suite_ticket')
     const noTicket = createSuiteClient(
       { suiteKey: suiteFx.suiteKey, suiteSecret: suiteFx.suiteSecret },
       { baseUrl: emu.url, corpTokenMode: 'signed' },

@@ -181,7 +181,7 @@ describe('GET /sso (§5.1)', () => {
     expect(body(first)).toMatchObject({ userId: 'zhangsan', name: '张三', isAdmin: true, corpId: org.corpId })
     const again = await get('/sso', { code })
     expect(again.status).toBe(401)
-    expect(body(again)).toMatchObject({ error: 'invalid_code', errcode: 40029 })
+    expect(body(again)).toMatchObject({ error: 'invalid_code', errcode: 40078 })
     expect((await get('/sso')).status).toBe(400)
   })
 

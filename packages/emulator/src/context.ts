@@ -41,6 +41,8 @@ export interface Internals {
   state: EmulatorState
   now(): number
   tokenTtlMs: number
+  /** `renew`: get_corp_token re-returns a corp's valid token; `replace`: a new one, the old one dead. */
+  corpTokens: 'renew' | 'replace'
   issueToken(fields: Omit<TokenRecord, 'token' | 'issuedAt' | 'expiresAt'>): TokenRecord
   /** Pushes a contact/chat event to the corp's registered callback when its tag is registered. */
   emitCorpEvent(corpId: string, eventType: string, fields: Record<string, unknown>): void

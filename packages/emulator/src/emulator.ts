@@ -44,6 +44,12 @@ export interface EmulatorOptions {
   now?: () => number
   /** Lifetime of access tokens, suite tokens and jsapi tickets (default 7200, §4.2). */
   tokenTtlSeconds?: number
+  /**
+   * What `service/get_corp_token` does within a corp token's validity (§4.3, not confirmed for DingTalk):
+   * `renew` (default) re-returns the valid token, like `gettoken`; `replace` issues a new one and the previous
+   * one answers 40014 from then on — what a newer document says. Test that several instances survive either.
+   */
+  corpTokens?: 'renew' | 'replace'
   /** How often a suite_ticket is pushed to each suite (default 20 minutes; 0 = never, §2.3). */
   suiteTicketIntervalMs?: number
   /** Caller IPs allowed for every app without its own `ipWhitelist` (60020 otherwise). */
@@ -52,7 +58,16 @@ export interface EmulatorOptions {
   rateLimits?: RateLimitRule[]
   /** Largest JSON body accepted (default 1 MiB); larger bodies get errcode 40035. */
   maxBodyBytes?: number
-  /** How callbacks are delivered. */
+  /**
+   * Answer 40033 for every `\uXXXX` escape in a JSON body, as DingTalk's old error table says. Default
+   * `false`: like DingTalk today, escaped text (Chinese) is accepted and only escaped control characters
+   * (`\u0000` from a `%00`) get 40033 (§4.1). Turn it on to prove a client sends raw UTF-8.
+   */
+  strictEscapes?: boolean
+  /**
+   * How callbacks are delivered. Default: as DingTalk (`DINGTALK_PUSH_SETTINGS`: up to 100 re-pushes, 1 s
+   * doubling to 10 min); tests that expect a failure pass `{ retries: 0 }`.
+   */
   push?: PushSettings
   /** The Stream gateway's timing and faults (§13). */
   stream?: StreamSettings
@@ -117,6 +132,8 @@ export interface Emulator {
   readonly state: EmulatorState
   readonly log: RequestLogEntry[]
   readonly faults: FaultController
+  /** The callback delivery settings in force: `options.push` over DingTalk's defaults (§2.1). */
+  readonly push: Readonly<Required<PushSettings>>
   /** Stops the server, every timer and every push in flight. */
   close(): Promise<void>
   /** How many requests reached `path` (faulted ones included). */
@@ -175,9 +192,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = createFaults()
   const timers = new Timers()
   const pushes = new PushManager(state, now, options.push ?? {})
-  const internals = createInternals(state, now, (options.tokenTtlSeconds ?? 7200) * 1000, pushes)
+  const internals = createInternals(
+    state,
+    now,
+    (options.tokenTtlSeconds ?? 7200) * 1000,
+    pushes,
+    options.corpTokens,
+  )
   const check = createLimits(state, options, now)
-  const apiDeps = { emu: internals, check, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 }
+  const apiDeps = {
+    emu: internals,
+    check,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    strictEscapes: options.strictEscapes === true,
+  }
   const oapi = oapiApi(apiDeps)
   const v1 = v1Api(apiDeps)
   // Stream mode (stream/): corp events go over Stream to apps that take them there.
@@ -216,6 +244,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     state,
     log,
     faults: faults.controller,
+    push: pushes.settings,
     close() {
       closed ??= (async () => {
         if (ticketTimer) clearInterval(ticketTimer)

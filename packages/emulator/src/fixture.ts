@@ -70,6 +70,11 @@ export interface FixtureSuite {
   suiteTicket?: string
   /** `legacy`: one event per push; `syncHttp`: the `SYNC_HTTP_PUSH_HIGH` form with `bizData` (§2.3). */
   pushStyle?: 'legacy' | 'syncHttp'
+  /**
+   * A test suite (测试应用): the signed `service/get_corp_token` accepts any `suiteTicket` (§4.4). Default:
+   * only the latest two pushed tickets, 853005 otherwise.
+   */
+  testSuite?: boolean
 }
 
 /** A corp that has already authorised a suite (the outcome of `get_permanent_code`). */

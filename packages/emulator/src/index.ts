@@ -55,6 +55,7 @@ export {
   type FixtureRoleGroup,
   type OfficeState,
   type SnsCodeRecord,
+  type UserTokenRecord,
   type WorkRecordRecord,
 } from './office-state'
 export {
@@ -71,7 +72,7 @@ export {
   type QueryStyle,
   type ReplyCheck,
 } from './pusher'
-export type { PushSettings } from './pushes'
+export { DINGTALK_PUSH_SETTINGS, type PushSettings } from './pushes'
 export type { RobotController, RobotSayOptions, RobotSayResult } from './robot/controller'
 export type {
   CustomRobotRecord,

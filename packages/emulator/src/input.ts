@@ -3,8 +3,11 @@ import { ApiError, type RouteDef } from './context'
 import { type RequestLogEntry, redactBody } from './request-log'
 import type { BodyRead } from './server'
 
-// §4.1: `\uXXXX` escapes are refused with 40033; an escaped backslash before `u` is plain text.
-const UNICODE_ESCAPE = /(?<!\\)(?:\\\\)*\\u[0-9a-fA-F]{4}/
+// §4.1: DingTalk refuses escaped control characters (a `\u0000` from a `%00` in a code) with 40033 and
+// accepts escaped text such as Chinese; its old table refuses every `\uXXXX` escape, which strict mode
+// keeps. An escaped backslash before `u` is plain text.
+const ANY_ESCAPE = /(?<!\\)(?:\\\\)*\\u[0-9a-fA-F]{4}/
+const CONTROL_ESCAPE = /(?<!\\)(?:\\\\)*\\u00[01][0-9a-fA-F]/
 
 /** What an endpoint reads: GET its query; POST its JSON object, form fields or multipart form. */
 export interface ParsedInput {
@@ -40,6 +43,7 @@ function parseJsonObject(
   contentType: string,
   body: BodyRead,
   entry: RequestLogEntry,
+  strictEscapes: boolean,
 ): Record<string, unknown> {
   if (!contentType.includes('application/json')) {
     entry.body = `<${body.size} bytes of ${contentType || 'no content type'}>`
@@ -58,7 +62,9 @@ function parseJsonObject(
     throw new ApiError(47001, '解析JSON/XML内容错误')
   }
   entry.body = redactBody(parsed)
-  if (UNICODE_ESCAPE.test(text)) throw new ApiError(40033, '不合法的请求字符，不能包含\\uxxxx格式的字符')
+  if ((strictEscapes ? ANY_ESCAPE : CONTROL_ESCAPE).test(text)) {
+    throw new ApiError(40033, '不合法的请求字符，不能包含\\uxxxx格式的字符')
+  }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ApiError(47001, '解析JSON/XML内容错误: the body must be a JSON object')
   }
@@ -67,8 +73,8 @@ function parseJsonObject(
 
 /**
  * Reads an oapi request's input the way DingTalk checks it: the JSON Content-Type (43004), empty (44002),
- * malformed (47001) and `\uXXXX`-escaped (40033) bodies, multipart (43008), size limits (40035/45001);
- * topapi also takes form bodies (§4.1).
+ * malformed (47001) and escaped control characters (40033; with `strictEscapes` every `\uXXXX` escape)
+ * in bodies, multipart (43008), size limits (40035/45001); topapi also takes form bodies (§4.1).
  */
 export async function parseInput(
   route: RouteDef,
@@ -76,7 +82,7 @@ export async function parseInput(
   query: URLSearchParams,
   body: BodyRead,
   entry: RequestLogEntry,
-  limits: { topapi: boolean; maxBodyBytes: number },
+  limits: { topapi: boolean; maxBodyBytes: number; strictEscapes: boolean },
 ): Promise<ParsedInput> {
   if (route.method === 'GET') return { input: Object.fromEntries(query) }
   const contentType = String(req.headers['content-type'] ?? '').toLowerCase()
@@ -96,5 +102,5 @@ export async function parseInput(
     entry.body = redactBody(input)
     return { input }
   }
-  return { input: parseJsonObject(contentType, body, entry) }
+  return { input: parseJsonObject(contentType, body, entry, limits.strictEscapes) }
 }

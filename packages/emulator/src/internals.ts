@@ -8,11 +8,13 @@ export function createInternals(
   now: () => number,
   tokenTtlMs: number,
   pushes: PushManager,
+  corpTokens: 'renew' | 'replace' = 'renew',
 ): Internals {
   return {
     state,
     now,
     tokenTtlMs,
+    corpTokens,
     issueToken(fields) {
       const t = now()
       for (const existing of state.tokens.values()) {

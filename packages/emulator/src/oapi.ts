@@ -83,11 +83,15 @@ function sendEnvelope(exchange: Exchange, topapi: boolean, payload: Payload): vo
   send(exchange.res, entry, 200, { 'Content-Type': JSON_TYPE }, text)
 }
 
-async function answer(
-  exchange: Exchange,
-  deps: { emu: Internals; check: (ctx: LimitSubject) => Refusal | undefined; maxBodyBytes: number },
-  topapi: boolean,
-): Promise<Payload | RawResponse> {
+interface OapiDeps {
+  emu: Internals
+  check: (ctx: LimitSubject) => Refusal | undefined
+  maxBodyBytes: number
+  /** 40033 for every `\uXXXX` escape in a JSON body, as DingTalk's old table says (§4.1). */
+  strictEscapes: boolean
+}
+
+async function answer(exchange: Exchange, deps: OapiDeps, topapi: boolean): Promise<Payload | RawResponse> {
   const { path, method, url } = exchange
   if (exchange.fault === 'busy') throw new ApiError(-1, '系统繁忙')
   const route = oapiRoutes[path]
@@ -99,7 +103,7 @@ async function answer(
     throw route.method === 'GET' ? new ApiError(43001, '需要GET请求') : new ApiError(43002, '需要POST请求')
   }
   const token = authenticate(deps.emu, route, url.searchParams, topapi)
-  const limits = { topapi, maxBodyBytes: deps.maxBodyBytes }
+  const limits = { topapi, maxBodyBytes: deps.maxBodyBytes, strictEscapes: deps.strictEscapes }
   const parsed = await parseInput(
     route,
     exchange.req,
@@ -129,11 +133,7 @@ async function answer(
  * `oapi.dingtalk.com`: every answer is HTTP 200 with the `errcode` envelope (topapi adds `request_id`),
  * except raw downloads.
  */
-export function oapiApi(deps: {
-  emu: Internals
-  check: (ctx: LimitSubject) => Refusal | undefined
-  maxBodyBytes: number
-}): Api {
+export function oapiApi(deps: OapiDeps): Api {
   return {
     bodyLimit: (_method, path) => oapiRoutes[path]?.maxBodyBytes ?? deps.maxBodyBytes,
     async dispatch(exchange) {

@@ -109,7 +109,14 @@ export interface SnsCodeRecord {
   form?: 'oauth2'
 }
 
-/** A user access token of the OAuth2 login (`/v1.0/oauth2/userAccessToken`). */
+/**
+ * A user access token of the OAuth2 login (`/v1.0/oauth2/userAccessToken`).
+ *
+ * @example
+ * ```ts
+ * const signedIn = [...emu.state.office.userTokens.values()].map((t: UserTokenRecord) => t.userid)
+ * ```
+ */
 export interface UserTokenRecord {
   appKey: string
   corpId: string

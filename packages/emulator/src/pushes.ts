@@ -3,7 +3,10 @@ import { type PushResult, pushEvent } from './pusher'
 import type { AuthorizationState, EmulatorState, PushRecord, SuiteState } from './state'
 
 /**
- * How the emulator delivers callbacks.
+ * How the emulator delivers callbacks. The defaults are DingTalk's (§2.1): a push not answered with the
+ * encrypted `success` is re-pushed with backoff that starts at a second and grows to minutes, up to 100
+ * times, so re-pushes go on for hours. Tests that expect a callback to fail turn this down
+ * (`push: { retries: 0 }`), or `emu.emitCorpEvent`, `emu.authorize` and `emu.idle()` wait for every re-push.
  *
  * @example
  * ```ts
@@ -11,15 +14,29 @@ import type { AuthorizationState, EmulatorState, PushRecord, SuiteState } from '
  * ```
  */
 export interface PushSettings {
-  /** Re-pushes after a failed attempt (default 2; DingTalk re-pushes up to 100 times). */
+  /**
+   * Re-pushes after a failed attempt. Default 100: DingTalk stops re-pushing suite callbacks after 100
+   * attempts; it publishes no bound for corp callbacks, and the emulator uses the same one.
+   */
   retries?: number
-  /** Base re-push delay in ms, doubled each time (default 10). */
+  /** Delay before the first re-push in ms, doubled for each further one (default 1000). */
   backoffMs?: number
+  /** Upper bound of one re-push delay in ms (default 600,000: ten minutes, so 100 re-pushes span about 15 h). */
+  maxBackoffMs?: number
   /** Reply deadline per attempt in ms (default 1500, as DingTalk). */
   timeoutMs?: number
   /** `legacy` (default): `signature&timestamp&nonce`; `new`: `msg_signature&timeStamp&nonce` (§1.6). */
   queryStyle?: 'legacy' | 'new'
 }
+
+/** DingTalk's callback delivery (§2.1): the emulator's {@link PushSettings} defaults. */
+export const DINGTALK_PUSH_SETTINGS: Readonly<Required<PushSettings>> = Object.freeze({
+  retries: 100,
+  backoffMs: 1000,
+  maxBackoffMs: 600_000,
+  timeoutMs: 1500,
+  queryStyle: 'legacy',
+})
 
 export const TMP_AUTH_CODE_TTL_MS: number = 10 * 60 * 1000
 
@@ -37,14 +54,25 @@ export class PushManager {
   private readonly controller = new AbortController()
   private nextId = 1
   private syncSeq = 1
+  /** The delivery settings in force: the options over DingTalk's defaults. */
+  readonly settings: Readonly<Required<PushSettings>>
   /** Set by the Stream gateway: takes a corp event for apps in Stream mode; `true` skips the HTTP push. */
   streamRoute?: (corpId: string, event: Record<string, unknown>, receiveId: string | undefined) => boolean
 
   constructor(
     private readonly state: EmulatorState,
     private readonly now: () => number,
-    private readonly settings: PushSettings,
-  ) {}
+    settings: PushSettings,
+  ) {
+    const d = DINGTALK_PUSH_SETTINGS
+    this.settings = Object.freeze({
+      retries: settings.retries ?? d.retries,
+      backoffMs: settings.backoffMs ?? d.backoffMs,
+      maxBackoffMs: settings.maxBackoffMs ?? d.maxBackoffMs,
+      timeoutMs: settings.timeoutMs ?? d.timeoutMs,
+      queryStyle: settings.queryStyle ?? d.queryStyle,
+    })
+  }
 
   push(target: PushTarget): PushRecord {
     const eventType = typeof target.event.EventType === 'string' ? target.event.EventType : 'unknown'
@@ -76,10 +104,11 @@ export class PushManager {
         aesKey: target.aesKey,
         receiveId: target.receiveId,
         event: target.event,
-        retries: target.retries ?? this.settings.retries ?? 2,
-        backoffMs: this.settings.backoffMs ?? 10,
-        timeoutMs: this.settings.timeoutMs ?? 1500,
-        queryStyle: this.settings.queryStyle ?? 'legacy',
+        retries: target.retries ?? this.settings.retries,
+        backoffMs: this.settings.backoffMs,
+        maxBackoffMs: this.settings.maxBackoffMs,
+        timeoutMs: this.settings.timeoutMs,
+        queryStyle: this.settings.queryStyle,
         signal: this.controller.signal,
       })
     } catch (error) {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { generateAesKey } from '../src/crypto'
-import { type Emulator, startEmulator } from '../src/index'
+import { DINGTALK_PUSH_SETTINGS, type Emulator, startEmulator } from '../src/index'
 import { corp, corpToken, getJson, postJson } from './helpers'
 import { deadUrl, type Receiver, startReceiver } from './receiver'
 
@@ -127,6 +127,24 @@ describe('call_back/* (§2.4)', () => {
       failed_list: [{ call_back_tag: 'org_dept_create', deptid: [5], corpid: corp.corpId }],
     })
     expect((await getJson(api('/call_back/get_call_back_failed_result'))).failed_list).toEqual([])
+  })
+
+  it('re-pushes as DingTalk does unless configured down: 100 re-pushes, 1 s doubling to 10 min (§2.1)', async () => {
+    const dingtalk = await startEmulator()
+    try {
+      expect(dingtalk.push).toEqual(DINGTALK_PUSH_SETTINGS)
+      expect(dingtalk.push).toMatchObject({ retries: 100, backoffMs: 1000, maxBackoffMs: 600_000 })
+      // The schedule those defaults give: the first re-push after a second, the last ones hours later.
+      const delays = Array.from({ length: dingtalk.push.retries }, (_, n) =>
+        Math.min(dingtalk.push.backoffMs * 2 ** n, dingtalk.push.maxBackoffMs),
+      )
+      expect(delays.slice(0, 3)).toEqual([1000, 2000, 4000])
+      expect(delays.reduce((a, b) => a + b, 0)).toBeGreaterThan(10 * 3600_000)
+    } finally {
+      await dingtalk.close()
+    }
+    // This file's emulator is configured down: one re-push after a millisecond.
+    expect(emu.push).toMatchObject({ retries: 1, backoffMs: 1, timeoutMs: 1500 })
   })
 
   it('emitCorpEvent pushes any registered event, in the new query style when configured', async () => {

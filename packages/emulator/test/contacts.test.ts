@@ -102,8 +102,15 @@ describe('legacy users (§6.2)', () => {
     expect((await postJson(api('/user/batchdelete'), { useridlist: [] })).errcode).toBe(40035)
     const plain = await fetch(api('/user/create'), { method: 'POST', body: JSON.stringify(base) })
     expect(((await plain.json()) as { errcode: number }).errcode).toBe(43004)
+    // §4.1: the contact APIs accept escaped Chinese in practice; a NUL is refused (40033).
+    const escaped = await postJson(
+      api('/user/create'),
+      '{"name":"\\u5468\\u5341","mobile":"13700000010","department":[1]}',
+    )
+    expect(escaped.errcode).toBe(0)
+    expect(await getJson(api('/user/get', `&userid=${escaped.userid}`))).toMatchObject({ name: '周十' })
     expect(
-      (await postJson(api('/user/create'), '{"name":"\\u5468\\u4e5d","mobile":"1","department":[1]}'))
+      (await postJson(api('/user/create'), '{"name":"a\\u0000","mobile":"13700000011","department":[1]}'))
         .errcode,
     ).toBe(40033)
   })

@@ -104,12 +104,31 @@ describe('bad input never crashes the emulator', () => {
     expect((await postJson(url, '')).errcode).toBe(44002)
   })
 
-  it('answers 40033 for \\uXXXX escapes but accepts raw UTF-8 and escaped backslashes', async () => {
+  it('answers 40033 for escaped control characters and quoted codes, accepts escaped Chinese (§4.1)', async () => {
     const token = await corpToken(emu.url)
     const url = `${emu.url}/topapi/v2/user/getuserinfo?access_token=${token}`
-    expect((await postJson(url, '{"code":"\\u5f20\\u4e09"}')).errcode).toBe(40033)
-    expect((await postJson(url, '{"code":"张三"}')).errcode).toBe(40029)
-    expect((await postJson(url, '{"code":"a\\\\u1234"}')).errcode).toBe(40029)
+    // As DingTalk today: escaped text is accepted (the code is simply unknown), a NUL is not.
+    expect((await postJson(url, '{"code":"\\u5f20\\u4e09"}')).errcode).toBe(40078)
+    expect((await postJson(url, '{"code":"a\\u0000b"}')).errcode).toBe(40033)
+    expect((await postJson(url, JSON.stringify({ code: 'a"b' }))).errcode).toBe(40033)
+    expect((await getJson(`${emu.url}/user/getuserinfo?access_token=${token}&code=a%00b`)).errcode).toBe(
+      40033,
+    )
+    expect((await postJson(url, '{"code":"张三"}')).errcode).toBe(40078)
+    expect((await postJson(url, '{"code":"a\\\\u0000"}')).errcode).toBe(40078)
+  })
+
+  it('strictEscapes: 40033 for every \\uXXXX escape, as the old table says', async () => {
+    const strict = await startEmulator({ strictEscapes: true })
+    try {
+      const token = await corpToken(strict.url)
+      const url = `${strict.url}/topapi/v2/user/getuserinfo?access_token=${token}`
+      expect((await postJson(url, '{"code":"\\u5f20\\u4e09"}')).errcode).toBe(40033)
+      expect((await postJson(url, '{"code":"张三"}')).errcode).toBe(40078)
+      expect((await postJson(url, '{"code":"a\\\\u1234"}')).errcode).toBe(40078)
+    } finally {
+      await strict.close()
+    }
   })
 
   it('answers an errcode for a body over the limit and keeps serving', async () => {

@@ -19,7 +19,7 @@ describe('free-login codes (§5.1)', () => {
     const first = await getJson(`${emu.url}/user/getuserinfo?access_token=${token}&code=${code}`)
     expect(first).toMatchObject({ errcode: 0, userid: 'zhangsan', is_sys: true, sys_level: 2 })
     const again = await getJson(`${emu.url}/user/getuserinfo?access_token=${token}&code=${code}`)
-    expect(again.errcode).toBe(40029)
+    expect(again.errcode).toBe(40078)
   })
 
   it('topapi/v2/user/getuserinfo wraps the identity in result', async () => {
@@ -39,12 +39,12 @@ describe('free-login codes (§5.1)', () => {
     clock.advance(5 * 60 * 1000)
     expect(
       (await postJson(`${emu.url}/topapi/v2/user/getuserinfo?access_token=${token}`, { code })).errcode,
-    ).toBe(40029)
+    ).toBe(40078)
     const foreign = emu.issueAuthCode(customer.corpId, 'sunqi')
     expect((await getJson(`${emu.url}/user/getuserinfo?access_token=${token}&code=${foreign}`)).errcode).toBe(
-      40029,
+      40078,
     )
-    expect((await getJson(`${emu.url}/user/getuserinfo?access_token=${token}`)).errcode).toBe(40029)
+    expect((await getJson(`${emu.url}/user/getuserinfo?access_token=${token}`)).errcode).toBe(40078)
   })
 
   it('refuses to issue codes for unknown users', () => {
@@ -80,6 +80,6 @@ describe('admin SSO (§5.2)', () => {
     const appCode = emu.issueAuthCode(corp.corpId, 'zhangsan')
     expect(
       (await getJson(`${emu.url}/sso/getuserinfo?access_token=${sso.access_token}&code=${appCode}`)).errcode,
-    ).toBe(40029)
+    ).toBe(40078)
   })
 })

@@ -8,6 +8,8 @@ let emu: Emulator
 let receiver: Receiver
 let latestTicket = suite.suiteTicket!
 const clock = manualClock()
+// A receiver that answers HTTP 500 is re-pushed for hours by default (§2.1); these tests want the verdict.
+const FAIL_FAST = { retries: 2, backoffMs: 10 }
 
 async function suiteToken(): Promise<string> {
   const res = await postJson(`${emu.url}/service/get_suite_token`, {
@@ -50,7 +52,12 @@ beforeEach(async () => {
     receiveId: suite.suiteKey,
     onEvent: onSuiteEvent,
   })
-  emu = await startEmulator({ fixture: fixtureWith(receiver.url), now: clock.now, suiteTicketIntervalMs: 0 })
+  emu = await startEmulator({
+    fixture: fixtureWith(receiver.url),
+    now: clock.now,
+    suiteTicketIntervalMs: 0,
+    push: FAIL_FAST,
+  })
 })
 afterEach(async () => {
   await emu.close()
@@ -102,7 +109,11 @@ describe('suite tickets and suite tokens (§2.3, §4.3)', () => {
 
   it('pushes suite tickets on a schedule', async () => {
     await emu.close()
-    emu = await startEmulator({ fixture: fixtureWith(receiver.url), suiteTicketIntervalMs: 15 })
+    emu = await startEmulator({
+      fixture: fixtureWith(receiver.url),
+      suiteTicketIntervalMs: 15,
+      push: FAIL_FAST,
+    })
     await vi.waitFor(
       () =>
         expect(receiver.events.filter((e) => e.EventType === 'suite_ticket').length).toBeGreaterThanOrEqual(
@@ -161,30 +172,49 @@ describe('authorisation flow (§4.3)', () => {
     expect(reuse.errcode).toBe(40078)
   })
 
-  it('issues a corp token with the signed form of §4.4 and rejects a bad signature', async () => {
+  it('issues a corp token with the signed form of §4.4; the signed-request family of errcodes', async () => {
     await emu.authorize(customer.corpId, suite.suiteKey)
-    const timestamp = String(clock.now())
-    const ticket = 'any-ticket'
-    const sig = createHmac('sha256', suite.suiteSecret).update(`${timestamp}\n${ticket}`).digest('base64')
-    const query = (s: string): string =>
-      `accessKey=${suite.suiteKey}&timestamp=${timestamp}&suiteTicket=${ticket}&signature=${encodeURIComponent(s)}`
-    const ok = await postJson(`${emu.url}/service/get_corp_token?${query(sig)}`, {
-      auth_corpid: customer.corpId,
-    })
+    const now = String(clock.now())
+    const sign = (timestamp: string, ticket: string, secret = suite.suiteSecret): string =>
+      createHmac('sha256', secret).update(`${timestamp}\n${ticket}`).digest('base64')
+    const call = (
+      fields: { timestamp?: string; ticket?: string; signature?: string; accessKey?: string },
+      corpId = customer.corpId,
+    ) => {
+      const timestamp = fields.timestamp ?? now
+      const ticket = fields.ticket ?? latestTicket
+      const signature = fields.signature ?? sign(timestamp, ticket)
+      const query = `accessKey=${fields.accessKey ?? suite.suiteKey}&timestamp=${timestamp}&suiteTicket=${encodeURIComponent(ticket)}&signature=${encodeURIComponent(signature)}`
+      return postJson(`${emu.url}/service/get_corp_token?${query}`, { auth_corpid: corpId })
+    }
+    const ok = await call({})
     expect(ok).toMatchObject({ errcode: 0 })
     expect(emu.state.tokens.get(ok.access_token as string)).toMatchObject({
       suiteKey: suite.suiteKey,
       corpId: customer.corpId,
     })
-    const bad = await postJson(`${emu.url}/service/get_corp_token?${query('AAAA')}`, {
-      auth_corpid: customer.corpId,
-    })
-    expect(bad.errcode).toBe(40088)
-    const unknownCorp = await postJson(`${emu.url}/service/get_corp_token?${query(sig)}`, {
-      auth_corpid: 'dingx',
-    })
-    expect(unknownCorp.errcode).toBe(48004)
+    const seconds = String(Math.floor(clock.now() / 1000))
+    expect((await call({ timestamp: seconds })).errcode).toBe(853001)
+    expect((await call({ timestamp: String(clock.now() - 61_000) })).errcode).toBe(853002)
+    expect((await call({ accessKey: 'suitenosuchsuite' })).errcode).toBe(853003)
+    expect((await call({ signature: 'AAAA' })).errcode).toBe(853004)
+    expect((await call({ signature: sign(now, latestTicket, 'not-the-secret') })).errcode).toBe(853004)
+    expect((await call({ ticket: 'a-ticket-dingtalk-never-pushed' })).errcode).toBe(853005)
+    expect((await call({}, 'dingx')).errcode).toBe(48004)
     expect(emu.log.every((e) => e.query.signature === undefined || e.query.signature === '***')).toBe(true)
+  })
+
+  it('a test suite may sign with any suiteTicket (§4.4)', async () => {
+    await emu.close()
+    const fixture = fixtureWith(receiver.url)
+    fixture.suites![0]!.testSuite = true
+    emu = await startEmulator({ fixture, now: clock.now, suiteTicketIntervalMs: 0, push: FAIL_FAST })
+    await emu.authorize(customer.corpId, suite.suiteKey)
+    const timestamp = String(clock.now())
+    const sig = createHmac('sha256', suite.suiteSecret).update(`${timestamp}\nany-ticket`).digest('base64')
+    const query = `accessKey=${suite.suiteKey}&timestamp=${timestamp}&suiteTicket=any-ticket&signature=${encodeURIComponent(sig)}`
+    const ok = await postJson(`${emu.url}/service/get_corp_token?${query}`, { auth_corpid: customer.corpId })
+    expect(ok).toMatchObject({ errcode: 0 })
   })
 
   it('answers 42008 for an expired tmp code and 48004 for a wrong permanent code', async () => {
@@ -237,7 +267,11 @@ describe('authorisation flow (§4.3)', () => {
 describe('SYNC_HTTP_PUSH_HIGH (§2.3)', () => {
   it('pushes suite tickets and authorisations as bizData', async () => {
     await emu.close()
-    emu = await startEmulator({ fixture: fixtureWith(receiver.url, 'syncHttp'), suiteTicketIntervalMs: 0 })
+    emu = await startEmulator({
+      fixture: fixtureWith(receiver.url, 'syncHttp'),
+      suiteTicketIntervalMs: 0,
+      push: FAIL_FAST,
+    })
     await emu.pushSuiteTicket()
     const ticketPush = receiver.events[0] as {
       EventType: string

@@ -113,7 +113,7 @@ describe('middleware()', () => {
     expect((await request(server).get('/dingtalk/sso').query({ code })).status).toBe(200)
     const again = await request(server).get('/dingtalk/sso').query({ code })
     expect(again.status).toBe(401)
-    expect(again.body).toMatchObject({ error: 'invalid_code', errcode: 40029 })
+    expect(again.body).toMatchObject({ error: 'invalid_code', errcode: 40078 })
     expect((await request(server).get('/dingtalk/sso')).status).toBe(400)
   })
 })

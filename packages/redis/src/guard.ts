@@ -8,6 +8,42 @@ export const isReplyError = (error: unknown): error is Error =>
 
 const TIMEOUT: unique symbol = Symbol('timeout')
 
+/** How often a deadline that found this process busy starts again (a process busy for good still times out). */
+const MAX_RESTARTS = 2
+
+/**
+ * A command's deadline that measures Redis, not this process: it starts once the command is on its way (after
+ * the synchronous work that issued it, which delays the write); when it runs out, the answers that arrived while
+ * this process was busy are read first (a `setImmediate` runs after the I/O poll); and a deadline whose timer
+ * came late by more than half of it — the event loop was blocked, Redis may have answered at once — starts
+ * again, up to {@link MAX_RESTARTS} times.
+ */
+function busyAwareDeadline(timeoutMs: number): { expired: Promise<typeof TIMEOUT>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let immediate: ReturnType<typeof setImmediate> | undefined
+  let restarts = 0
+  const expired = new Promise<typeof TIMEOUT>((resolve) => {
+    const arm = (): void => {
+      const due = Date.now() + timeoutMs
+      timer = setTimeout(() => {
+        immediate = setImmediate(() => {
+          const late = Date.now() - due
+          if (late > timeoutMs / 2 && restarts++ < MAX_RESTARTS) arm()
+          else resolve(TIMEOUT)
+        })
+      }, timeoutMs)
+    }
+    immediate = setImmediate(arm)
+  })
+  return {
+    expired,
+    cancel() {
+      clearTimeout(timer)
+      if (immediate !== undefined) clearImmediate(immediate)
+    },
+  }
+}
+
 /** What guards every Redis command of a store. */
 export interface CommandGuardOptions {
   timeoutMs: number
@@ -74,10 +110,8 @@ export function commandGuard(options: CommandGuardOptions): CommandGuard {
     },
     async run(operation, command, abandoned) {
       const probe = admit(operation)
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-        timer = setTimeout(() => resolve(TIMEOUT), timeoutMs)
-      })
+      const deadline = busyAwareDeadline(timeoutMs)
+      const timeout = deadline.expired
       try {
         const pending = command()
         const result = await Promise.race([pending, timeout])
@@ -100,7 +134,7 @@ export function commandGuard(options: CommandGuardOptions): CommandGuard {
           `Redis ${operation} failed: ${reason}`,
         )
       } finally {
-        clearTimeout(timer)
+        deadline.cancel()
         if (probe) probing = false
       }
     },

@@ -1,12 +1,11 @@
-import { type ChildProcess, fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { storeKey } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../src/testing'
 import type { Command, Report } from './instance'
-import { until } from './redis'
+import { forkSource, until } from './redis'
 
 const app = defaultFixture.orgs[0]!.apps![0]!
 const INSTANCES = 8
@@ -15,8 +14,7 @@ const LEASE_MS = 3000
 const TWO_HOURS = 2 * 3600_000
 const PREFIX = `multi:${process.pid}:`
 const TOKEN_LOCK = `${PREFIX}${storeKey({ owner: app.appKey, kind: 'access_token' })}:lock`
-const INSTANCE_FILE = fileURLToPath(new URL('./instance.ts', import.meta.url))
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const INSTANCE_FILE = new URL('./instance.ts', import.meta.url)
 
 interface Instance {
   proc: ChildProcess
@@ -40,20 +38,13 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
 
   const spawnInstance = (): Promise<Instance> =>
     new Promise((resolve, reject) => {
-      // The TypeScript sources run directly, like the workspace's own tests.
-      const proc = fork(INSTANCE_FILE, [], {
-        cwd: REPO_ROOT,
-        execArgv: ['--import', 'tsx', '--conditions=@dingtalk-kit/source'],
-        env: {
-          ...process.env,
-          REDIS_URL: server.url,
-          BASE_URL: emu.url,
-          APP_KEY: app.appKey,
-          APP_SECRET: app.appSecret,
-          KEY_PREFIX: PREFIX,
-          LEASE_MS: String(LEASE_MS),
-        },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      const proc = forkSource(INSTANCE_FILE, {
+        REDIS_URL: server.url,
+        BASE_URL: emu.url,
+        APP_KEY: app.appKey,
+        APP_SECRET: app.appSecret,
+        KEY_PREFIX: PREFIX,
+        LEASE_MS: String(LEASE_MS),
       })
       const instance: Instance = { proc, pid: proc.pid ?? 0, reports: [] }
       proc.on('message', (report: Report) => {

@@ -1,4 +1,6 @@
+import { type ChildProcess, fork } from 'node:child_process'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import * as ioredis5 from 'ioredis5'
 import * as ioredis6 from 'ioredis6'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
@@ -81,4 +83,14 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await sleep(10)
   }
+}
+
+/** A test's app instance in its own Node process, running the TypeScript sources like the workspace's tests. */
+export function forkSource(file: URL, env: Record<string, string>): ChildProcess {
+  return fork(fileURLToPath(file), [], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    execArgv: ['--import', 'tsx', '--conditions=@dingtalk-kit/source'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
 }

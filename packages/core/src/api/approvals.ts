@@ -1,6 +1,14 @@
 import { DingTalkLimitError } from '../errors/limit'
-import type { DingTalkResponse } from '../http/pipeline'
-import { type ApiContext, asArray, asNumber, asRecord, asString, compact, paginate } from './context'
+import {
+  type ApiContext,
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  compact,
+  envelopeCalls,
+  paginate,
+} from './context'
 import {
   checkList,
   checkPageSize,
@@ -333,8 +341,7 @@ function checkCreate(input: ApprovalCreateInput): void {
 }
 
 export function createApprovalsApi(ctx: ApiContext): ApprovalsApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { post, read } = envelopeCalls(ctx)
 
   const approvals: ApprovalsApi = {
     async create(input) {
@@ -368,7 +375,7 @@ export function createApprovalsApi(ctx: ApiContext): ApprovalsApi {
     },
     async get(processInstanceId) {
       requireText('/topapi/processinstance/get', 'processInstanceId', processInstanceId)
-      const body = await post('/topapi/processinstance/get', { process_instance_id: processInstanceId })
+      const body = await read('/topapi/processinstance/get', { process_instance_id: processInstanceId })
       return toInstance(processInstanceId, body.process_instance)
     },
     async listIds(input) {
@@ -383,7 +390,7 @@ export function createApprovalsApi(ctx: ApiContext): ApprovalsApi {
         input.endTime ?? Date.now(),
         120,
       )
-      const body = await post(
+      const body = await read(
         LIST_IDS,
         compact({
           process_code: input.processCode,
@@ -405,7 +412,7 @@ export function createApprovalsApi(ctx: ApiContext): ApprovalsApi {
     },
     async getProcessCode(name) {
       requireText('/topapi/process/get_by_name', 'name', name)
-      return asString((await post('/topapi/process/get_by_name', { name })).process_code)
+      return asString((await read('/topapi/process/get_by_name', { name })).process_code)
     },
     async addComment(input) {
       const api = '/topapi/process/instance/comment/add'

@@ -1,6 +1,15 @@
 import { DingTalkLimitError } from '../errors/limit'
-import type { DingTalkResponse } from '../http/pipeline'
-import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact, paginate } from './context'
+import {
+  type ApiContext,
+  asArray,
+  asBool,
+  asNumber,
+  asRecord,
+  asString,
+  compact,
+  envelopeCalls,
+  paginate,
+} from './context'
 import {
   checkList,
   checkPageSize,
@@ -337,8 +346,7 @@ function checkUsers(api: string, userIds: readonly string[], max: number): void 
 }
 
 export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { read } = envelopeCalls(ctx)
 
   const attendance: AttendanceApi = {
     async listResults(input) {
@@ -346,7 +354,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       const limit = input.limit ?? 50
       checkPageSize(LIST, 'limit', limit, 50)
       const window = checkWindow(LIST, ['from', 'to'], input.from, input.to, 7)
-      const body = await post(LIST, {
+      const body = await read(LIST, {
         workDateFrom: formatCst(window.from),
         workDateTo: formatCst(window.to),
         userIdList: [...input.userIds],
@@ -366,7 +374,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
     async listRecords(input) {
       checkUsers(LIST_RECORD, input.userIds, 50)
       const window = checkWindow(LIST_RECORD, ['from', 'to'], input.from, input.to, 7)
-      const body = await post(LIST_RECORD, {
+      const body = await read(LIST_RECORD, {
         userIds: [...input.userIds],
         checkDateFrom: formatCst(window.from),
         checkDateTo: formatCst(window.to),
@@ -383,7 +391,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       const size = input.size ?? 20
       checkPageSize(LEAVE, 'size', size, 20)
       const window = checkWindow(LEAVE, ['from', 'to'], input.from, input.to, 180)
-      const body = await post(LEAVE, {
+      const body = await read(LEAVE, {
         userid_list: input.userIds.join(','),
         start_time: window.from,
         end_time: window.to,
@@ -418,7 +426,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       requireText(BY_USERS, 'operatorUserId', input.operatorUserId)
       checkUsers(BY_USERS, input.userIds, 50)
       const window = checkWindow(BY_USERS, ['from', 'to'], input.from, input.to, 7)
-      const body = await post(BY_USERS, {
+      const body = await read(BY_USERS, {
         op_user_id: input.operatorUserId,
         userids: input.userIds.join(','),
         from_date_time: window.from,
@@ -442,7 +450,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       const size = input.size ?? 200
       checkPageSize(DAY, 'size', size, 200)
       const day = cstDayStart(requireTime(DAY, 'workDate', input.workDate))
-      const body = await post(DAY, compact({ workDate: formatCst(day), offset: input.offset ?? 0, size }))
+      const body = await read(DAY, compact({ workDate: formatCst(day), offset: input.offset ?? 0, size }))
       const r = asRecord(body.result)
       return {
         hasMore: asBool(r.has_more),

@@ -93,7 +93,8 @@ export function createCallbacksApi(ctx: ApiContext): CallbacksApi {
       await ctx.request({ path: '/call_back/update_call_back', json: wire(registration) })
     },
     async delete() {
-      await ctx.request({ path: '/call_back/delete_call_back' })
+      // A GET that changes something: not repeated (a second delete would answer 71007).
+      await ctx.request({ path: '/call_back/delete_call_back', idempotent: false })
     },
     async getFailedResults() {
       // Not idempotent: DingTalk removes what it hands out, so a lost answer must not be fetched twice.

@@ -1,5 +1,14 @@
 import type { DingTalkResponse } from '../http/request'
-import { type ApiContext, asArray, asNumber, asRecord, asString, compact, paginate } from './context'
+import {
+  type ApiContext,
+  asArray,
+  asNumber,
+  asRecord,
+  asString,
+  compact,
+  envelopeCalls,
+  paginate,
+} from './context'
 import { type Message, toWireMessage } from './messages'
 
 /** Input of {@link ChatsApi.create} (§8.3). */
@@ -89,8 +98,7 @@ export interface ChatsApi {
 }
 
 export function createChatsApi(ctx: ApiContext): ChatsApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { post } = envelopeCalls(ctx)
 
   const chats: ChatsApi = {
     async create(input) {

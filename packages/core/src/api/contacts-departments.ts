@@ -74,10 +74,10 @@ function legacyDepartmentWire(input: Partial<LegacyDepartmentUpdateInput>): Reco
 
 /** Departments of the `topapi/v2` generation (§6.3). */
 export function createDepartmentsApi(ctx: ApiContext): DepartmentsApi {
-  const { post } = envelopeCalls(ctx)
+  const { post, read } = envelopeCalls(ctx)
   const departments: DepartmentsApi = {
     async get(deptId, options = {}) {
-      const body = await post(
+      const body = await read(
         '/topapi/v2/department/get',
         compact({ dept_id: deptId, language: options.language }),
       )
@@ -94,14 +94,14 @@ export function createDepartmentsApi(ctx: ApiContext): DepartmentsApi {
       await post('/topapi/v2/department/delete', { dept_id: deptId })
     },
     async listSub(deptId = 1, options = {}) {
-      const body = await post(
+      const body = await read(
         '/topapi/v2/department/listsub',
         compact({ dept_id: deptId, language: options.language }),
       )
       return asArray(body.result).map(toDepartment)
     },
     async listSubIds(deptId = 1) {
-      const body = await post('/topapi/v2/department/listsubid', { dept_id: deptId })
+      const body = await read('/topapi/v2/department/listsubid', { dept_id: deptId })
       return asArray(asRecord(body.result).dept_id_list).map(Number)
     },
     async *iterate(deptId = 1, options = {}) {
@@ -122,7 +122,7 @@ export function createDepartmentsApi(ctx: ApiContext): DepartmentsApi {
 
 /** The legacy department endpoints (§6.1). */
 export function createLegacyDepartmentsApi(ctx: ApiContext): LegacyDepartmentsApi {
-  const { post, get } = envelopeCalls(ctx)
+  const { post, get, change } = envelopeCalls(ctx)
   const legacyDepartments: LegacyDepartmentsApi = {
     async list(options = {}) {
       const body = await get('/department/list', {
@@ -143,7 +143,7 @@ export function createLegacyDepartmentsApi(ctx: ApiContext): LegacyDepartmentsAp
       await post('/department/update', legacyDepartmentWire(input))
     },
     async delete(id) {
-      await get('/department/delete', { id })
+      await change('/department/delete', { id })
     },
     async listIds(id) {
       return asArray((await get('/department/list_ids', { id })).sub_dept_id_list).map(Number)

@@ -166,10 +166,10 @@ function legacyListQuery(input: LegacyUserListInput): Record<string, string | nu
 
 /** Users of the `topapi/v2` generation (§6.3). */
 export function createUsersApi(ctx: ApiContext): UsersApi {
-  const { post } = envelopeCalls(ctx)
+  const { post, read } = envelopeCalls(ctx)
   const users: UsersApi = {
     async get(userId, options = {}) {
-      const body = await post('/topapi/v2/user/get', compact({ userid: userId, language: options.language }))
+      const body = await read('/topapi/v2/user/get', compact({ userid: userId, language: options.language }))
       return toUser(body.result)
     },
     async create(input) {
@@ -183,10 +183,10 @@ export function createUsersApi(ctx: ApiContext): UsersApi {
     async delete(userId) {
       await post('/topapi/v2/user/delete', { userid: userId })
     },
-    list: async (input) => cursorPage(await post('/topapi/v2/user/list', listWire(input)), toUser),
-    listSimple: async (input) => cursorPage(await post('/topapi/user/listsimple', listWire(input)), toSimple),
+    list: async (input) => cursorPage(await read('/topapi/v2/user/list', listWire(input)), toUser),
+    listSimple: async (input) => cursorPage(await read('/topapi/user/listsimple', listWire(input)), toSimple),
     async listIds(deptId) {
-      const body = await post('/topapi/user/listid', { dept_id: deptId })
+      const body = await read('/topapi/user/listid', { dept_id: deptId })
       return asArray(asRecord(body.result).userid_list).map(String)
     },
     iterate: (input) =>
@@ -205,7 +205,7 @@ export function createUsersApi(ctx: ApiContext): UsersApi {
 
 /** The legacy user endpoints (§6.2). */
 export function createLegacyUsersApi(ctx: ApiContext): LegacyUsersApi {
-  const { post, get } = envelopeCalls(ctx)
+  const { post, get, change } = envelopeCalls(ctx)
   const legacyUsers: LegacyUsersApi = {
     async get(userId, options = {}) {
       return toLegacyUser(await get('/user/get', { userid: userId, lang: options.lang }))
@@ -218,7 +218,7 @@ export function createLegacyUsersApi(ctx: ApiContext): LegacyUsersApi {
       await post('/user/update', legacyUserWire(input))
     },
     async delete(userId) {
-      await get('/user/delete', { userid: userId })
+      await change('/user/delete', { userid: userId })
     },
     async batchDelete(userIds) {
       await post('/user/batchdelete', { useridlist: userIds })

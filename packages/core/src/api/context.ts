@@ -20,16 +20,25 @@ export interface ApiContext {
   ssoSecret: string | undefined
 }
 
-/** An API group's two kinds of call: a JSON POST and a GET with a query, both answering the envelope. */
+/**
+ * An API group's kinds of call, each answering the envelope: a JSON POST that changes something (never sent
+ * twice after a transport failure), a JSON POST that only reads (DingTalk serves many reads over POST, e.g.
+ * `topapi/v2/user/get`: repeated like a GET after a 5xx or a broken body), a GET that reads, and a GET that
+ * changes something (the legacy deletes: not repeated, a second delete would fail).
+ */
 export interface EnvelopeCalls {
   post(path: string, json: unknown): Promise<DingTalkResponse>
+  read(path: string, json: unknown): Promise<DingTalkResponse>
   get(path: string, query: Record<string, QueryValue>): Promise<DingTalkResponse>
+  change(path: string, query: Record<string, QueryValue>): Promise<DingTalkResponse>
 }
 
 export function envelopeCalls(ctx: ApiContext): EnvelopeCalls {
   return {
     post: (path, json) => ctx.request<DingTalkResponse>({ path, json }),
+    read: (path, json) => ctx.request<DingTalkResponse>({ path, json, idempotent: true }),
     get: (path, query) => ctx.request<DingTalkResponse>({ path, query }),
+    change: (path, query) => ctx.request<DingTalkResponse>({ path, query, idempotent: false }),
   }
 }
 

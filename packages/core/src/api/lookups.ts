@@ -1,5 +1,4 @@
-import type { DingTalkResponse } from '../http/pipeline'
-import { type ApiContext, asArray, asBool, asNumber, asRecord, asString } from './context'
+import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, envelopeCalls } from './context'
 import { requireText } from './limits'
 
 /** An administrator, from `topapi/user/listadmin`. */
@@ -96,22 +95,21 @@ export interface LookupsApi {
 }
 
 export function createLookupsApi(ctx: ApiContext): LookupsApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { read } = envelopeCalls(ctx)
 
   return {
     async getUserIdByMobile(mobile) {
       requireText('/topapi/v2/user/getbymobile', 'mobile', mobile)
-      const body = await post('/topapi/v2/user/getbymobile', { mobile })
+      const body = await read('/topapi/v2/user/getbymobile', { mobile })
       return asString(asRecord(body.result).userid)
     },
     async getUserIdByUnionId(unionId) {
       requireText('/topapi/user/getbyunionid', 'unionId', unionId)
-      const r = asRecord((await post('/topapi/user/getbyunionid', { unionid: unionId })).result)
+      const r = asRecord((await read('/topapi/user/getbyunionid', { unionid: unionId })).result)
       return { userId: asString(r.userid), external: asNumber(r.contact_type) === 1 }
     },
     async listAdmins() {
-      const body = await post('/topapi/user/listadmin', {})
+      const body = await read('/topapi/user/listadmin', {})
       return asArray(body.result).map((raw) => {
         const r = asRecord(raw)
         return { userId: asString(r.userid), sysLevel: asNumber(r.sys_level) ?? 0 }
@@ -120,22 +118,22 @@ export function createLookupsApi(ctx: ApiContext): LookupsApi {
     async getAdminScope(userId) {
       requireText('/topapi/user/get_admin_scope', 'userId', userId)
       // The scope sits beside errcode, not inside `result`.
-      const body = await post('/topapi/user/get_admin_scope', { userid: userId })
+      const body = await read('/topapi/user/get_admin_scope', { userid: userId })
       return asArray(body.dept_ids).map(Number)
     },
     async listParentDepartments(deptId) {
-      const body = await post('/topapi/v2/department/listparentbydept', { dept_id: deptId })
+      const body = await read('/topapi/v2/department/listparentbydept', { dept_id: deptId })
       return asArray(asRecord(body.result).parent_id_list).map(Number)
     },
     async listUserParentDepartments(userId) {
       requireText('/topapi/v2/department/listparentbyuser', 'userId', userId)
-      const body = await post('/topapi/v2/department/listparentbyuser', { userid: userId })
+      const body = await read('/topapi/v2/department/listparentbyuser', { userid: userId })
       return asArray(asRecord(body.result).parent_list).map((raw) =>
         asArray(asRecord(raw).parent_dept_id_list).map(Number),
       )
     },
     async countUsers(options = {}) {
-      const body = await post('/topapi/user/count', { only_active: asBool(options.onlyActive) })
+      const body = await read('/topapi/user/count', { only_active: asBool(options.onlyActive) })
       return asNumber(asRecord(body.result).count) ?? 0
     },
   }

@@ -1,6 +1,5 @@
 import { DingTalkError } from '../errors/base'
-import type { DingTalkResponse } from '../http/request'
-import { type ApiContext, asArray, asNumber, asRecord, asString, compact } from './context'
+import { type ApiContext, asArray, asNumber, asRecord, asString, compact, envelopeCalls } from './context'
 
 /** One row of an OA message form. */
 export interface OaFormRow {
@@ -274,8 +273,7 @@ export async function requireAgentId(ctx: ApiContext, given: string | number | u
 }
 
 export function createMessagesApi(ctx: ApiContext): MessagesApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { post, read } = envelopeCalls(ctx)
 
   return {
     async sendToConversation(input) {
@@ -316,7 +314,7 @@ export function createMessagesApi(ctx: ApiContext): MessagesApi {
     },
     async getSendProgress(task) {
       const agentId = await requireAgentId(ctx, task.agentId)
-      const body = await post('/topapi/message/corpconversation/getsendprogress', {
+      const body = await read('/topapi/message/corpconversation/getsendprogress', {
         agent_id: agentId,
         task_id: task.taskId,
       })
@@ -325,7 +323,7 @@ export function createMessagesApi(ctx: ApiContext): MessagesApi {
     },
     async getSendResult(task) {
       const agentId = await requireAgentId(ctx, task.agentId)
-      const body = await post('/topapi/message/corpconversation/getsendresult', {
+      const body = await read('/topapi/message/corpconversation/getsendresult', {
         agent_id: agentId,
         task_id: task.taskId,
       })

@@ -109,6 +109,8 @@ export function createReportsApi(ctx: ApiContext): ReportsApi {
       const window = checkWindow(LIST, ['startTime', 'endTime'], input.startTime, input.endTime, 180)
       const body = await ctx.request<DingTalkResponse>({
         path: LIST,
+        // A read served over POST: repeated like a GET after a 5xx or a broken body.
+        idempotent: true,
         json: compact({
           start_time: window.from,
           end_time: window.to,

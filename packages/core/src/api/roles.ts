@@ -1,5 +1,13 @@
-import type { DingTalkResponse } from '../http/pipeline'
-import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, paginate } from './context'
+import {
+  type ApiContext,
+  asArray,
+  asBool,
+  asNumber,
+  asRecord,
+  asString,
+  envelopeCalls,
+  paginate,
+} from './context'
 import { checkList, checkPageSize, requireNonEmpty } from './limits'
 
 /** A role (角色). */
@@ -142,14 +150,13 @@ function checkAssignment(api: string, input: RoleAssignment, maxUsers: number): 
 }
 
 export function createRolesApi(ctx: ApiContext): RolesApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { post, read } = envelopeCalls(ctx)
 
   const roles: RolesApi = {
     async listGroups(options = {}) {
       const size = options.size ?? 20
       checkPageSize('/topapi/role/list', 'size', size, 200)
-      const r = asRecord((await post('/topapi/role/list', { offset: options.offset ?? 0, size })).result)
+      const r = asRecord((await read('/topapi/role/list', { offset: options.offset ?? 0, size })).result)
       return {
         hasMore: asBool(r.hasMore),
         list: asArray(r.list).map((raw) => {
@@ -170,19 +177,19 @@ export function createRolesApi(ctx: ApiContext): RolesApi {
       })
     },
     async getGroup(groupId) {
-      const g = asRecord((await post('/topapi/role/getrolegroup', { group_id: groupId })).role_group)
+      const g = asRecord((await read('/topapi/role/getrolegroup', { group_id: groupId })).role_group)
       return { groupId, name: asString(g.group_name), roles: asArray(g.roles).map(toRole) }
     },
     async get(roleId) {
       // This one endpoint spells its parameter in camelCase.
-      const r = asRecord((await post('/topapi/role/getrole', { roleId })).role)
+      const r = asRecord((await read('/topapi/role/getrole', { roleId })).role)
       return { roleId, name: asString(r.name), groupId: asNumber(r.groupId) ?? 0 }
     },
     async listMembers(input) {
       const size = input.size ?? 20
       checkPageSize('/topapi/role/simplelist', 'size', size, 100)
       const r = asRecord(
-        (await post('/topapi/role/simplelist', { role_id: input.roleId, offset: input.offset ?? 0, size }))
+        (await read('/topapi/role/simplelist', { role_id: input.roleId, offset: input.offset ?? 0, size }))
           .result,
       )
       return {

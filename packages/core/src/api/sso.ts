@@ -47,7 +47,7 @@ export interface SsoAdmin {
  */
 export interface SsoApi {
   /**
-   * `POST /topapi/v2/user/getuserinfo` — codes are single-use and live 5 minutes (40029 otherwise).
+   * `POST /topapi/v2/user/getuserinfo` — codes are single-use and live 5 minutes (40078 otherwise; 40029 in the old documents).
    *
    * @example
    * ```ts
@@ -135,7 +135,7 @@ export function createSsoApi(ctx: ApiContext): SsoApi {
     },
     async getUserInfoLegacy(code) {
       requireCode(code)
-      // Single-use code (§5.1): a lost answer must not be re-asked with the spent code (40029).
+      // Single-use code (§5.1): a lost answer must not be re-asked with the spent code (40078).
       const body = await ctx.request<DingTalkResponse>({
         path: '/user/getuserinfo',
         query: { code },

@@ -1,6 +1,15 @@
 import { DingTalkLimitError } from '../errors/limit'
-import type { DingTalkResponse } from '../http/pipeline'
-import { type ApiContext, asArray, asBool, asNumber, asRecord, asString, compact, paginate } from './context'
+import {
+  type ApiContext,
+  asArray,
+  asBool,
+  asNumber,
+  asRecord,
+  asString,
+  compact,
+  envelopeCalls,
+  paginate,
+} from './context'
 import { checkList, checkPageSize, requireNonEmpty, requireText } from './limits'
 import type { OffsetPage } from './roles'
 
@@ -125,8 +134,7 @@ const formItems = (value: unknown): WorkRecordFormItem[] =>
   })
 
 export function createWorkRecordsApi(ctx: ApiContext): WorkRecordsApi {
-  const post = (path: string, json: unknown): Promise<DingTalkResponse> =>
-    ctx.request<DingTalkResponse>({ path, json })
+  const { post, read } = envelopeCalls(ctx)
 
   const workRecords: WorkRecordsApi = {
     async add(input) {
@@ -171,7 +179,7 @@ export function createWorkRecordsApi(ctx: ApiContext): WorkRecordsApi {
       requireText(LIST, 'userId', input.userId)
       const limit = input.limit ?? 50
       checkPageSize(LIST, 'limit', limit, 50)
-      const body = await post(LIST, {
+      const body = await read(LIST, {
         userid: input.userId,
         offset: input.offset ?? 0,
         limit,

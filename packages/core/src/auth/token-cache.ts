@@ -131,6 +131,12 @@ const parse = (raw: string | undefined): StoredEntry | undefined => {
   }
 }
 
+/** Store timeouts in a row a refresh rides out by polling again (each one already took the store's timeout). */
+const STORE_TIMEOUTS = 3
+
+const isStoreTimeout = (error: unknown): boolean =>
+  error instanceof DingTalkStoreError && error.code === 'STORE_TIMEOUT'
+
 /** A store call failed under `storeFailure: 'throw'`; carries the store’s own error. */
 class StoreFailed extends Error {
   constructor(readonly original: unknown) {
@@ -234,7 +240,9 @@ class SharedToken {
     let raw: string | undefined
     let lock: string | undefined
     try {
-      ;[raw, lock] = await Promise.all([this.s.store.get(this.s.key), this.s.store.get(this.s.lockKey)])
+      // The lock first, in the same round trip: a refresh that replaced the value before this read held the lock
+      // when the lock was read, so an old value read here was still DingTalk's current ticket at that moment.
+      ;[lock, raw] = await Promise.all([this.s.store.get(this.s.lockKey), this.s.store.get(this.s.key)])
     } catch {
       // The store is down: nobody can refresh through it; refresh() serves a still-valid value or fails.
       return this.inflight ?? this.startRefresh()
@@ -309,6 +317,15 @@ class SharedToken {
     }
   }
 
+  private async isLocked(): Promise<boolean> {
+    try {
+      return (await this.s.store.get(this.s.lockKey)) !== undefined
+    } catch (error) {
+      if (this.s.failWithStore) throw new StoreFailed(error)
+      return false
+    }
+  }
+
   private async takeLease(): Promise<Lease | undefined> {
     try {
       return await acquireLease(this.s.store, this.s.lockKey, {
@@ -375,31 +392,30 @@ class SharedToken {
   }
 
   private async refreshShared(started: number): Promise<string> {
-    let fallback = this.servable(this.memory, started)
+    const wait = { fallback: this.servable(this.memory, started) }
+    let timeouts = 0
     const value = await pollUntil(
       async () => {
-        const { stored } = await this.readStore()
-        const shared = this.usable(stored, this.s.now())
-        if (shared !== undefined) {
-          this.memory = shared
-          const durationMs = this.s.now() - started
-          this.emit({ kind: this.s.kind, outcome: 'shared', expiresAt: shared.expiresAt, durationMs })
-          return shared.value
-        }
-        if (fallback === undefined && stored !== undefined)
-          fallback = this.servable(this.toEntry(stored), this.s.now())
-        const lease = await this.takeLease()
-        if (lease === undefined) return undefined
         try {
-          return await this.refreshUnderLease(started, fallback)
-        } finally {
-          await lease.release().catch(() => false)
+          const found = await this.pollShared(started, wait)
+          timeouts = 0
+          return found
+        } catch (error) {
+          // A slow store answer (the lease, a read) fails neither this caller nor the callers that joined its
+          // refresh: look again at the next poll, unless the store keeps timing out.
+          if (
+            !(error instanceof StoreFailed) ||
+            !isStoreTimeout(error.original) ||
+            ++timeouts > STORE_TIMEOUTS
+          )
+            throw error
+          return undefined
         }
       },
       { intervalMs: this.s.pollIntervalMs, deadlineAt: started + this.s.waitTimeoutMs, now: this.s.now },
     )
     if (value !== undefined) return value
-    const stale = this.servable(fallback, this.s.now())
+    const stale = this.servable(wait.fallback, this.s.now())
     if (stale !== undefined) return this.serveStale(stale, started, undefined, false)
     const error = new DingTalkTokenError(
       'TOKEN_REFRESH_TIMEOUT',
@@ -407,6 +423,33 @@ class SharedToken {
       `Waited ${this.s.waitTimeoutMs} ms for another instance to refresh the ${this.s.kind} (lease ${this.s.lockKey})`,
     )
     return this.serveStale(undefined, started, error)
+  }
+
+  /** One look at the store: the shared value, or the lease and a fetch, or `undefined` to look again. */
+  private async pollShared(
+    started: number,
+    wait: { fallback: Entry | undefined },
+  ): Promise<string | undefined> {
+    // Read-through: while another instance holds the lock its fetch may already have replaced the stored
+    // value (an instance whose clock is behind would still find it fresh): wait for the lock to go.
+    if (this.s.readThrough && (await this.isLocked())) return undefined
+    const { stored } = await this.readStore()
+    const shared = this.usable(stored, this.s.now())
+    if (shared !== undefined) {
+      this.memory = shared
+      const durationMs = this.s.now() - started
+      this.emit({ kind: this.s.kind, outcome: 'shared', expiresAt: shared.expiresAt, durationMs })
+      return shared.value
+    }
+    if (wait.fallback === undefined && stored !== undefined)
+      wait.fallback = this.servable(this.toEntry(stored), this.s.now())
+    const lease = await this.takeLease()
+    if (lease === undefined) return undefined
+    try {
+      return await this.refreshUnderLease(started, wait.fallback)
+    } finally {
+      await lease.release().catch(() => false)
+    }
   }
 
   private async refreshUnderLease(started: number, fallback: Entry | undefined): Promise<string> {

@@ -49,15 +49,19 @@ const rows: Row[] = [
   [40014, 'invalid access_token', 'The token is refreshed and the call replayed once.', 'token'],
   [
     40029,
-    'invalid oauth code (SSO code)',
+    'invalid oauth code (SSO code; newer DingTalk answers 40078)',
     'Request a new code on the client; codes are single-use and short-lived.',
   ],
   [40033, 'request contains \\uxxxx escaped characters', 'Send raw UTF-8 JSON (JSON.stringify does).'],
-  [40035, 'invalid parameter', NO_RETRY],
+  [
+    40035,
+    'invalid parameter (on gettoken: no credentials at all)',
+    'Fix the request; on gettoken pass appKey and appSecret (or corpId and corpSecret).',
+  ],
   [
     40078,
-    'temporary auth code does not exist',
-    'The tmp_auth_code is single-use; wait for a new tmp_auth_code push.',
+    'temporary auth code does not exist (also a used or expired free-login/SSO code)',
+    'Codes are single-use and short-lived: request a new free-login code on the client, or wait for a new tmp_auth_code push.',
   ],
   [40082, 'invalid suite token', 'Refresh the suite_access_token (needs the latest suite_ticket).'],
   [
@@ -67,6 +71,11 @@ const rows: Row[] = [
   ],
   [40088, 'invalid suite key or suite secret', 'Fix suiteKey/suiteSecret.'],
   [40089, 'invalid corpid or corpsecret', 'Fix the corpId/corpSecret (or appKey/appSecret).'],
+  [
+    40096,
+    'invalid appKey or appSecret (also a secret in the wrong letter case)',
+    'Compare appKey and appSecret with the developer console (凭证与基础信息); DingTalk does not say which is wrong.',
+  ],
   [41001, 'missing access_token', 'SDK bug: the token was not sent.'],
   [41002, 'missing corpid', 'Pass the corpId.'],
   [41004, 'missing secret', 'Pass the secret.'],
@@ -136,6 +145,11 @@ const rows: Row[] = [
   [853002, 'signed request: timestamp more than a minute off', 'Sync this server’s clock (NTP).'],
   [853003, 'signed request: unknown accessKey', 'Check the appKey (accessKey).'],
   [853004, 'signed request: signature mismatch', 'Check the appSecret; the signature must be URL-encoded.'],
+  [
+    853005,
+    'signed request: DingTalk does not know the suiteTicket',
+    'Sign with the latest suite_ticket pushed to the suite callback (test suites may use any ticket).',
+  ],
   [
     854001,
     'duplicate to-do',

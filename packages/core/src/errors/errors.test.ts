@@ -3,11 +3,13 @@ import { DingTalkError } from './base'
 import type { CallbackErrorCode } from './callback'
 import { describeErrcode, errcodeCatalogue, isRateLimited, isTokenInvalid } from './catalogue'
 import { DINGTALK_ERROR_CODES, type DingTalkErrorCode, type ErrorClassName, type ErrorCodeOf } from './codes'
+import { credentialsErrorOf } from './credentials'
 import type { CryptoErrorCode } from './crypto'
 import type { LimitErrorCode } from './limit'
 import { formatBeijingTime } from './problem-report'
 import {
   DingTalkApiError,
+  DingTalkCredentialsError,
   type DingTalkHttpError,
   DingTalkRateLimitError,
   DingTalkRequestError,
@@ -123,5 +125,42 @@ describe('the error-code catalogue', () => {
   it('codes are UPPER_SNAKE', () => {
     for (const code of Object.keys(DINGTALK_ERROR_CODES))
       expect(code).toMatch(/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^TIMEOUT$/)
+  })
+})
+
+describe('credentialsErrorOf: a failed token call as the credentials to check (§4.2, §4.4)', () => {
+  const failed = (errcode: number): DingTalkApiError =>
+    new DingTalkApiError({ errcode, errmsg: 'x', request, attempts: 1, requestId: 'r1' })
+  it.each([
+    [40096, 'app', ['appKey', 'appSecret']],
+    [40035, 'app', ['appKey', 'appSecret']],
+    [40001, 'app', ['appSecret']],
+    [40089, 'corp', ['corpId', 'corpSecret']],
+    [40035, 'corp', ['corpId', 'corpSecret']],
+    [41002, 'corp', ['corpId']],
+    [40088, 'suite', ['suiteKey', 'suiteSecret']],
+    [853003, 'suite', ['suiteKey']],
+    [853004, 'suite', ['suiteSecret']],
+  ] as const)('%i on a %s token call names %j', (errcode, style, names) => {
+    const error = credentialsErrorOf(failed(errcode), style)
+    expect(error).toBeInstanceOf(DingTalkCredentialsError)
+    expect((error as DingTalkCredentialsError).credentials).toEqual(names)
+    expect((error as DingTalkCredentialsError).errcode).toBe(errcode)
+    expect((error as DingTalkCredentialsError).requestId).toBe('r1')
+    expect((error as Error).message).toContain(`check ${names.join(' or ')}`)
+  })
+
+  it('leaves every other error as it is', () => {
+    for (const [errcode, style] of [
+      [853005, 'suite'],
+      [40035, 'suite'],
+      [-1, 'app'],
+      [90018, 'corp'],
+    ] as const) {
+      const original = failed(errcode)
+      expect(credentialsErrorOf(original, style)).toBe(original)
+    }
+    const other = new Error('network')
+    expect(credentialsErrorOf(other, 'app')).toBe(other)
   })
 })

@@ -10,6 +10,7 @@ import { readDownload } from './body'
 import { type Call, type Outcome, transient } from './call'
 import { DeadlineControllers } from './deadline'
 import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from './hooks'
+import type { Admission, RateLimitGate } from './rate-gate'
 import type { Redactor } from './redact'
 import type { TokenSource } from './request'
 import { backoffDelay, type RetryOptions, sleep } from './retry'
@@ -29,11 +30,14 @@ export interface AttemptConfig {
   retry: Required<RetryOptions>
   hooks: ClientHooks
   redactor: Redactor
+  /** Where the client's callers wait out DingTalk's rate limits together (§10). */
+  gate: RateLimitGate
 }
 
 /**
  * Runs a call to its end: one attempt after another with the current token, a token replay once (§4.5),
- * retries with backoff (§10), each attempt observed by the hooks with its URL redacted.
+ * retries with backoff (§10) — for rate limits the backoff of the path's gate, shared by every caller —, each
+ * attempt observed by the hooks with its URL redacted.
  */
 export async function runAttempts<T>(
   call: Call,
@@ -45,16 +49,28 @@ export async function runAttempts<T>(
   const observed = hooks.onRequest !== undefined || hooks.onResponse !== undefined
   let retries = 0
   let replayed = false
+  let limitedBy: Error | undefined
   for (;;) {
-    const attempt = ++call.attempts
     const token = source === undefined ? undefined : await source.get()
+    const admitted = config.gate.admit(call.path, call.input.signal)
+    const admission: Admission = admitted instanceof Promise ? await admitted : admitted
+    // §10: the path stayed limited through every backoff while this caller waited its turn.
+    if (admission.gaveUp === true && limitedBy !== undefined) throw limitedBy
+    const attempt = ++call.attempts
     const url = transport.url(call, token)
     const shownUrl = observed ? redactor.url(url) : ''
     if (hooks.onRequest !== undefined) {
       safely(hooks.onRequest, { method: call.input.method, path: call.path, url: shownUrl, attempt })
     }
     const t0 = hooks.onResponse === undefined ? 0 : performance.now()
-    const outcome = await attemptOnce(call, transport, url, token, config)
+    let outcome: Outcome | undefined
+    let goOn = true
+    try {
+      outcome = await attemptOnce(call, transport, url, token, config)
+    } finally {
+      const limited = outcome?.kind === 'retry' && outcome.reason === 'RATE_LIMITED'
+      goOn = config.gate.settle(call.path, admission, limited)
+    }
     if (hooks.onResponse !== undefined) {
       const durationMs = performance.now() - t0
       safely(
@@ -68,6 +84,16 @@ export async function runAttempts<T>(
       replayed = true
       await source.invalidate(token)
       safely(hooks.onRetry, retryEvent(call, attempt, 0, 'TOKEN_INVALID', outcome.error))
+      continue
+    }
+    if (outcome.kind === 'retry' && outcome.reason === 'RATE_LIMITED') {
+      // §10: waited out in the path's gate with every other caller, as long as the path makes progress.
+      if (!goOn) throw outcome.error
+      limitedBy = outcome.error
+      safely(
+        hooks.onRetry,
+        retryEvent(call, attempt, config.gate.waitMs(call.path), outcome.reason, outcome.error),
+      )
       continue
     }
     if (outcome.kind === 'retry' && retries < config.retry.maxRetries) {

@@ -70,7 +70,9 @@ describe('oapi envelope (§9.1)', () => {
     expect((errorOf(limited) as DingTalkRateLimitError).requestId).toBe('r1')
   })
 
-  it('the punish page and a bare 429 are rate limits without an errcode', () => {
+  it('the punish page and a bare 429 are rate limits without an errcode; the punish page is final (§10)', () => {
+    expect(classify('{"status":1111,"wait":5,"punish":"deny"}').kind).toBe('fail')
+    expect(classify('<html>punish</html>').kind).toBe('fail')
     const punish = errorOf(classify('{"status":1111,"wait":5,"punish":"deny"}')) as DingTalkRateLimitError
     expect(punish.punished).toBe(true)
     expect(punish.errcode).toBeUndefined()

@@ -22,7 +22,10 @@ export function isPunishPage(record: Record<string, unknown> | undefined, text: 
   return record?.punish !== undefined || (record === undefined && /punish/i.test(text))
 }
 
-/** A rate-limit retry for the punish page or a bare HTTP 429 (neither carries a code). */
+/**
+ * The punish page or a bare HTTP 429 (neither carries a code). A 429 is retried like any rate limit; the punish
+ * page is not (§10: the egress IP is blocked for minutes, and every request sent meanwhile only prolongs it).
+ */
 export function rateLimitedBy(call: Call, status: number, punished: boolean): Outcome {
   const error = new DingTalkRateLimitError({
     request: call.summary(),
@@ -30,7 +33,7 @@ export function rateLimitedBy(call: Call, status: number, punished: boolean): Ou
     httpStatus: status,
     punished,
   })
-  return { kind: 'retry', status, reason: 'RATE_LIMITED', error }
+  return punished ? { kind: 'fail', status, error } : { kind: 'retry', status, reason: 'RATE_LIMITED', error }
 }
 
 export const toErrcode = (value: unknown): number | undefined => {

@@ -3,6 +3,7 @@ import { encodeBody } from './body'
 import { Call } from './call'
 import { classifyEnvelope } from './envelope'
 import type { ClientHooks } from './hooks'
+import { RateLimitGate } from './rate-gate'
 import type { Redactor } from './redact'
 import type { AuthMode, DingTalkRequest, DingTalkResponse, TokenSource } from './request'
 import type { RetryOptions } from './retry'
@@ -23,6 +24,13 @@ export interface PipelineConfig {
   tokens: Partial<Record<Exclude<AuthMode, 'none'>, TokenSource>>
   /** Added to the parameters of problem reports (the FAQ asks for the CorpId). */
   corpId?: string | undefined
+  /** Shared by the client's oapi and v1.0 pipelines; a pipeline without one gets its own. */
+  gate?: RateLimitGate | undefined
+}
+
+/** The attempt loop's view of a pipeline: its config with a rate-limit gate. */
+export function attemptConfig(config: PipelineConfig): AttemptConfig {
+  return { ...config, gate: config.gate ?? new RateLimitGate(config.retry) }
 }
 
 /** §4.1: the token travels in the query string, under the name of its kind. */
@@ -48,7 +56,7 @@ export function createPipeline(
   config: PipelineConfig,
 ): <T = DingTalkResponse>(req: DingTalkRequest) => Promise<T> {
   const base = trimBase(config.baseUrl)
-  const engine: AttemptConfig = config
+  const engine = attemptConfig(config)
   const summarise = (call: Call) => summariseCall(call, base, config.corpId, config.redactor)
   const transports: Record<AuthMode, Transport> = {
     access_token: oapiTransport(base, 'access_token', config.redactor),

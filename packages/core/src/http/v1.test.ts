@@ -90,6 +90,8 @@ describe('v1.0 answers', () => {
     expect((error(classify(200, '{"status":1111,"punish":"deny"}')) as DingTalkRateLimitError).punished).toBe(
       true,
     )
+    // §10: the punish page blocks the egress IP; another request only prolongs it.
+    expect(classify(200, '{"status":1111,"punish":"deny"}').kind).toBe('fail')
   })
 
   it('other errors: DingTalkV1ApiError with the message scrubbed; 5xx repeated for a GET only', () => {

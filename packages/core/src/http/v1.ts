@@ -1,10 +1,10 @@
 import { DingTalkRateLimitError } from '../errors/request-errors'
 import { DingTalkV1ApiError } from '../errors/v1-api'
-import { type AttemptConfig, runAttempts, type Transport } from './attempts'
+import { runAttempts, type Transport } from './attempts'
 import { encodeBody } from './body'
 import { Call, type Outcome, transient } from './call'
 import { httpError, isPunishPage, optionalString, parseObject, rateLimitedBy } from './envelope'
-import type { PipelineConfig } from './pipeline'
+import { attemptConfig, type PipelineConfig } from './pipeline'
 import type { Redactor } from './redact'
 import type { QueryValue } from './request'
 import { summariseCall } from './summary'
@@ -217,7 +217,7 @@ export function createV1Pipeline(
   config: PipelineConfig,
 ): <T = Record<string, unknown>>(req: DingTalkV1Request) => Promise<T> {
   const base = trimBase(config.baseUrl)
-  const engine: AttemptConfig = config
+  const engine = attemptConfig(config)
   const summarise = (call: Call) => summariseCall(call, base, config.corpId, config.redactor)
   const withToken = v1Transport(base, true, config.redactor)
   const anonymous = v1Transport(base, false, config.redactor)

@@ -1,3 +1,4 @@
+export { type DrainableServer, type DrainOptions, drainServer } from './drain'
 export type { FailureLimit } from './limiter'
 export {
   type CallbackSource,

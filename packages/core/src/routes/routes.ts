@@ -104,7 +104,7 @@ export interface DingTalkRoutesOptions {
 /**
  * The DingTalk routes, framework-free: the route table, the one event pipeline of both callback routes, and
  * the request handling every adapter delegates to. Status codes of the GET routes: 200; 400 for a missing or
- * invalid parameter; 401 for an invalid or used SSO code (40029); 403 for a page origin not allowed; 405 for
+ * invalid parameter; 401 for an invalid or used SSO code (40078, or 40029 in the old documents); 403 for a page origin not allowed; 405 for
  * another method; 429 when DingTalk rate-limits; 502 for any other DingTalk failure (`{ error, errcode,
  * requestId }`, never a secret); 500 when the routes are misconfigured. The callback routes answer as
  * {@link CallbackHandler} does. `L` types `locals`, the adapter's request context handed to event handlers.

@@ -77,6 +77,45 @@ class ExpiryHeap {
 }
 
 /**
+ * Entries in the order they were written, oldest first (superseded items are skipped when they surface). Not
+ * the Map's own order: V8 keeps deleted slots at the front of a Map until it rehashes, so taking its first key
+ * after many evictions walks past every deleted one — a scan per write.
+ */
+class WriteOrder {
+  private items: { key: string; entry: Entry }[] = []
+  private head = 0
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  push(key: string, entry: Entry): void {
+    this.items.push({ key, entry })
+  }
+
+  /** The key of the oldest live entry, removed from the order (`undefined` when none is left). */
+  shift(live: Map<string, Entry>): string | undefined {
+    while (this.head < this.items.length) {
+      const item = this.items[this.head]!
+      this.items[this.head++] = undefined as never
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items = this.items.slice(this.head)
+        this.head = 0
+      }
+      if (live.get(item.key) === item.entry) return item.key
+    }
+    return undefined
+  }
+
+  /** Rebuilds from the live entries when superseded items pile up. */
+  compact(live: Map<string, Entry>): void {
+    this.items = []
+    this.head = 0
+    for (const [key, entry] of live) this.push(key, entry)
+  }
+}
+
+/**
  * An in-process {@link Store}: bounded (oldest entry evicted first) and expiring. Right for a single
  * instance; several instances need a shared store such as `@dingtalk-kit/redis`.
  *
@@ -90,6 +129,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const now = options.now ?? Date.now
   const entries = new Map<string, Entry>()
   const expiries = new ExpiryHeap()
+  const order = new WriteOrder()
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key)
@@ -102,17 +142,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   }
 
   const write = (key: string, value: string, ttlMs?: number): void => {
+    // Deleted first, so that the Map's own order (what compact() rebuilds from) is the write order too.
     entries.delete(key)
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now() + Math.max(0, ttlMs)
     const entry = { value, expiresAt }
     entries.set(key, entry)
+    order.push(key, entry)
     if (expiresAt !== Number.POSITIVE_INFINITY) expiries.push(key, entry)
     if (entries.size > maxEntries) evict()
     if (expiries.size > 2 * maxEntries + 64) expiries.compact(entries)
+    if (order.size > 2 * maxEntries + 64) order.compact(entries)
   }
 
   // O(log n) per write, never a scan: an expired entry goes first (the earliest expiry is on top of the heap),
-  // else the least recently written one (a Map keeps insertion order and a write moves its key to the end).
+  // else the least recently written one (the first live item of the write order).
   const evict = (): void => {
     const t = now()
     while (entries.size > maxEntries) {
@@ -122,9 +165,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (entries.get(top.key) === top.entry) entries.delete(top.key)
         continue
       }
-      const oldest = entries.keys().next()
-      if (oldest.done) return
-      entries.delete(oldest.value)
+      const oldest = order.shift(entries)
+      if (oldest === undefined) return
+      entries.delete(oldest)
     }
   }
 

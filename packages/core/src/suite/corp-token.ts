@@ -1,4 +1,5 @@
 import { asNumber, asString, type RequestFn } from '../api/context'
+import { credentialsErrorOf } from '../errors/credentials'
 import type { DingTalkResponse } from '../http/request'
 import { signIsvRequest } from '../signing/isv'
 import type { Authorizations } from './authorizations'
@@ -21,12 +22,17 @@ export function corpTokenFetcher(
     // §4.4: signature = Base64(HMAC-SHA256(suiteSecret, timestamp + "\n" + suiteTicket)), ms timestamp.
     const signature = signIsvRequest({ secret: ctx.suiteSecret, timestamp, suiteTicket })
     ctx.redactor.remember(signature)
-    return ctx.request<DingTalkResponse>({
-      path: '/service/get_corp_token',
-      query: { accessKey: ctx.suiteKey, timestamp, suiteTicket, signature },
-      json: { auth_corpid: corpId },
-      auth: 'none',
-    })
+    try {
+      return await ctx.request<DingTalkResponse>({
+        path: '/service/get_corp_token',
+        query: { accessKey: ctx.suiteKey, timestamp, suiteTicket, signature },
+        json: { auth_corpid: corpId },
+        auth: 'none',
+      })
+    } catch (error) {
+      // §4.4: 853003 names the suiteKey (accessKey), 853004 the suiteSecret the signature was made with.
+      throw credentialsErrorOf(error, 'suite')
+    }
   }
   const withSuiteToken = async (corpId: string): Promise<DingTalkResponse> => {
     const { permanentCode } = await parts.corps.require(corpId)

@@ -54,6 +54,7 @@ export function serviceCalls(
     const record = await corps.require(corpId)
     const body = await suiteRequest<DingTalkResponse>({
       path: '/service/get_auth_info',
+      idempotent: true,
       json: { auth_corpid: corpId, permanent_code: record.permanentCode, suite_key: suiteKey },
     })
     return toAuthInfo(body)
@@ -98,6 +99,7 @@ export function serviceCalls(
       const id = agentId ?? (await agentIdOf(corpId))
       const body = await suiteRequest<DingTalkResponse>({
         path: '/service/get_agent',
+        idempotent: true,
         json: { suite_key: suiteKey, auth_corpid: corpId, permanent_code: record.permanentCode, agentid: id },
       })
       return {

@@ -2,7 +2,8 @@ import { asNumber, asString, type RequestFn } from '../api/context'
 import { createTokenCache, type FetchedToken, type TokenCache } from '../auth/token-cache'
 import type { TokenTuning } from '../client'
 import { isTokenInvalid } from '../errors/catalogue'
-import { DingTalkApiError, DingTalkCredentialsError } from '../errors/request-errors'
+import { credentialsErrorOf } from '../errors/credentials'
+import { DingTalkApiError } from '../errors/request-errors'
 import { DingTalkSuiteError } from '../errors/suite'
 import { type ClientHooks, tokenRefreshReporter } from '../http/hooks'
 import type { DingTalkRequest, DingTalkResponse } from '../http/request'
@@ -59,19 +60,7 @@ async function fetchSuiteToken(ctx: SuiteContext, tickets: SuiteTickets): Promis
       auth: 'none',
     })
   } catch (error) {
-    if (error instanceof DingTalkApiError && error.errcode === 40088) {
-      throw new DingTalkCredentialsError({
-        errcode: error.errcode,
-        errmsg: error.errmsg,
-        subCode: error.subCode,
-        subMsg: error.subMsg,
-        requestId: error.requestId,
-        request: error.request,
-        attempts: error.attempts,
-        credentials: ['suiteKey', 'suiteSecret'],
-      })
-    }
-    throw error
+    throw credentialsErrorOf(error, 'suite')
   }
   const value = asString(body.suite_access_token)
   ctx.redactor.remember(value)

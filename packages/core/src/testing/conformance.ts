@@ -180,7 +180,7 @@ export function runAdapterConformance(name: string, start: ConformanceStart): vo
         expect(first.headers.get('cache-control')).toBe('no-store')
         const reused = await getJson('/sso', { code })
         expect(reused.status).toBe(401)
-        expect(reused.body).toMatchObject({ error: 'invalid_code', errcode: 40029 })
+        expect(reused.body).toMatchObject({ error: 'invalid_code', errcode: 40078 })
         expect((await getJson('/sso')).status).toBe(400)
       })
 

@@ -14,19 +14,19 @@ function findAppByKey(
   return null
 }
 
-// §4.2: both credential styles; the same credential gets the same token back while it is valid.
+// §4.2 (as DingTalk answers today): a wrong appKey or appSecret — or a secret in the wrong letter case — is
+// 40096 without saying which; no credentials at all 40035; a wrong corpId or corpSecret 40089. The same
+// credential gets the same token back while it is valid.
+const WRONG_APP = '不合法的appKey或appSecret'
+const WRONG_CORP = '不合法的corpid或corpsecret'
+
 function gettoken(ctx: Ctx): Record<string, unknown> {
   const { emu, input } = ctx
   const appKey = str(input, 'appkey')
   const corpId = str(input, 'corpid')
   if (appKey) {
-    const appSecret = str(input, 'appsecret')
-    if (!appSecret) throw new ApiError(41004, '缺少appsecret参数')
     const found = findAppByKey(emu, appKey)
-    if (!found) throw new ApiError(40089, `不合法的appkey或appsecret: appkey ${appKey} does not exist`)
-    if (found.secret !== appSecret) {
-      throw new ApiError(40001, `获取access_token时Secret错误: appsecret does not match appkey ${appKey}`)
-    }
+    if (!found || found.secret !== str(input, 'appsecret')) throw new ApiError(40096, WRONG_APP)
     const token = emu.issueToken({
       kind: 'corp',
       owner: `appkey:${appKey}`,
@@ -36,15 +36,15 @@ function gettoken(ctx: Ctx): Record<string, unknown> {
     })
     return { access_token: token.token, expires_in: Math.round((token.expiresAt - emu.now()) / 1000) }
   }
-  if (!corpId) throw new ApiError(41002, '缺少corpid参数 (or appkey)')
+  if (!corpId)
+    throw new ApiError(40035, '不合法的参数: appkey and appsecret (or corpid and corpsecret) are required')
   const corpSecret = str(input, 'corpsecret')
   if (!corpSecret) throw new ApiError(41004, '缺少corpsecret参数')
   const org = emu.state.orgs.get(corpId)
-  if (!org) throw new ApiError(40089, `不合法的corpid或corpsecret: corpid ${corpId} does not exist`)
-  const app = [...org.apps.values()].find((a) => a.corpSecret !== undefined && a.corpSecret === corpSecret)
-  if (!app) {
-    throw new ApiError(40001, `获取access_token时Secret错误: corpsecret does not match corpid ${corpId}`)
-  }
+  const app = [...(org?.apps.values() ?? [])].find(
+    (a) => a.corpSecret !== undefined && a.corpSecret === corpSecret,
+  )
+  if (!org || !app) throw new ApiError(40089, WRONG_CORP)
   const token = emu.issueToken({
     kind: 'corp',
     owner: `corpsecret:${corpId}:${app.appKey}`,
@@ -88,18 +88,25 @@ export function issueCode(
   return code
 }
 
-// §5.1: codes are single use and live five minutes; a code of another corp is just as invalid.
+// §5.1: codes are single use and live five minutes; a code of another corp is just as invalid. DingTalk
+// answers all of these with 40078 today (the old documents: 40029).
+const INVALID_CODE = '不存在的临时授权码'
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const ILLEGAL_IN_CODE = /[\u0000-\u001f"']/
+
 function consumeCode(ctx: Ctx, kind: AuthCodeRecord['kind']): UserRecord {
   const code = str(ctx.input, 'code')
-  if (!code) throw new ApiError(40029, 'invalid code: code is missing')
+  if (!code) throw new ApiError(40078, `${INVALID_CODE}: code is missing`)
+  // §4.1: a code with a control character (a `%00`) or a quote is refused as illegal characters.
+  if (ILLEGAL_IN_CODE.test(code)) throw new ApiError(40033, '不合法的请求字符')
   const record = ctx.emu.state.authCodes.get(code)
   if (!record || record.kind !== kind || record.corpId !== ctx.token?.corpId) {
-    throw new ApiError(40029, 'invalid code')
+    throw new ApiError(40078, INVALID_CODE)
   }
   ctx.emu.state.authCodes.delete(code)
-  if (record.expiresAt <= ctx.emu.now()) throw new ApiError(40029, 'invalid code: code expired')
+  if (record.expiresAt <= ctx.emu.now()) throw new ApiError(40078, `${INVALID_CODE}: code expired`)
   const user = ctx.emu.state.orgs.get(record.corpId)?.users.get(record.userid)
-  if (!user) throw new ApiError(40029, 'invalid code: user no longer exists')
+  if (!user) throw new ApiError(40078, `${INVALID_CODE}: user no longer exists`)
   return user
 }
 

@@ -67,9 +67,15 @@ function getPermanentCode(ctx: Ctx): Record<string, unknown> {
 }
 
 function issueCorpToken(ctx: Ctx, suite: SuiteState, auth: AuthorizationState): Record<string, unknown> {
+  const owner = `isv:${suite.suiteKey}:${auth.corpId}`
+  if (ctx.emu.corpTokens === 'replace') {
+    // A new corp token each time; the previous one stops working (40014).
+    for (const [value, record] of ctx.emu.state.tokens)
+      if (record.owner === owner) ctx.emu.state.tokens.delete(value)
+  }
   const token: TokenRecord = ctx.emu.issueToken({
     kind: 'corp',
-    owner: `isv:${suite.suiteKey}:${auth.corpId}`,
+    owner,
     corpId: auth.corpId,
     suiteKey: suite.suiteKey,
     agentId: auth.agentId,
@@ -97,24 +103,38 @@ function getCorpToken(ctx: Ctx): Record<string, unknown> {
   const accessKey = ctx.query.get('accessKey')
   if (!accessKey)
     throw new ApiError(41001, '缺少suite_access_token参数 (or accessKey/timestamp/suiteTicket/signature)')
-  const suite = ctx.emu.state.suites.get(accessKey)
-  if (!suite) throw new ApiError(40088, `不合法的suiteKey: accessKey ${accessKey} does not exist`)
+  const suite = signedSuite(ctx, accessKey)
+  return issueCorpToken(ctx, suite, authorization(ctx, suite, false))
+}
+
+// §4.4, §9.2: the signed-request family — 853001 timestamp not in ms, 853002 more than a minute off,
+// 853003 unknown accessKey, 853004 signature mismatch, 853005 a suiteTicket DingTalk does not know (the
+// latest two pushed; a test suite may sign with any ticket).
+function signedSuite(ctx: Ctx, accessKey: string): SuiteState {
   const timestamp = ctx.query.get('timestamp') ?? ''
   const suiteTicket = ctx.query.get('suiteTicket') ?? ''
   const signature = ctx.query.get('signature') ?? ''
-  if (!/^\d+$/.test(timestamp) || !suiteTicket || !signature) {
-    throw invalidParam('timestamp (ms), suiteTicket and signature are required with accessKey')
+  if (!/^\d{13}$/.test(timestamp)) {
+    throw new ApiError(853001, 'timestamp参数格式不正确，必须是当前时间的毫秒数')
   }
+  if (Math.abs(ctx.emu.now() - Number(timestamp)) > 60_000) {
+    throw new ApiError(853002, 'timestamp参数不合法，该参数值与钉钉服务器当前时间相差超过1分钟')
+  }
+  const suite = ctx.emu.state.suites.get(accessKey)
+  if (!suite) throw new ApiError(853003, 'accessKey参数不合法，必须是钉钉开放平台存在的suiteKey')
   const expected = createHmac('sha256', suite.suiteSecret)
     .update(`${timestamp}\n${suiteTicket}`)
     .digest('base64')
-  if (!safeEqual(signature, expected)) {
+  if (!signature || !safeEqual(signature, expected)) {
     throw new ApiError(
-      40088,
-      '不合法的suiteKey或suiteSecret: signature does not verify with the suite secret',
+      853004,
+      'signature参数不正确，与钉钉服务端计算出来的签名不一致，注意该参数传递时必须urlEncode',
     )
   }
-  return issueCorpToken(ctx, suite, authorization(ctx, suite, false))
+  if (suite.testSuite !== true && !suite.tickets.includes(suiteTicket)) {
+    throw new ApiError(853005, 'suiteTicket参数不合法，钉钉服务端不存在该suiteTicket')
+  }
+  return suite
 }
 
 function getAuthInfo(ctx: Ctx): Record<string, unknown> {
