@@ -5,6 +5,7 @@ import { benchKoaAdapter } from './adapter-koa'
 import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import type { BenchOptions } from './lib'
+import { benchOtel } from './otel'
 import { benchRobots } from './robots'
 import { benchStream } from './stream'
 
@@ -16,6 +17,7 @@ const SECTIONS = {
   client: benchClient,
   clientFigures: benchClientFigures,
   stream: benchStream,
+  otel: benchOtel,
   robots: benchRobots,
 } as const
 

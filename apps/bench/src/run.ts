@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { benchCards } from './cards'
 import { type StableFacts, stableProblems } from './check'
 import { benchCrypto } from './crypto'
@@ -29,6 +30,7 @@ const SECTIONS = [
   'redis',
   'sizes',
   'stream',
+  'otel',
   'robots',
   'cards',
 ]
@@ -259,6 +261,34 @@ if (want('robots')) {
         "posts to the session webhook and checks DingTalk's errcode. Baseline: `JSON.parse` and a `fetch` POST of " +
         'the same text reply, reading the JSON answer. Both post to the same session webhook of the emulator, which ' +
         'runs in a process of its own; 16 messages in flight, interleaved rounds of 1,500 messages, the ratio the median of the per-round ratios.',
+    ],
+  })
+}
+
+if (want('otel')) {
+  log('· OpenTelemetry: a client call with instrumentation on vs off')
+  const { comparisons, cpu } = await isolated('otel', options)
+  const [load] = loadavg()
+  const us = (n: number): string => `${n.toFixed(1)} µs`
+  sections.push({
+    title: 'OpenTelemetry overhead: a client call instrumented vs not (@dingtalk-kit/otel)',
+    comparisons,
+    figures: cpu.map((c) => ({
+      label: `CPU per call (${c.name}): instrumented vs not`,
+      value: `${us(c.onMicros)} vs ${us(c.offMicros)}: +${us(c.onMicros - c.offMicros)} (${(c.offMicros / c.onMicros).toFixed(2)}×)`,
+    })),
+    notes: [
+      'The same `client.request()` POST with `instrument({ client })` on and without it, interleaved round by round in ' +
+        'one process: a span per call (and its token-less attributes), the call counter and duration histogram, ' +
+        'through the OpenTelemetry SDK 2.x as a production app registers it (batch span processor, periodic metric ' +
+        'reader, the AsyncLocalStorage context manager) with exporters that drop what they are given (no network). ' +
+        'Against the emulator, then against a `fetch` answered in-process, where the network and the emulator no ' +
+        'longer hide the cost: the second ratio is the upper bound of the overhead.',
+      `CPU per call: user + system time of the process over alternating rounds of each side, median; less ` +
+        `sensitive to other work on the machine than the rates above (load average ${load?.toFixed(1)} on ` +
+        `${availableParallelism()} cores during this run). The emulator runs in the same process, so its CPU is in ` +
+        'both sides of the emulator row. "Observer alone": the observer `instrument()` adds, around a call that does ' +
+        'nothing, against that call: the whole cost of one instrumented call (span, attributes, two metric records).',
     ],
   })
 }

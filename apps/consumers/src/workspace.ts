@@ -9,7 +9,17 @@ const exec = promisify(execFile)
 export const ROOT: string = resolve(import.meta.dirname, '../../..')
 
 /** The published packages, by folder under packages/. */
-export const PACKAGES = ['core', 'koa', 'hono', 'nestjs', 'redis', 'stream', 'emulator', 'cli'] as const
+export const PACKAGES = [
+  'core',
+  'koa',
+  'hono',
+  'nestjs',
+  'redis',
+  'stream',
+  'otel',
+  'emulator',
+  'cli',
+] as const
 export type PackageName = (typeof PACKAGES)[number]
 
 interface Manifest {

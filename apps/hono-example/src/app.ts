@@ -12,6 +12,7 @@ import {
   message,
   type SuiteClient,
 } from '@dingtalk-kit/hono'
+import type { DingTalkTelemetry } from '@dingtalk-kit/otel'
 import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { serve } from '@hono/node-server'
 import { type Context, Hono } from 'hono'
@@ -60,6 +61,8 @@ export interface ExampleConfig {
   registerCallback?: boolean
   /** How events arrive (default `http`). */
   mode?: DingTalkMode
+  /** OpenTelemetry (`DINGTALK_OTEL`, see telemetry.ts): the clients, routes and Stream client are observed. */
+  telemetry?: DingTalkTelemetry
   /** Without it, a bundled emulator is started and its fixture's credentials are used. */
   dingtalk?: DingTalkSettings
 }
@@ -128,6 +131,7 @@ export function createApp(
     publicUrl?: string
     extra?: (app: Hono) => void
     mode?: DingTalkMode
+    telemetry?: DingTalkTelemetry
   },
 ): ExampleApp {
   const base = settings.baseUrl ? { baseUrl: settings.baseUrl } : {}
@@ -298,7 +302,9 @@ export function createApp(
       : createStreamClient({
           dispatcher: dt.dingtalk.dispatcher, // its client's AppKey/AppSecret connect
           ...(settings.apiBaseUrl ? { apiBaseUrl: settings.apiBaseUrl } : {}),
+          ...(options.telemetry ? { hooks: options.telemetry.streamHooks } : {}),
         })
+  options.telemetry?.add({ client, ...(suiteClient ? { suiteClient } : {}), routes: dt.dingtalk })
   return { app, dingtalk: dt, client, suiteClient, stream, directory, approvals }
 }
 
@@ -357,6 +363,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningExamp
     secureCookie: publicUrl.startsWith('https:'),
     publicUrl,
     ...(config.mode ? { mode: config.mode } : {}),
+    ...(config.telemetry ? { telemetry: config.telemetry } : {}),
     extra: (app) => {
       // With the bundled emulator: mint free-login codes, which the DingTalk client gives a real page.
       const emu = emulator

@@ -1,14 +1,21 @@
 import { startApp } from './app'
 import { configFromEnv } from './config'
+import { exporterFromEnv, startTelemetry } from './telemetry'
 
 const config = configFromEnv(process.env)
-const running = await startApp(config)
+// DINGTALK_OTEL=console|otlp: spans and metrics of every DingTalk call, refresh and event (unset: none).
+const exporter = exporterFromEnv(process.env)
+const otel = exporter ? await startTelemetry(exporter, 'dingtalk-kit-hono-example') : undefined
+const running = await startApp({ ...config, ...(otel ? { telemetry: otel.telemetry } : {}) })
 console.log(
   `dingtalk-kit Hono example on ${running.url}, events over ${config.mode ?? 'http'}` +
     `${running.emulator ? ` (emulator ${running.emulator.url})` : ''}`,
 )
 const stop = (): void => {
-  void running.close().then(() => process.exit(0))
+  void running
+    .close()
+    .then(() => otel?.shutdown())
+    .then(() => process.exit(0))
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

@@ -17,6 +17,7 @@ import {
   type SuiteClient,
   type User,
 } from '@dingtalk-kit/koa'
+import type { DingTalkTelemetry } from '@dingtalk-kit/otel'
 import { createStreamClient, type StreamClient } from '@dingtalk-kit/stream'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
@@ -66,6 +67,8 @@ export interface ExampleConfig {
   registerCallback?: boolean
   /** How events arrive (default `http`). */
   mode?: DingTalkMode
+  /** OpenTelemetry (`DINGTALK_OTEL`, see telemetry.ts): the clients, routes and Stream client are observed. */
+  telemetry?: DingTalkTelemetry
 }
 
 /** A directory entry, kept up to date from contact events. */
@@ -162,7 +165,9 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
       : createStreamClient({
           dispatcher: dt.dingtalk.dispatcher,
           ...(settings.apiBaseUrl ? { apiBaseUrl: settings.apiBaseUrl } : {}),
+          ...(config.telemetry ? { hooks: config.telemetry.streamHooks } : {}),
         })
+  config.telemetry?.add({ client, ...(suiteClient ? { suiteClient } : {}), routes: dt.dingtalk })
 
   const directory = new Map<string, DirectoryEntry>()
   for (const type of CONTACT_EVENTS) {

@@ -1,8 +1,12 @@
 import { startApp } from './app'
 import { configFromEnv } from './config'
+import { exporterFromEnv, startTelemetry } from './telemetry'
 
 const config = configFromEnv(process.env)
-const running = await startApp(config)
+// DINGTALK_OTEL=console|otlp: spans and metrics of every DingTalk call, refresh and event (unset: none).
+const exporter = exporterFromEnv(process.env)
+const otel = exporter ? await startTelemetry(exporter, 'dingtalk-kit-koa-example') : undefined
+const running = await startApp({ ...config, ...(otel ? { telemetry: otel.telemetry } : {}) })
 console.log(`Koa example on ${running.url}, events over ${config.mode ?? 'http'}`)
 if (running.emulator) {
   console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
@@ -10,7 +14,10 @@ if (running.emulator) {
 }
 
 const stop = (): void => {
-  void running.close().then(() => process.exit(0))
+  void running
+    .close()
+    .then(() => otel?.shutdown())
+    .then(() => process.exit(0))
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

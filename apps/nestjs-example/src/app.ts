@@ -146,6 +146,8 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     }
   }
   const routes = app.get<DingTalkRoutes>(DingTalkRoutes)
+  const suiteClient = app.get<SuiteClient | undefined>(DingTalkSuiteClient)
+  config.telemetry?.add({ client, ...(suiteClient ? { suiteClient } : {}), routes })
   const close = async (): Promise<void> => {
     // Stop accepting, let the callbacks in flight reply (DingTalk re-pushes one cut off), then close.
     await drainServer(server, {
@@ -159,7 +161,7 @@ export async function startApp(config: ExampleConfig = {}): Promise<RunningApp> 
     app,
     url,
     client,
-    suiteClient: app.get<SuiteClient | undefined>(DingTalkSuiteClient),
+    suiteClient,
     directory: app.get(DirectoryService).entries,
     emulator,
     settings: dingtalk,

@@ -1,8 +1,15 @@
 import 'reflect-metadata'
 import { startApp } from './app'
 import { configFromEnv } from './config'
+import { exporterFromEnv, startTelemetry } from './telemetry'
 
-const running = await startApp(configFromEnv(process.env))
+// DINGTALK_OTEL=console|otlp: spans and metrics of every DingTalk call, refresh and event (unset: none).
+const exporter = exporterFromEnv(process.env)
+const otel = exporter ? await startTelemetry(exporter, 'dingtalk-kit-nestjs-example') : undefined
+const running = await startApp({
+  ...configFromEnv(process.env),
+  ...(otel ? { telemetry: otel.telemetry } : {}),
+})
 console.log(`NestJS example on ${running.url}`)
 if (running.emulator) {
   console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
@@ -10,7 +17,10 @@ if (running.emulator) {
 }
 
 const stop = (): void => {
-  void running.close().then(() => process.exit(0))
+  void running
+    .close()
+    .then(() => otel?.shutdown())
+    .then(() => process.exit(0))
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)

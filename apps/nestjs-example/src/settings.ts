@@ -1,3 +1,4 @@
+import type { DingTalkTelemetry } from '@dingtalk-kit/otel'
 /** Credentials of the corp app and, optionally, of an ISV suite. */
 export interface DingTalkSettings {
   /** Default `https://oapi.dingtalk.com`. */
@@ -29,6 +30,8 @@ export interface ExampleConfig {
   sessionSecret?: string
   /** Register the corp callback at start-up (default: only with the bundled emulator). */
   registerCallback?: boolean
+  /** OpenTelemetry (`DINGTALK_OTEL`, see telemetry.ts): the clients and the routes are observed. */
+  telemetry?: DingTalkTelemetry
 }
 
 /** The injection token of the resolved settings (what `forRootAsync` builds the clients from). */

@@ -18,6 +18,7 @@ import {
   type TokenCacheOptions,
 } from './auth/token-cache'
 import { credentialsErrorOf } from './errors/credentials'
+import { type ClientObserver, ClientObservers } from './http/observer'
 import {
   type ClientHooks,
   createPipeline,
@@ -165,6 +166,19 @@ export interface DingTalkClient extends OfficeApis {
   getJsapiTicket(): Promise<string>
   /** Drops `ticket` from the cache if it is still the cached one. */
   invalidateJsapiTicket(ticket: string): Promise<void>
+  /**
+   * Adds an observer of every API call (oapi and v1.0) and every token/ticket refresh of this client — e.g.
+   * `@dingtalk-kit/otel`, which traces them. Returns a function that removes it. Corp clients of a suite
+   * (`suite.forCorp()`) share the suite client's observers. Without observers a call costs nothing extra.
+   *
+   * @example
+   * ```ts
+   * const stop = client.observe({
+   *   call: (call, run) => run().finally(() => console.log(call.path, call.errcode, call.attempts)),
+   * })
+   * ```
+   */
+  observe(observer: ClientObserver): () => void
   /** `dd.config` payloads for the front end (§3). */
   readonly jsapi: JsapiApi
   /** Free-login identity and admin SSO (§5). */
@@ -277,6 +291,8 @@ export interface ClientIdentity {
   fetchAccessToken(request: ClientRequest): Promise<FetchedToken>
   /** Overrides `options.agentId` (ISV: learnt per corp). */
   agentId?: () => Promise<string | number | undefined>
+  /** Observers shared with other clients (a suite's corp clients share the suite's). */
+  observers?: ClientObservers
 }
 
 /** Internal: builds a client (pipeline, token + ticket caches, API groups) for an identity. */
@@ -292,6 +308,7 @@ export function createClientCore(
   for (const secret of identity.secrets) redactor.remember(secret)
 
   const onRefresh = tokenRefreshReporter(hooks)
+  const observers = identity.observers ?? new ClientObservers()
 
   const tokens: { access_token?: TokenCache } = {}
   const pipeline: PipelineConfig = {
@@ -307,6 +324,7 @@ export function createClientCore(
     redactor,
     tokens,
     corpId,
+    observers,
   }
   // §10: one gate for the oapi and v1.0 pipelines, so every caller of this client waits out a limit together.
   pipeline.gate = new RateLimitGate(pipeline.retry)
@@ -336,6 +354,7 @@ export function createClientCore(
       kind,
       fetch,
       onRefresh,
+      observer: observers.around,
       // §3.1: a new ticket invalidates the old one everywhere: never fetch one without the shared lock, and
       // read the shared one before every signature, so no instance signs with a ticket another replaced.
       storeFailure: kind === 'jsapi_ticket' ? 'throw' : 'local',
@@ -374,6 +393,7 @@ export function createClientCore(
     invalidateAccessToken: (token) => accessToken.invalidate(token),
     getJsapiTicket: () => jsapiTicket.get(),
     invalidateJsapiTicket: (ticket) => jsapiTicket.invalidate(ticket),
+    observe: (observer) => observers.add(observer),
     jsapi: createJsapiApi(api),
     sso: createSsoApi(api),
     contacts: createContactsApi(api),

@@ -3,6 +3,7 @@ export { type AppCredentials, appCredentialsOf } from './auth/app-credentials'
 export {
   createTokenCache,
   type FetchedToken,
+  type ObservedRefresh,
   type TokenCache,
   type TokenCacheOptions,
   type TokenRefreshEvent,
@@ -19,6 +20,7 @@ export * from './crypto/index'
 export * from './errors/index'
 export * from './events/index'
 export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent, TokenEvent } from './http/hooks'
+export type { ClientObserver, ObservedCall } from './http/observer'
 export type {
   AuthMode,
   DingTalkBinaryResponse,
@@ -28,6 +30,7 @@ export type {
 } from './http/request'
 export type { RetryOptions } from './http/retry'
 export type { DingTalkV1Request } from './http/v1'
+export type { Around } from './observe'
 export * from './robots/index'
 export * from './routes/index'
 export * from './signing/index'

@@ -4,7 +4,9 @@ import { checkSnippets, extractSnippets, formatProblems, repositoryRoot } from '
 
 const projectDir = new URL('..', import.meta.url).pathname
 // The guides under docs/ written against this checker (the others are not yet).
-const GUIDES = ['docs/stream.md', 'docs/robots.md'].map((file) => join(repositoryRoot, file))
+const GUIDES = ['docs/stream.md', 'docs/robots.md', 'docs/observability.md'].map((file) =>
+  join(repositoryRoot, file),
+)
 
 it('type-checks every snippet of the checked guides against the packages’ sources', () => {
   const snippets = extractSnippets(GUIDES)

@@ -9,7 +9,7 @@ const files = readmeFiles()
 it('finds the root README and every package README', () => {
   const names = files.map((f) => relative(repositoryRoot, f))
   expect(names).toContain('README.md')
-  for (const pkg of ['core', 'koa', 'hono', 'nestjs', 'redis', 'emulator', 'cli'])
+  for (const pkg of ['core', 'koa', 'hono', 'nestjs', 'redis', 'stream', 'otel', 'emulator', 'cli'])
     expect(names).toContain(`packages/${pkg}/README.md`)
 })
 

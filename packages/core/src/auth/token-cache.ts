@@ -1,107 +1,16 @@
 import { DingTalkTokenError } from '../errors/request-errors'
 import { DingTalkStoreError } from '../errors/store'
 import { acquireLease, type Lease, pollUntil } from '../store/lease'
-import type { Store } from '../store/store'
 
-/** What a token fetcher returns: the value and DingTalk’s `expires_in` in seconds. */
-export interface FetchedToken {
-  value: string
-  /** Seconds; missing, non-finite or ≤ 0 falls back to `fallbackTtlMs`, huge values are capped. */
-  expiresIn?: number | undefined
-}
+import type { TokenCache, TokenCacheOptions, TokenRefreshEvent } from './token-cache-types'
 
-/** One event of a token cache, without the token itself. */
-export interface TokenRefreshEvent {
-  /** What was cached, e.g. `access_token`. */
-  kind: string
-  /**
-   * `fetched`: this process called DingTalk; `shared`: another instance’s value was taken from the store;
-   * `stale`: a refresh failed and the still-valid value is served; `failed`: nothing to serve.
-   */
-  outcome: 'fetched' | 'shared' | 'stale' | 'failed'
-  /** Epoch ms when the served value expires. */
-  expiresAt?: number
-  durationMs: number
-  /**
-   * Why a refresh failed or a stale value is served; on `fetched`/`shared`, the store error that made this
-   * refresh run without the store (the cache then works per process until the store is back).
-   */
-  error?: unknown
-}
-
-/**
- * Options of {@link createTokenCache}.
- *
- * @example
- * ```ts
- * const options: TokenCacheOptions = { store, key: 'dingtalk:suite1:ding9:access_token', fetch: fetchCorpToken }
- * ```
- */
-export interface TokenCacheOptions {
-  store: Store
-  /** Store key of the value; the lease lock lives at `${key}:lock`. See `storeKey`. */
-  key: string
-  /** Label used in events and errors, e.g. `access_token`. Default: the last part of `key`. */
-  kind?: string
-  /** Calls DingTalk. Only ever one call in flight per cache, and only one per store across instances. */
-  fetch: () => Promise<FetchedToken>
-  /** Refresh this long before expiry (capped at a quarter of the lifetime). Default 5 minutes. */
-  refreshMarginMs?: number
-  /** Extra random head start, so instances do not all refresh at once (capped at a tenth of the lifetime). Default 60 s. */
-  jitterMs?: number
-  /** Lifetime when `expires_in` is missing or ≤ 0. Default 7200 s (§4.2). */
-  fallbackTtlMs?: number
-  /** Upper bound on the lifetime. Default 7200 s. */
-  maxTtlMs?: number
-  /**
-   * How long the refresh lease is held; another instance takes over after it. Default 30 s: longer than a
-   * gettoken call with its timeout and retries, so a slow refresher is not joined by a second one.
-   */
-  leaseMs?: number
-  /** How often a waiting instance looks at the store. Default 100 ms. */
-  pollIntervalMs?: number
-  /** How long a waiting instance waits for the lease holder’s value. Default `leaseMs` + `pollIntervalMs`. */
-  waitTimeoutMs?: number
-  /** After a failed refresh, keep serving a still-valid value this long before trying again. Default 10 s. */
-  retryAfterFailureMs?: number
-  /**
-   * What a refresh does when the store fails (throws, e.g. Redis down, slow or flapping).
-   * `'local'` (default): fetch in this process, one fetch in flight, and keep the value in memory — right
-   * for access tokens, which DingTalk re-returns unchanged within their validity (§4.2).
-   * `'throw'`: fail with the store’s error — right for the jsapi_ticket, where a fetch invalidates the
-   * ticket every other instance is serving (§3.1). Either way a still-valid value keeps being served.
-   */
-  storeFailure?: 'local' | 'throw'
-  /**
-   * For values a new fetch invalidates everywhere (the jsapi_ticket, §3.1): every `get()` reads the store —
-   * the value, and whether another instance is refreshing it — instead of serving from memory, and the refresh
-   * time is the same on every instance (no jitter). So no instance hands out a value another instance has
-   * already replaced (a refresh, a forced invalidation, or a store that lost its data and got a new value), and
-   * still only one instance fetches. Costs two store reads per `get()`. Default `false`.
-   */
-  readThrough?: boolean
-  /** Clock, epoch ms. Default `Date.now`. */
-  now?: () => number
-  /** Told about refreshes, shares and failures; never receives the value. */
-  onRefresh?: (event: TokenRefreshEvent) => void
-}
-
-/**
- * A cached token or ticket shared by every caller in the process and every instance on the same store.
- *
- * @example
- * ```ts
- * const token = await cache.get()
- * // DingTalk said 40014 for `token`:
- * await cache.invalidate(token)
- * ```
- */
-export interface TokenCache {
-  /** A valid value: from memory, from the store, or freshly fetched (once, under the lease lock). */
-  get(): Promise<string>
-  /** Drops `value` if it is still the cached one (compare-and-delete); a newer value is kept. */
-  invalidate(value: string): Promise<void>
-}
+export type {
+  FetchedToken,
+  ObservedRefresh,
+  TokenCache,
+  TokenCacheOptions,
+  TokenRefreshEvent,
+} from './token-cache-types'
 
 interface Entry {
   value: string
@@ -166,6 +75,7 @@ type Settings = Required<
   failWithStore: boolean
   readThrough: boolean
   onRefresh: TokenCacheOptions['onRefresh']
+  observer: TokenCacheOptions['observer']
 }
 
 function settingsOf(options: TokenCacheOptions): Settings {
@@ -190,6 +100,7 @@ function settingsOf(options: TokenCacheOptions): Settings {
     failWithStore: options.storeFailure === 'throw',
     readThrough: options.readThrough === true,
     onRefresh: options.onRefresh,
+    observer: options.observer,
   }
 }
 
@@ -225,6 +136,8 @@ class SharedToken {
   private readonly invalidated: string[] = []
   /** A store outage (Redis down) degrades to a per-process cache instead of failing every API call. */
   private storeError: unknown
+  /** The refresh in flight, when an observer watches it. */
+  private observed: { kind: string; event: TokenRefreshEvent | undefined } | undefined
 
   constructor(private readonly s: Settings) {}
 
@@ -287,6 +200,7 @@ class SharedToken {
   }
 
   private emit(event: TokenRefreshEvent): void {
+    if (this.observed !== undefined) this.observed.event = event
     try {
       this.s.onRefresh?.(event)
     } catch {
@@ -326,7 +240,7 @@ class SharedToken {
     }
   }
 
-  private async takeLease(): Promise<Lease | undefined> {
+  private async takeLease(): Promise<(Lease & { local?: true }) | undefined> {
     try {
       return await acquireLease(this.s.store, this.s.lockKey, {
         ttlMs: this.s.leaseMs,
@@ -337,17 +251,28 @@ class SharedToken {
       if (this.s.failWithStore) throw new StoreFailed(error)
       // The store is down: this process refreshes alone (one fetch in flight, see `inflight`).
       this.storeError = error
-      return { key: this.s.lockKey, release: async () => false }
+      return { key: this.s.lockKey, release: async () => false, local: true }
     }
   }
 
   private startRefresh(): Promise<string> {
-    const promise = (async () => {
+    const run = async (): Promise<string> => {
       const value = await this.refresh()
       // An invalidate() that raced this refresh wins: look again (once) rather than hand out a dead value.
       return this.isInvalidated(value) ? this.refresh() : value
-    })().finally(() => {
+    }
+    const around = this.s.observer?.refresh
+    let work: Promise<string>
+    if (around === undefined) {
+      work = run()
+    } else {
+      const observed = { kind: this.s.kind, event: undefined }
+      this.observed = observed
+      work = around(observed, run)
+    }
+    const promise = work.finally(() => {
       if (this.inflight === promise) this.inflight = undefined
+      this.observed = undefined
     })
     this.inflight = promise
     return promise
@@ -392,7 +317,7 @@ class SharedToken {
   }
 
   private async refreshShared(started: number): Promise<string> {
-    const wait = { fallback: this.servable(this.memory, started) }
+    const wait = { fallback: this.servable(this.memory, started), waited: false }
     let timeouts = 0
     const value = await pollUntil(
       async () => {
@@ -428,31 +353,48 @@ class SharedToken {
   /** One look at the store: the shared value, or the lease and a fetch, or `undefined` to look again. */
   private async pollShared(
     started: number,
-    wait: { fallback: Entry | undefined },
+    wait: { fallback: Entry | undefined; waited: boolean },
   ): Promise<string | undefined> {
     // Read-through: while another instance holds the lock its fetch may already have replaced the stored
     // value (an instance whose clock is behind would still find it fresh): wait for the lock to go.
-    if (this.s.readThrough && (await this.isLocked())) return undefined
+    if (this.s.readThrough && (await this.isLocked())) {
+      wait.waited = true
+      return undefined
+    }
     const { stored } = await this.readStore()
     const shared = this.usable(stored, this.s.now())
     if (shared !== undefined) {
       this.memory = shared
       const durationMs = this.s.now() - started
-      this.emit({ kind: this.s.kind, outcome: 'shared', expiresAt: shared.expiresAt, durationMs })
+      const event: TokenRefreshEvent = {
+        kind: this.s.kind,
+        outcome: 'shared',
+        expiresAt: shared.expiresAt,
+        durationMs,
+      }
+      if (wait.waited) event.lease = 'waited'
+      this.emit(event)
       return shared.value
     }
     if (wait.fallback === undefined && stored !== undefined)
       wait.fallback = this.servable(this.toEntry(stored), this.s.now())
     const lease = await this.takeLease()
-    if (lease === undefined) return undefined
+    if (lease === undefined) {
+      wait.waited = true
+      return undefined
+    }
     try {
-      return await this.refreshUnderLease(started, wait.fallback)
+      return await this.refreshUnderLease(started, wait.fallback, lease.local !== true)
     } finally {
       await lease.release().catch(() => false)
     }
   }
 
-  private async refreshUnderLease(started: number, fallback: Entry | undefined): Promise<string> {
+  private async refreshUnderLease(
+    started: number,
+    fallback: Entry | undefined,
+    held: boolean,
+  ): Promise<string> {
     try {
       const recheck = this.usable((await this.readStore()).stored, this.s.now())
       const entry = recheck ?? (await this.fetchAndStore())
@@ -463,6 +405,7 @@ class SharedToken {
         expiresAt: entry.expiresAt,
         durationMs: this.s.now() - started,
       }
+      if (held && this.storeError === undefined) event.lease = 'held'
       if (this.storeError !== undefined) event.error = this.storeError
       this.storeError = undefined
       this.emit(event)

@@ -12,7 +12,15 @@ import type {
   WaitUntilContext,
 } from './context'
 import { createBackground, untilDeadline } from './deadline'
+import { createHandlerRegistry, type HandlerRegistry } from './handler-registry'
 import { createDedupeLedger, type DedupeLedger, type LedgerClaim } from './ledger'
+import {
+  type DeliveryRecord,
+  type EventObserver,
+  EventObservers,
+  observeDelivery,
+  observeHandlers,
+} from './observer'
 import { createReporter, type Reporter } from './reporter'
 import { suiteStepFor } from './suite-steps'
 import type { DingTalkEvent, DingTalkEventType, ParsedEvent } from './types'
@@ -94,8 +102,9 @@ export interface DeliveryOptions extends WaitUntilContext {
 
 /**
  * What the transport answers: `ack` (with the handler's return value for a single event, e.g. a card
- * update; `duplicate` when every event had been handled before, so no handler ran) or `retry` (DingTalk
- * delivers again: a 503 to a callback, `LATER` to a Stream frame).
+ * update; `duplicate` when every event had been handled before, so no handler ran; `late` when handlers were
+ * still running at the deadline and finish in the background) or `retry` (DingTalk delivers again: a 503 to a
+ * callback, `LATER` to a Stream frame).
  *
  * @example
  * ```ts
@@ -103,7 +112,9 @@ export interface DeliveryOptions extends WaitUntilContext {
  * ack(outcome.kind === 'ack' ? 'SUCCESS' : 'LATER')
  * ```
  */
-export type DeliveryOutcome = { kind: 'ack'; result?: unknown; duplicate?: true } | { kind: 'retry' }
+export type DeliveryOutcome =
+  | { kind: 'ack'; result?: unknown; duplicate?: true; late?: true }
+  | { kind: 'retry' }
 
 /**
  * The one event pipeline every transport feeds (ARCHITECTURE "one event pipeline, many transports"): typed
@@ -142,6 +153,16 @@ export interface EventDispatcher<S extends SuiteCallbackClient = SuiteCallbackCl
   announce(parsed: ParsedEvent, options: DeliveryOptions): Promise<void>
   /** Resolves when every handler still running after its answer has finished. */
   idle(): Promise<void>
+  /**
+   * Adds an observer of every delivery and of the handlers of every event (e.g. `@dingtalk-kit/otel`, which
+   * traces them); returns a function that removes it. See {@link EventObserver}.
+   *
+   * @example
+   * ```ts
+   * const stop = dispatcher.observe({ delivery: (d, run) => run().finally(() => console.log(d.eventTypes, d.outcome)) })
+   * ```
+   */
+  observe(observer: EventObserver): () => void
 }
 
 interface Claimed {
@@ -177,6 +198,7 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
   })
   const handlers = createHandlerRegistry<S, L>(options.handlers)
   const background = createBackground()
+  const observers = new EventObservers()
 
   const contextOf = (parsed: ParsedEvent, delivery: DeliveryOptions, key: string | undefined) =>
     ({
@@ -191,7 +213,33 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
       frame: delivery.frame,
     }) satisfies EventContext<S, L>
 
-  const run: RunSteps<S, L> = { reporter, ledger, handlers, background, now, suiteClient, contextOf }
+  const run: RunSteps<S, L> = {
+    reporter,
+    ledger,
+    handlers,
+    background,
+    now,
+    suiteClient,
+    contextOf,
+    observers,
+  }
+  const deliverSafely = async (
+    deliveries: readonly EventDelivery[],
+    delivery: DeliveryOptions,
+    record: DeliveryRecord | undefined,
+  ): Promise<DeliveryOutcome> => {
+    try {
+      return await deliverAll(run, deliveries, delivery, namespace ?? delivery.receiveId, record)
+    } catch (cause) {
+      // Unreachable by design; still never a throw at the transport.
+      reporter.report('CALLBACK_STORE_FAILED', 'Handling failed; asking DingTalk to re-push', {
+        status: delivery.retryStatus,
+        cause,
+        transport: delivery.transport,
+      })
+      return { kind: 'retry' }
+    }
+  }
   return {
     store,
     client,
@@ -201,95 +249,38 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
     onAny: handlers.onAny,
     onError: reporter.onError,
     idle: background.idle,
-    async deliver(deliveries, delivery) {
-      try {
-        return await deliverAll(run, deliveries, delivery, namespace ?? delivery.receiveId)
-      } catch (cause) {
-        // Unreachable by design; still never a throw at the transport.
-        reporter.report('CALLBACK_STORE_FAILED', 'Handling failed; asking DingTalk to re-push', {
-          status: delivery.retryStatus,
-          cause,
-          transport: delivery.transport,
-        })
-        return { kind: 'retry' }
-      }
-    },
+    observe: (observer) => observers.add(observer),
+    deliver: (deliveries, delivery) =>
+      observeDelivery(observers, deliveries, delivery, now, (record) =>
+        deliverSafely(deliveries, delivery, record),
+      ),
     async announce(parsed, delivery) {
-      const { event } = parsed
-      let answered = false
-      const work = handlers
-        .dispatch(event, contextOf(parsed, delivery, undefined))
-        .catch((cause: unknown) => {
-          reporter.report(
-            'CALLBACK_HANDLER_FAILED',
-            `A ${event.EventType} handler failed (answered anyway)`,
-            {
-              eventType: event.EventType,
-              cause,
-              transport: delivery.transport,
-              ...(answered ? {} : { status: 200 }),
-            },
-          )
-        })
-      const result = await untilDeadline(work, delivery.deadlineAt ?? Number.POSITIVE_INFINITY, now)
-      if (result.late) {
-        answered = true
-        background.run(work, delivery)
-      }
+      // URL checks are answered `success` whatever the handlers do: the outcome is always an ack.
+      await observeDelivery(observers, [{ parsed }], delivery, now, async () =>
+        (await announce(parsed, delivery)) ? { kind: 'ack', late: true } : { kind: 'ack' },
+      )
     },
   }
-}
 
-interface HandlerRegistry<S extends SuiteCallbackClient, L> {
-  on<K extends DingTalkEventType>(type: K, handler: EventHandler<K, S, L>): () => void
-  onAny(handler: AnyEventHandler<S, L>): () => void
-  /** Runs every handler of the event; resolves to the first value a type's handler returned. */
-  dispatch(event: DingTalkEvent, context: EventContext<S, L>): Promise<unknown>
-}
-
-function createHandlerRegistry<S extends SuiteCallbackClient, L>(
-  initial: EventHandlers<S, L> | undefined,
-): HandlerRegistry<S, L> {
-  const specific = new Map<string, Set<AnyEventHandler<S, L>>>()
-  const any = new Set<AnyEventHandler<S, L>>()
-  const on = <K extends DingTalkEventType>(type: K, handler: EventHandler<K, S, L>): (() => void) => {
-    let set = specific.get(type)
-    if (!set) {
-      set = new Set()
-      specific.set(type, set)
-    }
-    const fn = handler as unknown as AnyEventHandler<S, L>
-    set.add(fn)
-    return () => {
-      set.delete(fn)
-    }
-  }
-  for (const [type, handler] of Object.entries(initial ?? {})) {
-    if (typeof handler === 'function')
-      on(type as DingTalkEventType, handler as EventHandler<DingTalkEventType, S, L>)
-  }
-  return {
-    on,
-    onAny(handler) {
-      any.add(handler)
-      return () => {
-        any.delete(handler)
-      }
-    },
-    async dispatch(event, context) {
-      // Every-event handlers start first: adapters use them to put the event on their request context.
-      const first = any.size
-      const fns = [...any, ...(specific.get(event.EventType) ?? [])]
-      if (fns.length === 0) return undefined
-      const results = await Promise.allSettled(fns.map(async (fn) => fn(event, context)))
-      const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
-      if (failures.length === 1) throw failures[0]
-      if (failures.length > 1) throw new AggregateError(failures, `${failures.length} handlers failed`)
-      for (const r of results.slice(first)) {
-        if (r.status === 'fulfilled' && r.value !== undefined) return r.value
-      }
-      return undefined
-    },
+  /** Runs the handlers of a URL check; `true` when they were still running at the deadline. */
+  async function announce(parsed: ParsedEvent, delivery: DeliveryOptions): Promise<boolean> {
+    const { event } = parsed
+    let answered = false
+    const work = observeHandlers(observers, event.EventType, delivery.transport, () =>
+      handlers.dispatch(event, contextOf(parsed, delivery, undefined)),
+    ).catch((cause: unknown) => {
+      reporter.report('CALLBACK_HANDLER_FAILED', `A ${event.EventType} handler failed (answered anyway)`, {
+        eventType: event.EventType,
+        cause,
+        transport: delivery.transport,
+        ...(answered ? {} : { status: 200 }),
+      })
+    })
+    const result = await untilDeadline(work, delivery.deadlineAt ?? Number.POSITIVE_INFINITY, now)
+    if (!result.late) return false
+    answered = true
+    background.run(work, delivery)
+    return true
   }
 }
 
@@ -301,6 +292,7 @@ interface RunSteps<S extends SuiteCallbackClient, L> {
   now: () => number
   suiteClient: S | undefined
   contextOf(parsed: ParsedEvent, delivery: DeliveryOptions, key: string | undefined): EventContext<S, L>
+  observers: EventObservers
 }
 
 async function deliverAll<S extends SuiteCallbackClient, L>(
@@ -308,9 +300,10 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
   deliveries: readonly EventDelivery[],
   delivery: DeliveryOptions,
   namespace: string,
+  record: DeliveryRecord | undefined,
 ): Promise<DeliveryOutcome> {
   const deadlineAt = delivery.deadlineAt ?? Number.POSITIVE_INFINITY
-  const claimed = await claimAll(run, deliveries, delivery, namespace, deadlineAt)
+  const claimed = await claimAll(run, deliveries, delivery, namespace, deadlineAt, record)
   if (claimed === 'retry') return { kind: 'retry' }
   if (claimed.length === 0) return deliveries.length > 0 ? { kind: 'ack', duplicate: true } : { kind: 'ack' }
   let answered = false
@@ -321,7 +314,9 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
       const { event } = parsed
       let done = false
       try {
-        result = await run.handlers.dispatch(event, run.contextOf(parsed, delivery, claim.key))
+        result = await observeHandlers(run.observers, event.EventType, delivery.transport, () =>
+          run.handlers.dispatch(event, run.contextOf(parsed, delivery, claim.key)),
+        )
         done = true
       } catch (cause) {
         ok = false
@@ -352,7 +347,7 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
       },
     )
     run.background.run(work, delivery)
-    return { kind: 'ack' }
+    return { kind: 'ack', late: true }
   }
   if (!outcome.value.ok) return { kind: 'retry' }
   return deliveries.length === 1 && outcome.value.result !== undefined
@@ -367,6 +362,7 @@ async function claimAll<S extends SuiteCallbackClient, L>(
   delivery: DeliveryOptions,
   namespace: string,
   deadlineAt: number,
+  record: DeliveryRecord | undefined,
 ): Promise<Claimed[] | 'retry'> {
   const { reporter } = run
   const claimed: Claimed[] = []
@@ -391,6 +387,7 @@ async function claimAll<S extends SuiteCallbackClient, L>(
       const step = suiteStepFor(event, run.suiteClient, reporter)
       const claim = await run.ledger.claim(run.ledger.keyFor(namespace, id), deadlineAt)
       if (claim === 'done') {
+        if (record !== undefined) record.duplicates++
         reporter.logger.debug?.('Duplicate event acknowledged', { eventType: event.EventType })
         continue
       }

@@ -23,6 +23,7 @@ export {
   eventIdOf,
   type LedgerClaim,
 } from './ledger'
+export type { EventObserver, ObservedDelivery, ObservedEvent } from './observer'
 export { KNOWN_EVENT_TYPES, type ParseEventsOptions, parseEvents, typeEvent } from './parse'
 export { consoleLogger, type ReportDetails, type Reporter } from './reporter'
 export { parseStreamEvent, type StreamEventHeaders } from './stream'

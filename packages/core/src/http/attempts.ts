@@ -10,6 +10,7 @@ import { readDownload } from './body'
 import { type Call, type Outcome, transient } from './call'
 import { DeadlineControllers } from './deadline'
 import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from './hooks'
+import { CallRecord, type ClientObservers, outcomeDetails } from './observer'
 import type { Admission, RateLimitGate } from './rate-gate'
 import type { Redactor } from './redact'
 import type { TokenSource } from './request'
@@ -22,6 +23,8 @@ export interface Transport {
   classify(call: Call, text: string, status: number): Outcome
   /** The `errcode` response events report for a success (`0` for the oapi envelope). */
   readonly okErrcode: number | undefined
+  /** Which API this transport speaks, for observers. */
+  readonly api: 'oapi' | 'v1'
 }
 
 /** What the attempt loop needs of its client. */
@@ -32,6 +35,8 @@ export interface AttemptConfig {
   redactor: Redactor
   /** Where the client's callers wait out DingTalk's rate limits together (§10). */
   gate: RateLimitGate
+  /** Observers of whole calls (`client.observe()`); read at every call. */
+  observers?: ClientObservers | undefined
 }
 
 /**
@@ -39,11 +44,24 @@ export interface AttemptConfig {
  * retries with backoff (§10) — for rate limits the backoff of the path's gate, shared by every caller —, each
  * attempt observed by the hooks with its URL redacted.
  */
-export async function runAttempts<T>(
+export function runAttempts<T>(
   call: Call,
   transport: Transport,
   source: TokenSource | undefined,
   config: AttemptConfig,
+): Promise<T> {
+  const around = config.observers?.around.call
+  if (around === undefined) return attemptLoop<T>(call, transport, source, config, undefined)
+  const record = new CallRecord(transport.api, call)
+  return around(record, () => attemptLoop<T>(call, transport, source, config, record))
+}
+
+async function attemptLoop<T>(
+  call: Call,
+  transport: Transport,
+  source: TokenSource | undefined,
+  config: AttemptConfig,
+  record: CallRecord | undefined,
 ): Promise<T> {
   const { hooks, redactor } = config
   const observed = hooks.onRequest !== undefined || hooks.onResponse !== undefined
@@ -71,6 +89,7 @@ export async function runAttempts<T>(
       const limited = outcome?.kind === 'retry' && outcome.reason === 'RATE_LIMITED'
       goOn = config.gate.settle(call.path, admission, limited)
     }
+    record?.settle(outcome, transport.okErrcode)
     if (hooks.onResponse !== undefined) {
       const durationMs = performance.now() - t0
       safely(
@@ -82,6 +101,7 @@ export async function runAttempts<T>(
     if (outcome.kind === 'token' && token !== undefined && source !== undefined && !replayed) {
       // §4.5: drop exactly the token that failed, refresh, replay once.
       replayed = true
+      if (record !== undefined) record.replayed = true
       await source.invalidate(token)
       safely(hooks.onRetry, retryEvent(call, attempt, 0, 'TOKEN_INVALID', outcome.error))
       continue
@@ -98,6 +118,7 @@ export async function runAttempts<T>(
     }
     if (outcome.kind === 'retry' && retries < config.retry.maxRetries) {
       const delayMs = backoffDelay(config.retry, retries++)
+      if (record !== undefined) record.retries = retries
       safely(hooks.onRetry, retryEvent(call, attempt, delayMs, outcome.reason, outcome.error))
       await sleep(delayMs)
       continue
@@ -170,29 +191,7 @@ function responseEvent(
 ): ResponseEvent {
   const { method } = call.input
   const event: ResponseEvent = { method, path: call.path, url, attempt, status: outcome.status, durationMs }
-  if (outcome.kind === 'ok') {
-    if (okErrcode !== undefined) event.errcode = okErrcode
-    return event
-  }
-  const error = outcome.error
-  if (error instanceof DingTalkApiError) {
-    event.errcode = error.errcode
-    event.errmsg = error.errmsg
-    if (error.subCode !== undefined) event.subCode = error.subCode
-    if (error.requestId !== undefined) event.requestId = error.requestId
-  } else if (error instanceof DingTalkV1ApiError) {
-    event.apiCode = error.apiCode
-    event.errmsg = error.apiMessage
-    if (error.requestId !== undefined) event.requestId = error.requestId
-  } else if (error instanceof DingTalkRateLimitError && error.errcode !== undefined) {
-    event.errcode = error.errcode
-  } else if (error instanceof DingTalkRateLimitError && error.apiCode !== undefined) {
-    event.apiCode = error.apiCode
-    if (error.requestId !== undefined) event.requestId = error.requestId
-  } else {
-    event.error = error.code
-  }
-  return event
+  return Object.assign(event, outcomeDetails(outcome, okErrcode))
 }
 
 function retryEvent(

@@ -45,6 +45,8 @@ export interface TokenEvent {
   outcome: 'fetched' | 'shared' | 'stale' | 'failed'
   expiresAt?: number
   durationMs: number
+  /** `held`: this instance held the refresh lease; `waited`: it waited for the instance that did. */
+  lease?: 'held' | 'waited'
   /**
    * The error’s code when the refresh failed or a stale value is served; `STORE_UNAVAILABLE` on
    * `fetched`/`shared` when the store failed and the cache ran per process.
@@ -91,6 +93,7 @@ export const tokenRefreshReporter =
     if (hooks.onTokenRefresh === undefined) return
     const out: TokenEvent = { kind: event.kind, outcome: event.outcome, durationMs: event.durationMs }
     if (event.expiresAt !== undefined) out.expiresAt = event.expiresAt
+    if (event.lease !== undefined) out.lease = event.lease
     if (event.error !== undefined) {
       const code = (event.error as { code?: unknown }).code
       const degraded = event.outcome === 'fetched' || event.outcome === 'shared'

@@ -3,6 +3,7 @@ import { encodeBody } from './body'
 import { Call } from './call'
 import { classifyEnvelope } from './envelope'
 import type { ClientHooks } from './hooks'
+import type { ClientObservers } from './observer'
 import { RateLimitGate } from './rate-gate'
 import type { Redactor } from './redact'
 import type { AuthMode, DingTalkRequest, DingTalkResponse, TokenSource } from './request'
@@ -26,6 +27,8 @@ export interface PipelineConfig {
   corpId?: string | undefined
   /** Shared by the client's oapi and v1.0 pipelines; a pipeline without one gets its own. */
   gate?: RateLimitGate | undefined
+  /** Observers of whole calls (`client.observe()`), shared with the client's token caches. */
+  observers?: ClientObservers | undefined
 }
 
 /** The attempt loop's view of a pipeline: its config with a rate-limit gate. */
@@ -37,6 +40,7 @@ export function attemptConfig(config: PipelineConfig): AttemptConfig {
 function oapiTransport(base: string, auth: AuthMode, redactor: Redactor): Transport {
   return {
     okErrcode: 0,
+    api: 'oapi',
     url(call, token) {
       call.prepared ??= formatQuery(call.input.query)
       const search = call.prepared

@@ -195,6 +195,7 @@ export function classifyV1(
 function v1Transport(base: string, withToken: boolean, redactor: Redactor): Transport {
   return {
     okErrcode: undefined,
+    api: 'v1',
     url(call) {
       call.prepared ??= joinUrl(base, call.path, formatQuery(call.input.query))
       return call.prepared

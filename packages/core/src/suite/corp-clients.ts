@@ -1,4 +1,5 @@
 import { createClientCore, type DingTalkClient, type DingTalkClientOptions } from '../client'
+import type { ClientObservers } from '../http/observer'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
 import type { SuiteClient } from './suite-client'
 
@@ -15,6 +16,8 @@ export function corpClients(
     getCorpToken: SuiteClient['getCorpToken']
     agentIdOf: (corpId: string) => Promise<number | undefined>
     options: DingTalkClientOptions
+    /** Shared with the suite client: observing either observes every corp client. */
+    observers?: ClientObservers
   },
 ): CorpClients {
   const clients = new Map<string, DingTalkClient>()
@@ -34,6 +37,7 @@ export function corpClients(
             return { value: token.accessToken, expiresIn: token.expiresIn }
           },
           agentId: () => parts.agentIdOf(corpId),
+          observers: parts.observers,
         }
         client = createClientCore(identity, parts.options)
         clients.set(corpId, client)

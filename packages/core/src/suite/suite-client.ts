@@ -1,6 +1,7 @@
 import { rememberAppCredentials } from '../auth/app-credentials'
 import type { DingTalkClient, DingTalkClientOptions } from '../client'
 import { DingTalkSuiteError } from '../errors/suite'
+import { type ClientObserver, ClientObservers } from '../http/observer'
 import { createPipeline, type DingTalkRequest, type DingTalkResponse } from '../http/pipeline'
 import { Redactor } from '../http/redact'
 import { retryPolicy } from '../http/retry'
@@ -217,6 +218,16 @@ export interface SuiteClient {
    * ```
    */
   forCorp(corpId: string): DingTalkClient
+  /**
+   * Adds an observer of the suite's API calls and refreshes (suite_access_token) and of those of every corp
+   * client from `forCorp()`, now and later (see `DingTalkClient.observe`). Returns a function that removes it.
+   *
+   * @example
+   * ```ts
+   * const stop = suite.observe({ refresh: (r, run) => run().finally(() => console.log(r.kind, r.event?.outcome)) })
+   * ```
+   */
+  observe(observer: ClientObserver): () => void
 }
 
 /**
@@ -245,6 +256,7 @@ export function createSuiteClient(
   const baseUrl = (options.baseUrl ?? 'https://oapi.dingtalk.com').replace(/\/+$/, '')
   const store = options.store ?? memoryStore()
   const hooks = options.hooks ?? {}
+  const observers = new ClientObservers()
   const redactor = new Redactor(256)
   redactor.remember(suiteSecret)
   redactor.remember(credentials.aesKey)
@@ -257,16 +269,22 @@ export function createSuiteClient(
     hooks,
     redactor,
     tokens: {},
+    observers,
   })
   const ctx: SuiteContext = { suiteKey, suiteSecret, store, redactor, now: options.now ?? Date.now, request }
   const tickets = suiteTickets(ctx)
-  const token = suiteToken(ctx, tickets, { tokens: options.tokens, hooks })
+  const token = suiteToken(ctx, tickets, { tokens: options.tokens, hooks, observers })
   const corps = authorizations(ctx)
   const service = serviceCalls(ctx, token.request, corps)
   const mode = options.corpTokenMode ?? 'suite_token'
   const getCorpToken = corpTokenFetcher(ctx, { tickets, suiteRequest: token.request, corps, mode })
   const clientOptions: DingTalkClientOptions = { ...options, baseUrl, store, hooks }
-  const clients = corpClients(ctx, { getCorpToken, agentIdOf: service.agentIdOf, options: clientOptions })
+  const clients = corpClients(ctx, {
+    getCorpToken,
+    agentIdOf: service.agentIdOf,
+    options: clientOptions,
+    observers,
+  })
 
   const suite: SuiteClient = {
     suiteKey,
@@ -311,6 +329,7 @@ export function createSuiteClient(
     setCorpIpWhitelist: service.setCorpIpWhitelist,
     getCorpToken,
     forCorp: clients.get,
+    observe: (observer) => observers.add(observer),
   }
   rememberAppCredentials(suite, { clientId: suiteKey, clientSecret: suiteSecret })
   return suite

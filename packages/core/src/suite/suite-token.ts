@@ -6,6 +6,7 @@ import { credentialsErrorOf } from '../errors/credentials'
 import { DingTalkApiError } from '../errors/request-errors'
 import { DingTalkSuiteError } from '../errors/suite'
 import { type ClientHooks, tokenRefreshReporter } from '../http/hooks'
+import type { ClientObservers } from '../http/observer'
 import type { DingTalkRequest, DingTalkResponse } from '../http/request'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
 
@@ -74,7 +75,7 @@ async function fetchSuiteToken(ctx: SuiteContext, tickets: SuiteTickets): Promis
 export function suiteToken(
   ctx: SuiteContext,
   tickets: SuiteTickets,
-  options: { tokens?: TokenTuning | undefined; hooks: ClientHooks },
+  options: { tokens?: TokenTuning | undefined; hooks: ClientHooks; observers: ClientObservers },
 ): { cache: TokenCache; request: RequestFn } {
   const cache = createTokenCache({
     ...options.tokens,
@@ -82,6 +83,7 @@ export function suiteToken(
     key: suiteKeyOf(ctx, 'suite_access_token'),
     kind: 'suite_access_token',
     onRefresh: tokenRefreshReporter(options.hooks),
+    observer: options.observers.around,
     fetch: () => fetchSuiteToken(ctx, tickets),
   })
   async function request<T = DingTalkResponse>(req: DingTalkRequest): Promise<T> {
