@@ -6,6 +6,7 @@ import { benchNestjsAdapter } from './adapter-nestjs'
 import { benchClient, benchClientFigures } from './client'
 import type { BenchOptions } from './lib'
 import { benchOtel } from './otel'
+import { benchRobots } from './robots'
 import { benchStream } from './stream'
 
 const CHILD_FLAG = 'DINGTALK_KIT_BENCH_SECTION'
@@ -17,6 +18,7 @@ const SECTIONS = {
   clientFigures: benchClientFigures,
   stream: benchStream,
   otel: benchOtel,
+  robots: benchRobots,
 } as const
 
 /** A benchmark that runs in a process of its own. */

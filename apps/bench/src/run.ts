@@ -31,6 +31,7 @@ const SECTIONS = [
   'sizes',
   'stream',
   'otel',
+  'robots',
   'cards',
 ]
 if (only !== undefined && (check || !SECTIONS.includes(only))) {
@@ -233,6 +234,33 @@ if (want('stream')) {
       'Events/s is what the pair achieves together: the emulator shares the machine, so a client that needs more CPU ' +
         'per event leaves less to the emulator. The CPU figures (user + system time of each process over its rounds, ' +
         'per event, median) say where it goes: what a client costs on its own, whatever the producer.',
+    ],
+  })
+}
+
+if (want('robots')) {
+  log('· robots: message → handler → reply through the session webhook')
+  const robots = await isolated('robots', options)
+  if (robots.replies !== robots.sent) {
+    throw new Error(`robots: ${robots.sent} messages sent, ${robots.replies} replies recorded`)
+  }
+  sections.push({
+    title: 'Robots: message → handler → reply via the session webhook (core)',
+    comparisons: robots.comparisons,
+    figures: [
+      {
+        label: 'replies recorded by the session webhook / messages sent (goal: equal)',
+        value: `${robots.replies.toLocaleString('en')} / ${robots.sent.toLocaleString('en')}`,
+        goal: 'equal',
+        met: robots.replies === robots.sent,
+      },
+    ],
+    notes: [
+      'Candidate: the robot message as its JSON text arrives → `parseRobotMessage` → `dispatcher.deliver` ' +
+        "(de-duplication on `msgId`, memory store) → an `on('robot_message')` handler → `message.reply()`, which " +
+        "posts to the session webhook and checks DingTalk's errcode. Baseline: `JSON.parse` and a `fetch` POST of " +
+        'the same text reply, reading the JSON answer. Both post to the same session webhook of the emulator, which ' +
+        'runs in a process of its own; 16 messages in flight, interleaved rounds of 1,500 messages, the ratio the median of the per-round ratios.',
     ],
   })
 }

@@ -14,6 +14,7 @@ import {
 } from '@dingtalk-kit/emulator'
 import { type DemoApp, type DemoSettings, startExampleApps } from './apps'
 import { check, until } from './checks'
+import { robotSteps } from './robot-steps'
 import { streamSteps } from './stream-steps'
 
 /** One step of the story and how it went. */
@@ -415,11 +416,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       return `user/get → errcode 88 / sub_code 40014 → one gettoken → replay → ${user.name}`
     })
 
-    await streamSteps(step, {
+    const streamApp = await streamSteps(step, {
       emu: () => emu!,
       settings: () => settings!,
       client: () => client!,
       cleanups,
+    })
+    await robotSteps(step, {
+      emu: () => emu!,
+      koaUrl: () => apps.find((a) => a.name === 'Koa')?.url,
+      streamApp: () => streamApp,
     })
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)

@@ -20,7 +20,7 @@ const FLOW = 60
  * Stream mode: the Koa example's own directory handler fed over a WebSocket instead of the callback, then
  * a server `disconnect` in the middle of a steady flow of events, counted: none lost, none handled twice.
  */
-export async function streamSteps(step: Step, ctx: StreamStepsContext): Promise<void> {
+export async function streamSteps(step: Step, ctx: StreamStepsContext): Promise<RunningApp | undefined> {
   let app: RunningApp | undefined
   await step(
     'Stream: the Koa example with DINGTALK_MODE=stream gets a new user over a WebSocket',
@@ -94,4 +94,5 @@ export async function streamSteps(step: Step, ctx: StreamStepsContext): Promise<
       return `disconnect after ${FLOW / 2} → new connection at once, old one drained and closed by the client; ${FLOW} delivered (${onOld} on the old connection, ${FLOW - onOld} on the new), ${handled} handled (user/get × ${handled}), 0 lost, 0 twice, ${redelivered} redelivered`
     },
   )
+  return app
 }

@@ -10,4 +10,10 @@ it('pnpm demo: every step of the story passes against the emulator and the examp
   expect(seen).toEqual(result.steps.map((s) => s.name))
   expect(result.steps.length).toBeGreaterThanOrEqual(12)
   expect(result.steps.filter((s) => s.name.startsWith('Stream:')).map((s) => s.ok)).toEqual([true, true])
+  expect(result.steps.filter((s) => s.name.startsWith('Robot:')).map((s) => s.ok)).toEqual([
+    true,
+    true,
+    true,
+    true,
+  ])
 }, 120_000)

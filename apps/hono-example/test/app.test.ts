@@ -148,7 +148,12 @@ describe('hono example with DINGTALK_MODE=stream and both: the same handlers ove
     try {
       const emu = streaming.emulator!
       const [conn] = await emu.stream.waitForConnections(1, fixtureApp.appKey)
-      expect(conn!.subscriptions).toEqual([{ type: 'EVENT', topic: '*' }])
+      // Events, and the robot and card topics the client always subscribes (typed robot_message / card_callback).
+      expect(conn!.subscriptions).toEqual([
+        { type: 'EVENT', topic: '*' },
+        { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' },
+        { type: 'CALLBACK', topic: '/v1.0/card/instances/callback' },
+      ])
       const { userId } = await streaming.client.contacts.users.create({
         name: '郑十',
         mobile: '13600000010',

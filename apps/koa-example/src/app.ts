@@ -23,6 +23,7 @@ import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import Koa, { type Context } from 'koa'
 import { loginRefusal } from './login-guard'
+import { registerRobot } from './robot'
 
 /**
  * How DingTalk delivers the app's events: HTTP callbacks (`POST /dingtalk/callback`), Stream mode (a
@@ -152,7 +153,10 @@ export function createApp(settings: DingTalkSettings, config: ExampleConfig = {}
     ...(suiteClient ? { suiteClient } : {}),
     ...(token && aesKey ? { callback: { token, aesKey } } : {}),
     jsapi: { allowedOrigins: config.allowedOrigins ?? [], jsApiList: ['biz.chat.pickConversation'] },
+    // §14.1: the robot in HTTP mode posts to /dingtalk/robot; over Stream its messages come on the same pipeline.
+    robot: true,
   })
+  registerRobot(dt, client)
   // The routes' pipeline: events over Stream reach the same handlers, and one that comes both ways runs once.
   const mode = config.mode ?? 'http'
   const stream =

@@ -153,7 +153,12 @@ describe('the Koa example with DINGTALK_MODE=stream and both: the same handlers 
     try {
       const emulator = streaming.emulator!
       const [conn] = await emulator.stream.waitForConnections(1, streaming.settings.appKey)
-      expect(conn!.subscriptions).toEqual([{ type: 'EVENT', topic: '*' }])
+      // Events, and the robot and card topics the client always subscribes (typed robot_message / card_callback).
+      expect(conn!.subscriptions).toEqual([
+        { type: 'EVENT', topic: '*' },
+        { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' },
+        { type: 'CALLBACK', topic: '/v1.0/card/instances/callback' },
+      ])
       const { userId } = await streaming.client.contacts.users.create({
         name: '流式',
         mobile: '13800000097',

@@ -26,6 +26,7 @@ Commands:
   verify        check a captured callback's signature; explain why it fails
   sign-jsapi    compute a dd.config signature and the URL it signs
   doctor        check a configuration: keys, ids, secrets, token fetch, clock skew
+  robot         say something to your bot through the emulator; sign a custom robot's webhook URL
 
 Options:
   -h, --help     help for dingtalk-kit or a command (dingtalk-kit help <command>)
@@ -146,6 +147,34 @@ Options:
   --query-style <style>    legacy: signature&timestamp&nonce (default); new: msg_signature&timeStamp&nonce
 
 ${CREDENTIALS}`,
+
+  robot: `Usage: dingtalk-kit robot say <text> [options]
+       dingtalk-kit robot sign --secret <SEC…> [--timestamp <ms>] [--url <webhook-url>]
+
+robot say: someone writes <text> to your bot through a running emulator (dingtalk-kit emulator), over Stream
+(your bot's Stream client connected to the emulator) or HTTP mode (a signed POST to your robot route), and
+the bot's reply (through the session webhook or a proactive send) is printed. Exit 0 when delivered and
+acknowledged, 1 otherwise.
+  --to <userid | group:<title>>  a DM with this user (default: the fixture's first user), or a group
+  --from <userid>                who writes in a group (default: its first member)
+  --emulator <url>               the emulator (default DINGTALK_BASE_URL)
+  --mode <stream|http>           how DingTalk delivers it (default stream)
+  --url <url>                    HTTP mode: your robot route, e.g. http://localhost:3000/dingtalk/robot
+  --no-at                        a group message without @robot (DingTalk does not deliver it)
+  --wait <ms>                    how long to wait for the reply (default 3000)
+  --json                         the emulator's answer as JSON
+
+robot sign: the timestamp and sign of a custom robot's "加签" (signature) setting (§14.2), and the signed
+URL for a captured webhook URL.
+  --secret <SEC…>                the robot's secret (default DINGTALK_ROBOT_SECRET); never printed
+  --timestamp <ms>               default: now
+  --url <webhook-url>            print the URL with &timestamp=…&sign=… appended (access_token masked)
+  --reveal                       show the access_token in the signed URL
+  --json                         machine-readable output
+
+Examples:
+  dingtalk-kit robot say "help" --to group:研发群
+  dingtalk-kit robot sign --secret SECxxxx --url 'https://oapi.dingtalk.com/robot/send?access_token=…'`,
 
   doctor: `Usage: dingtalk-kit doctor [--env | --config <file>] [options]
 

@@ -4,6 +4,7 @@ import { decryptCommand, encryptCommand, verifyCommand } from './commands/crypto
 import { doctorCommand } from './commands/doctor'
 import { emulatorCommand } from './commands/emulator'
 import { listenCommand } from './commands/listen'
+import { robotCommand } from './commands/robot'
 import { signJsapiCommand } from './commands/sign-jsapi'
 import { triggerCommand } from './commands/trigger'
 import { HELP } from './help'
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, Command> = {
   verify: verifyCommand,
   'sign-jsapi': signJsapiCommand,
   doctor: doctorCommand,
+  robot: robotCommand,
 }
 
 /**

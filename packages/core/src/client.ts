@@ -31,6 +31,7 @@ import {
 import { RateLimitGate } from './http/rate-gate'
 import { Redactor } from './http/redact'
 import { createV1Pipeline, type DingTalkV1Request, resolveApiBaseUrl } from './http/v1'
+import { createRobotsApi, type RobotsApi } from './robots/api'
 import { memoryStore, type Store, storeKey } from './store/store'
 
 /**
@@ -192,6 +193,8 @@ export interface DingTalkClient extends OfficeApis {
   readonly chats: ChatsApi
   /** Registered callbacks of the corp (§2.4). */
   readonly callbacks: CallbacksApi
+  /** Robots (§13.7, §14.3): DM and group sends, recall, read status, message files. */
+  readonly robots: RobotsApi
   /** Interactive cards and AI cards, rate-limited across instances (§14.4). */
   readonly cards: CardsApi
 }
@@ -398,6 +401,7 @@ export function createClientCore(
     messages: createMessagesApi(api),
     chats: createChatsApi(api),
     callbacks: createCallbacksApi(api),
+    robots: createRobotsApi({ requestV1, fetch: pipeline.fetch, appKey }),
     cards: createCardsApi({
       requestV1,
       store,

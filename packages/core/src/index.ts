@@ -31,6 +31,7 @@ export type {
 export type { RetryOptions } from './http/retry'
 export type { DingTalkV1Request } from './http/v1'
 export type { Around } from './observe'
+export * from './robots/index'
 export * from './routes/index'
 export * from './signing/index'
 export { type MemoryStoreOptions, memoryStore, type Store, type StoreKeyKind, storeKey } from './store/store'

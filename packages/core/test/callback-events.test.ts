@@ -11,7 +11,7 @@ import {
 } from '../src/index'
 import { AES_KEY, CORP_ID, type HandlerServer, serveHandler, TOKEN } from './callback-helpers'
 
-type Known = Exclude<DingTalkEventType, 'unknown'>
+type Known = Exclude<DingTalkEventType, 'unknown' | 'robot_message' | 'card_callback'>
 const T = 1700000000000
 
 // One payload per EventType with the fields and casing of reference §2.2 / §2.3.

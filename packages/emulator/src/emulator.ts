@@ -10,6 +10,8 @@ import { oapiApi } from './oapi'
 import type { PushResult } from './pusher'
 import { PushManager, type PushSettings } from './pushes'
 import type { RequestLogEntry } from './request-log'
+import { isRobotPath, robotApi } from './robot/api'
+import { createRobotController, type RobotController } from './robot/controller'
 import { createWebLoginController, type WebLoginController } from './routes/sns'
 import { closeServer, listen, Timers } from './server'
 import { buildState, type EmulatorState, type PushRecord, type TokenRecord } from './state'
@@ -69,6 +71,8 @@ export interface EmulatorOptions {
   push?: PushSettings
   /** The Stream gateway's timing and faults (§13). */
   stream?: StreamSettings
+  /** How long a robot message's session webhook works (default 90 minutes). */
+  robotSessionTtlMs?: number
   /**
    * Card API requests per app per second above which the card routes answer HTTP 403 `QpsLimit` (Stream
    * reference §7: about 40). Default 40; 0 turns the limit off.
@@ -162,6 +166,8 @@ export interface Emulator {
   readonly webLogin: WebLoginController
   /** Stream mode (§13): the gateway's connections, pushes, faults and introspection. */
   readonly stream: StreamEmulator
+  /** Robots (§13.6, §14): conversations, messages said to the app's robot, its replies, custom robots. */
+  readonly robot: RobotController
   /** #16: interactive card instances (data, deliveries, flowStatus, streamed content), the QPS limit. */
   readonly cards: CardsController
 }
@@ -206,12 +212,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stream = new StreamGateway(state, now, options.stream)
   pushes.streamRoute = (corpId, event, receiveId) => stream.routeCorpEvent(corpId, event, receiveId)
   const gateway = streamOpenApi(stream)
+  let baseUrl = ''
+  const robot = createRobotController({
+    state,
+    now,
+    stream: stream.api,
+    url: () => baseUrl,
+    sessionTtlMs: options.robotSessionTtlMs ?? 90 * 60 * 1000,
+  })
+  const robots = robotApi({ state, now, robot: () => robot })
   const apiFor = (path: string) =>
-    path === STREAM_OPEN_PATH ? gateway : path.startsWith('/v1.0/') ? v1 : oapi
+    path === STREAM_OPEN_PATH ? gateway : path.startsWith('/v1.0/') ? v1 : isRobotPath(path) ? robots : oapi
   const handle = createRequestHandler({ log, now, takeFaults: faults.take, timers, apiFor })
   const { server, url } = await listen(handle, options.port ?? 0, options.host ?? '127.0.0.1')
   server.on('upgrade', stream.upgrade)
   stream.listenOn(url)
+  baseUrl = url
 
   const intervalMs = options.suiteTicketIntervalMs ?? 20 * 60 * 1000
   let ticketTimer: NodeJS.Timeout | undefined
@@ -244,6 +260,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     approvals: createApprovalsController(internals), // #19
     webLogin: createWebLoginController(internals), // #19
     stream: stream.api,
+    robot,
     cards: createCardsController(state.cards, (id, topic, data) => stream.api.callback(id, topic, data), now), // #16
   }
 }

@@ -73,6 +73,15 @@ export {
   type ReplyCheck,
 } from './pusher'
 export { DINGTALK_PUSH_SETTINGS, type PushSettings } from './pushes'
+export type { RobotController, RobotSayOptions, RobotSayResult } from './robot/controller'
+export type {
+  CustomRobotRecord,
+  RobotConversationRecord,
+  RobotFileRecord,
+  RobotReplyRecord,
+  RobotSessionRecord,
+  RobotState,
+} from './robot/state'
 export type { WebLoginController } from './routes/sns'
 export type {
   AuthCodeRecord,

@@ -33,6 +33,9 @@ const SECRET_QUERY = new Set([
   'signature',
   'suiteTicket',
   'code',
+  // Robot webhooks: a session webhook's session, a custom robot's signature.
+  'session',
+  'sign',
 ])
 const SECRET_BODY = new Set([
   'suite_secret',

@@ -3,6 +3,7 @@ import { buildCardsState, type CardsState } from './cards'
 import type { Fixture, FixtureApp, FixtureSuite, FixtureUser } from './fixture'
 import { buildOfficeState, type OfficeState } from './office-state'
 import type { PushResult } from './pusher'
+import { buildRobotState, type RobotState } from './robot/state'
 
 /** A user as the emulator stores it (the fixture's fields plus bookkeeping). */
 export interface UserRecord extends FixtureUser {
@@ -209,6 +210,8 @@ export interface EmulatorState {
   messages: MessageRecord[]
   /** Messages sent through the v1.0 robot APIs. */
   robotMessages: RobotMessageRecord[]
+  /** Robot conversations, session webhooks, replies, custom robots (robot/state.ts). */
+  robot: RobotState
   chats: Map<string, ChatRecord>
   pushes: PushRecord[]
   /** Approvals, roles, to-dos and web-login codes (issue #19). */
@@ -266,6 +269,7 @@ export function buildState(fixture: Fixture, now: number): EmulatorState {
     media: new Map(),
     messages: [],
     robotMessages: [],
+    robot: buildRobotState(),
     chats: new Map(),
     pushes: [],
     office: buildOfficeState(fixture),

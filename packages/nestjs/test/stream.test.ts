@@ -79,7 +79,12 @@ describe.each(PLATFORMS)('DingTalkModule with stream on %s', (platform) => {
     class AppModule {}
     const { app: nest } = await start(platform, AppModule)
     const [conn] = await emu.stream.waitForConnections(1, app.appKey)
-    expect(conn!.subscriptions).toEqual([{ type: 'EVENT', topic: '*' }])
+    // The robot and card topics are always subscribed (typed robot_message / card_callback handlers).
+    expect(conn!.subscriptions).toEqual([
+      { type: 'EVENT', topic: '*' },
+      { type: 'CALLBACK', topic: '/v1.0/im/bot/messages/get' },
+      { type: 'CALLBACK', topic: '/v1.0/card/instances/callback' },
+    ])
 
     const delivery = emu.stream.event(app.appKey, 'org_dept_create', { deptId: [42] })
     expect(await delivery.done).toMatchObject({ ok: true, attempts: 1, ack: { status: 'SUCCESS' } })

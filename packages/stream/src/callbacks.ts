@@ -46,14 +46,15 @@ export interface FrameOutcome {
   id: string
 }
 
-function robotTopic(topic: string): boolean {
+/** The robot message topics (§13.6). */
+export function isRobotTopic(topic: string): boolean {
   return topic === TOPIC_ROBOT || topic === '/v1.0/im/bot/messages/delegate'
 }
 
 // §13.4: redeliveries carry a new messageId, so callbacks are de-duplicated on their business id.
 function callbackId(topic: string, data: unknown, messageId: string): string {
   const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {}
-  if (robotTopic(topic) && typeof record.msgId === 'string' && record.msgId) return `robot:${record.msgId}`
+  if (isRobotTopic(topic) && typeof record.msgId === 'string' && record.msgId) return `robot:${record.msgId}`
   if (topic === TOPIC_CARD && typeof record.outTrackId === 'string' && record.outTrackId) {
     const content =
       typeof record.content === 'string' ? record.content : JSON.stringify(record.content ?? null)
@@ -105,6 +106,28 @@ export class CallbackRunner {
       onStoreError: (message, cause) =>
         dispatcher.reporter.report('CALLBACK_STORE_FAILED', message, { cause, transport: 'stream' }),
     })
+  }
+
+  /** Remembers a card callback's answer, so a redelivery (handled by the dispatcher) gets the same update. */
+  async rememberAnswer(id: string, result: unknown): Promise<void> {
+    const json = result === undefined ? undefined : safeJson(result)
+    if (json === undefined) return
+    await this.options.dispatcher.store
+      .set(`${this.ledger.keyFor(this.options.namespace, id)}:response`, json, this.options.ttlMs)
+      .catch((cause: unknown) =>
+        this.options.dispatcher.reporter.report('CALLBACK_STORE_FAILED', 'Could not remember a card answer', {
+          cause,
+          transport: 'stream',
+        }),
+      )
+  }
+
+  /** The answer remembered for a redelivered card callback, if any. */
+  async answerOf(id: string): Promise<unknown> {
+    const stored = await this.options.dispatcher.store
+      .get(`${this.ledger.keyFor(this.options.namespace, id)}:response`)
+      .catch(() => undefined)
+    return stored === undefined ? undefined : (JSON.parse(stored) as unknown)
   }
 
   async run(frame: DownFrame): Promise<FrameOutcome> {

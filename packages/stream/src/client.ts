@@ -8,7 +8,7 @@ import {
   type SuiteCallbackClient,
 } from '@dingtalk-kit/core'
 import { StreamAgents } from './agents'
-import { CallbackRunner, type StreamCallbackHandler } from './callbacks'
+import { CallbackRunner, type StreamCallbackHandler, TOPIC_CARD, TOPIC_ROBOT } from './callbacks'
 import type { DingTalkStreamError } from './errors'
 import { ConcurrencyGate } from './gate'
 import { ConnectionLifecycle } from './lifecycle'
@@ -35,7 +35,10 @@ export interface StreamClient<S extends SuiteCallbackClient = SuiteCallbackClien
   onAny(handler: AnyEventHandler<S>): () => void
   /** Handler failures (from the dispatcher) and connection failures. */
   onError(listener: (error: DingTalkCallbackError | DingTalkStreamError) => void): () => void
-  /** Adds a CALLBACK handler; a new topic is subscribed from the next connection on. */
+  /**
+   * Adds a raw CALLBACK handler (the frame's parsed `data`); a new topic is subscribed from the next connection
+   * on. For the robot and card topics it takes precedence over the typed `robot_message` / `card_callback`.
+   */
   onCallback(topic: string, handler: StreamCallbackHandler): () => void
   /** Resolves when no frame is being handled or waiting. */
   idle(): Promise<void>
@@ -52,14 +55,14 @@ export interface StreamClient<S extends SuiteCallbackClient = SuiteCallbackClien
  *
  * @example
  * ```ts
- * import { createStreamClient, TOPIC_ROBOT } from '@dingtalk-kit/stream'
+ * import { createStreamClient } from '@dingtalk-kit/stream'
  *
  * const stream = createStreamClient({ clientId: process.env.APP_KEY!, clientSecret: process.env.APP_SECRET! })
  * stream.on('user_add_org', async (event) => {
  *   await syncUsers(event.CorpId, event.UserId)
  * })
- * stream.onCallback(TOPIC_ROBOT, async (message) => {
- *   await answer(message)
+ * stream.on('robot_message', async (message) => {
+ *   await message.reply(`you said: ${message.text}`)
  * })
  * await stream.start()
  * process.on('SIGTERM', () => void stream.close())
@@ -94,9 +97,15 @@ export function createStreamClient<S extends SuiteCallbackClient = SuiteCallback
     agents: new StreamAgents(settings.proxy, settings.openTimeoutMs),
     reporter,
     counters,
+    // Robot messages and card callbacks are always subscribed: typed `on('robot_message')` /
+    // `on('card_callback')` handlers may be added at any time; DingTalk pushes them only to apps with a robot
+    // or interactive cards.
     subscriptions: (): Subscription[] => [
       { type: 'EVENT', topic: '*' },
-      ...[...callbacks.handlers.keys()].map((topic) => ({ type: 'CALLBACK' as const, topic })),
+      ...[...new Set([TOPIC_ROBOT, TOPIC_CARD, ...callbacks.handlers.keys()])].map((topic) => ({
+        type: 'CALLBACK' as const,
+        topic,
+      })),
     ],
     frames: {
       frame: (connection, text) => router.frame(connection, text),

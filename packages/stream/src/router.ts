@@ -1,5 +1,13 @@
-import { type EventDispatcher, parseStreamEvent, type SuiteCallbackClient } from '@dingtalk-kit/core'
-import type { CallbackRunner, FrameOutcome } from './callbacks'
+import {
+  type EventDispatcher,
+  type ParsedEvent,
+  parseCardCallback,
+  parseRobotMessage,
+  parseStreamEvent,
+  robotDeliveryId,
+  type SuiteCallbackClient,
+} from '@dingtalk-kit/core'
+import { type CallbackRunner, type FrameOutcome, isRobotTopic, TOPIC_CARD } from './callbacks'
 import type { Connection } from './connection'
 import { ackFor, ackFrame, type DownFrame, disconnectReason, parseFrame } from './frames'
 import type { ConcurrencyGate } from './gate'
@@ -17,6 +25,13 @@ export interface FrameRouterOptions<S extends SuiteCallbackClient> {
 }
 
 type Handled = 'EVENT' | 'CALLBACK'
+
+/** How long a robot message's handlers may run before the frame is ACKed (DingTalk waits ~2 s, §13.4). */
+const ROBOT_ACK_MS = 1500
+
+function typedTopic(topic: string): boolean {
+  return topic === TOPIC_CARD || isRobotTopic(topic)
+}
 
 /**
  * Takes each frame of every connection: SYSTEM frames answered at once (§13.5), EVENTs through the
@@ -47,7 +62,7 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     }
     // Closing: frames are no longer taken; unanswered, DingTalk redelivers them to another connection.
     if (lifecycle.closing) return
-    if (frame.type === 'CALLBACK' && !callbacks.handlers.has(frame.topic)) {
+    if (frame.type === 'CALLBACK' && !callbacks.handlers.has(frame.topic) && !typedTopic(frame.topic)) {
       this.notFound(connection, frame)
       return
     }
@@ -104,8 +119,13 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     const { gate, reporter, counters } = this.options
     await gate.acquire()
     try {
+      const { callbacks } = this.options
       const { outcome, id } =
-        type === 'EVENT' ? await this.deliverEvent(frame) : await this.options.callbacks.run(frame)
+        type === 'EVENT'
+          ? await this.deliverEvent(frame)
+          : callbacks.handlers.has(frame.topic)
+            ? await callbacks.run(frame)
+            : await this.deliverCallback(frame)
       if (outcome.kind === 'ack' && outcome.duplicate) {
         counters.redeliveries++
         reporter.debug('Redelivery acknowledged without running handlers', { type, topic: frame.topic })
@@ -122,16 +142,50 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     }
   }
 
-  private async deliverEvent(frame: DownFrame): Promise<FrameOutcome> {
-    const { dispatcher, clientId } = this.options
+  private deliverEvent(frame: DownFrame): Promise<FrameOutcome> {
     const parsed = parseStreamEvent(frame.headers, frame.data)
     const eventId = frame.headers.eventId
-    const id = eventId ? `id:${eventId}` : `msg:${frame.messageId}`
+    return this.deliver(frame, parsed, eventId ? `id:${eventId}` : `msg:${frame.messageId}`)
+  }
+
+  // Robot messages and card callbacks without a raw onCallback handler: typed events through the dispatcher,
+  // de-duplicated on their business id (§13.4), the handler's answer sent back in the ACK (§13.3).
+  private deliverCallback(frame: DownFrame): Promise<FrameOutcome> {
+    const { dispatcher } = this.options
+    const parsed =
+      frame.topic === TOPIC_CARD
+        ? parseCardCallback(frame.data)
+        : parseRobotMessage(frame.data, { client: dispatcher.client })
+    const id = robotDeliveryId(parsed) ?? `msg:${frame.topic}:${frame.messageId}`
+    // §13.4: DingTalk waits about 2 s for a robot message's ACK, then redelivers: a slow handler (an AI
+    // answer) finishes in the background. A card's answer is its ACK, so card handlers are awaited.
+    if (frame.topic !== TOPIC_CARD) return this.deliver(frame, parsed, id, Date.now() + ROBOT_ACK_MS)
+    return this.deliverCard(frame, parsed, id)
+  }
+
+  // A redelivered card callback is answered with the update its handler returned the first time.
+  private async deliverCard(frame: DownFrame, parsed: ParsedEvent, id: string): Promise<FrameOutcome> {
+    const { callbacks } = this.options
+    const handled = await this.deliver(frame, parsed, id)
+    const { outcome } = handled
+    if (outcome.kind !== 'ack') return handled
+    if (outcome.duplicate) return { id, outcome: { ...outcome, result: await callbacks.answerOf(id) } }
+    await callbacks.rememberAnswer(id, outcome.result)
+    return handled
+  }
+
+  private async deliver(
+    frame: DownFrame,
+    parsed: ParsedEvent,
+    id: string,
+    deadlineAt = Number.POSITIVE_INFINITY,
+  ): Promise<FrameOutcome> {
+    const { dispatcher, clientId } = this.options
     try {
       const outcome = await dispatcher.deliver([{ parsed, id }], {
         transport: 'stream',
         receiveId: clientId,
-        deadlineAt: Number.POSITIVE_INFINITY,
+        deadlineAt,
         frame,
       })
       return { outcome, id }

@@ -28,14 +28,16 @@ async function corpToken(base: string): Promise<string> {
 }
 
 describe('connecting (§13.1)', () => {
-  it('opens with a fresh ticket, subscribing EVENT * and the registered CALLBACK topics', async () => {
+  it('opens with a fresh ticket, subscribing EVENT *, the robot and card topics and the registered CALLBACK topics', async () => {
     h = await harness()
-    const stream = h.client({ callbacks: { [TOPIC_ROBOT]: () => null }, ua: 'my-app/1.0' })
+    const stream = h.client({ callbacks: { '/v1.0/graph/api/invoke': () => null }, ua: 'my-app/1.0' })
     await stream.start()
     const [conn] = await h.emu.stream.waitForConnections(1, app.appKey)
     expect(conn!.subscriptions).toEqual([
       { type: 'EVENT', topic: '*' },
       { type: 'CALLBACK', topic: TOPIC_ROBOT },
+      { type: 'CALLBACK', topic: TOPIC_CARD },
+      { type: 'CALLBACK', topic: '/v1.0/graph/api/invoke' },
     ])
     expect(conn!.ua).toBe('my-app/1.0')
     expect(stream.stats()).toMatchObject({ connected: true, connections: 1, sockets: 1 })

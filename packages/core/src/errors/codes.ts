@@ -68,6 +68,14 @@ export const DINGTALK_ERROR_CODES = {
   MEDIA_EMPTY: 'DingTalkMediaError',
   MEDIA_MISSING_FILENAME: 'DingTalkMediaError',
   MEDIA_UNREADABLE: 'DingTalkMediaError',
+  // Robot webhooks: a custom robot's or a session webhook's refusal (§14.2), by the setting to fix.
+  WEBHOOK_KEYWORD_MISMATCH: 'DingTalkWebhookError',
+  WEBHOOK_IP_NOT_ALLOWED: 'DingTalkWebhookError',
+  WEBHOOK_SIGN_MISMATCH: 'DingTalkWebhookError',
+  WEBHOOK_RATE_LIMITED: 'DingTalkWebhookError',
+  WEBHOOK_TOKEN_INVALID: 'DingTalkWebhookError',
+  WEBHOOK_SESSION_EXPIRED: 'DingTalkWebhookError',
+  WEBHOOK_FAILED: 'DingTalkWebhookError',
   // Stream mode (@dingtalk-kit/stream).
   STREAM_CREDENTIALS: 'DingTalkStreamError',
   STREAM_UNREACHABLE: 'DingTalkStreamError',
@@ -93,6 +101,12 @@ export const DINGTALK_ERROR_CODES = {
   SUITE_INVALID_RESPONSE: 'DingTalkError',
   WEB_LOGIN_MISSING_CODE: 'DingTalkError',
   WEB_LOGIN_INVALID_RESPONSE: 'DingTalkError',
+  // Robots (§13.6, §14).
+  ROBOT_CODE_MISSING: 'DingTalkError',
+  ROBOT_DOWNLOAD_FAILED: 'DingTalkError',
+  ROBOT_MESSAGE_UNSUPPORTED: 'DingTalkError',
+  ROBOT_SECRET_MISSING: 'DingTalkError',
+  ROBOT_SESSION_EXPIRED: 'DingTalkError',
 } as const
 
 // Every entry names classes of the kit (a typo in a class name does not compile).
@@ -122,6 +136,7 @@ export type ErrorClassName =
   | 'DingTalkLimitError'
   | 'DingTalkMediaError'
   | 'DingTalkStreamError'
+  | 'DingTalkWebhookError'
 
 /**
  * Every code of {@link DINGTALK_ERROR_CODES}.

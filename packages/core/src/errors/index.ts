@@ -30,3 +30,4 @@ export {
 export { DingTalkStoreError, type StoreErrorCode } from './store'
 export { DingTalkSuiteError } from './suite'
 export { DingTalkV1ApiError } from './v1-api'
+export { DingTalkWebhookError, type WebhookErrorCode } from './webhook'

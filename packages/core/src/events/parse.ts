@@ -2,7 +2,9 @@ import type { DingTalkEvent, DingTalkEventType, ParsedEvent, SyncHttpItem, Unkno
 
 type Kind = 'string' | 'numstr' | 'strings' | 'ids' | 'object'
 type Schema = Readonly<Record<string, `${Kind}` | `${Kind}?`>>
-type KnownEventType = Exclude<DingTalkEventType, 'unknown'>
+// Robot messages and card callbacks come from their own transports' parsers (robots/parse.ts), never from an
+// encrypted callback's EventType.
+type KnownEventType = Exclude<DingTalkEventType, 'unknown' | 'robot_message' | 'card_callback'>
 
 const COMMON: Schema = {
   TimeStamp: 'numstr?',

@@ -1,3 +1,5 @@
+import type { CardCallbackEvent, RobotMessageEvent } from '../robots/types'
+
 /**
  * A value DingTalk sends as a JSON number in some payloads and as a string in others (§2.1).
  *
@@ -512,6 +514,8 @@ export type DingTalkEvent =
   | MicroAppEvent<'org_micro_app_remove'>
   | MicroAppEvent<'org_micro_app_restore'>
   | OrgSuiteAuthEvent
+  | RobotMessageEvent
+  | CardCallbackEvent
   | UnknownEvent
 
 /**

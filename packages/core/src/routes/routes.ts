@@ -6,6 +6,7 @@ import type { DingTalkCallbackError } from '../errors/callback'
 import type { AnyEventHandler, EventContext, EventHandler, WaitUntilContext } from '../events/context'
 import type { EventDispatcher } from '../events/dispatcher'
 import type { DingTalkEventType, EventOf } from '../events/types'
+import { createRobotRoute, type RobotRouteOptions } from '../robots/http-mode'
 import type { SuiteClient } from '../suite/suite-client'
 import { failure, json, type RouteResponse } from './failure'
 import {
@@ -88,6 +89,12 @@ export interface DingTalkRoutesOptions {
    */
   webLogin?: WebLoginRouteOptions
   /**
+   * `POST {prefix}/robot`: a robot in HTTP mode (§14.1) — requests verified from their `timestamp` and `sign`
+   * headers with the client's AppSecret (or `robot.appSecret`), delivered as `robot_message` events through
+   * the same pipeline. Off without it; `true` takes the defaults.
+   */
+  robot?: boolean | RobotRouteOptions
+  /**
    * The event pipeline both callback routes feed (share it with a Stream client to run both transports on
    * the same handlers). Default: one created from the clients and the callbacks' store, logger and tuning.
    */
@@ -154,7 +161,7 @@ export interface DingTalkRoutes<L = unknown> {
 
 /**
  * Creates the DingTalk routes every adapter mounts under its prefix:
- * `POST /callback`, `POST /suite/callback`, `GET /jsapi-config?url=` and `GET /sso?code=`. All logic and the
+ * `POST /callback`, `POST /suite/callback`, `POST /robot`, `GET /jsapi-config?url=` and `GET /sso?code=`. All logic and the
  * one mapping of errors to HTTP status live here; an adapter only converts requests and responses.
  *
  * @example
@@ -201,6 +208,15 @@ export function createDingTalkRoutes<L = unknown>(options: DingTalkRoutesOptions
     ...(jsapi ? { jsapiConfig: get((r) => jsapiConfigRoute(clients, jsapi, allowed, r)) } : {}),
     ...(sso ? { sso: get((r) => ssoRoute(clients, limiter, r)) } : {}),
     ...(webLogin ? { webLogin: (r, c) => handleWebLogin(r, webLogin, c?.locals) } : {}),
+    ...(options.robot
+      ? {
+          robot: createRobotRoute({
+            ...(options.robot === true ? {} : options.robot),
+            dispatcher: dispatcher as unknown as EventDispatcher,
+            client,
+          }),
+        }
+      : {}),
   }
   const table = DINGTALK_ROUTES.filter((route) => answers[route.name] !== undefined)
   const prefix = normalizePrefix(options.prefix)

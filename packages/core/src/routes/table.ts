@@ -6,7 +6,7 @@
  * const name: DingTalkRouteName = 'callback'
  * ```
  */
-export type DingTalkRouteName = 'callback' | 'suiteCallback' | 'jsapiConfig' | 'sso' | 'webLogin'
+export type DingTalkRouteName = 'callback' | 'suiteCallback' | 'jsapiConfig' | 'sso' | 'webLogin' | 'robot'
 
 /**
  * One route of the table every adapter mounts: its method and its path under the mount prefix.
@@ -28,13 +28,15 @@ export interface DingTalkRoute {
  *
  * @example
  * ```ts
- * DINGTALK_ROUTES.map((route) => route.path) // ['/suite/callback', '/jsapi-config', '/callback', '/login', '/sso']
+ * DINGTALK_ROUTES.map((route) => route.path) // ['/suite/callback', '/jsapi-config', '/callback', '/robot', '/login', '/sso']
  * ```
  */
 export const DINGTALK_ROUTES: readonly DingTalkRoute[] = [
   { name: 'suiteCallback', method: 'POST', path: '/suite/callback' },
   { name: 'jsapiConfig', method: 'GET', path: '/jsapi-config' },
   { name: 'callback', method: 'POST', path: '/callback' },
+  // §14.1: a robot in HTTP mode posts its messages here.
+  { name: 'robot', method: 'POST', path: '/robot' },
   { name: 'webLogin', method: 'GET', path: '/login' },
   { name: 'sso', method: 'GET', path: '/sso' },
 ]

@@ -89,6 +89,11 @@ export function conformanceRoutesOptions(
       user_modify_org: (event) => contact(event.EventType, event.UserId),
       user_leave_org: (event) => void log.events.push(`event:user_leave_org:${event.UserId.join(',')}`),
       org_dept_create: (event) => void log.events.push(`event:org_dept_create:${event.DeptId.join(',')}`),
+      // §14.1: HTTP-mode robot messages reach the same pipeline; the reply goes through the session webhook.
+      robot_message: async (event) => {
+        log.events.push(`robot:${event.conversation.type}:${event.text}`)
+        await event.reply(`echo: ${event.text}`)
+      },
     },
   }
   const suiteCallback: SuiteCallbackRouteOptions = {
@@ -105,6 +110,7 @@ export function conformanceRoutesOptions(
     callback,
     suiteCallback,
     jsapi: { allowedOrigins: setup.jsapi.allowedOrigins, jsApiList: setup.jsapi.jsApiList },
+    robot: true,
     // The app's own URL is not known before it listens; the suite follows the redirect by hand.
     webLogin: {
       webLogin: createWebLogin(client, { appSecret: setup.app.appSecret }),

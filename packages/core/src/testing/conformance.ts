@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDingTalkClient, type DingTalkClient } from '../client'
@@ -44,6 +44,13 @@ const fixtureApp = org.apps![0]!
 const customer = defaultFixture.orgs[1]!
 const suiteFx = defaultFixture.suites![0]!
 const ORIGIN = 'https://micro.example.com'
+
+// §14.1, computed with node:crypto independently of the SDK's signer.
+function robotHeaders(appSecret: string): Record<string, string> {
+  const timestamp = String(Date.now())
+  const sign = createHmac('sha256', appSecret).update(`${timestamp}\n${appSecret}`).digest('base64')
+  return { timestamp, sign }
+}
 
 /**
  * The conformance suite every DingTalk adapter passes unchanged: starts an emulator, has `start` serve the
@@ -219,6 +226,46 @@ export function runAdapterConformance(name: string, start: ConformanceStart): vo
         // A 405 is heuristically cacheable (RFC 9111 §4.2.2): the callback's error answers are not stored.
         expect(get.headers.get('cache-control')).toBe('no-store')
         expect((await fetch(routes('/suite/callback'), { method: 'PUT' })).status).toBe(405)
+      })
+    })
+
+    describe('robot in HTTP mode (§14.1)', () => {
+      it('POST robot: a signed message reaches robot_message once; its reply lands in the conversation', async () => {
+        const dm = emu.robot.dm('wangwu')
+        const said = await emu.robot.say(dm, 'conformance ping', { mode: 'http', url: routes('/robot') })
+        expect(said).toMatchObject({ delivered: true, ok: true, status: 200 })
+        const again = await fetch(routes('/robot'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...robotHeaders(setup.app.appSecret) },
+          body: JSON.stringify(said.data),
+        })
+        expect(again.status).toBe(200)
+        await emu.robot.waitForReply(dm, { since: 0 })
+        expect(emu.robot.replies(dm).map((r) => r.text)).toEqual(['echo: conformance ping'])
+        const events = (await observed()).events.filter((e) => e === 'robot:dm:conformance ping')
+        expect(events).toHaveLength(1)
+      })
+
+      it('POST robot: one 401 for every bad signature, 400 for a bad body, 405 for GET', async () => {
+        const post = (headers: Record<string, string>, body = '{"msgId":"m","conversationId":"c"}') =>
+          fetch(routes('/robot'), {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body,
+          })
+        const bad = await Promise.all(
+          [{}, { timestamp: String(Date.now()), sign: 'AAAA' }, robotHeaders('not-the-secret')].map(
+            async (h) => {
+              const r = await post(h)
+              return `${r.status} ${await r.text()}`
+            },
+          ),
+        )
+        expect(new Set(bad).size).toBe(1)
+        expect(bad[0]).toMatch(/^401 /)
+        expect(bad[0]).not.toContain(setup.app.appSecret)
+        expect((await post(robotHeaders(setup.app.appSecret), '{oops')).status).toBe(400)
+        expect((await fetch(routes('/robot'))).status).toBe(405)
       })
     })
 
