@@ -345,6 +345,44 @@ function checkUsers(api: string, userIds: readonly string[], max: number): void 
   checkList(api, 'userIds', userIds, max)
 }
 
+function toLeaveStatus(raw: unknown): LeaveStatus {
+  const l = asRecord(raw)
+  const unit = asString(l.duration_unit)
+  return {
+    userId: asString(l.userid),
+    startTime: asNumber(l.start_time),
+    endTime: asNumber(l.end_time),
+    unit: unit === 'percent_day' ? 'day' : unit === 'percent_hour' ? 'hour' : unit,
+    duration: (asNumber(l.duration_percent) ?? 0) / 100,
+  }
+}
+
+function toUserSchedule(raw: unknown): UserSchedule {
+  const s = asRecord(raw)
+  return {
+    scheduleId: asNumber(s.id),
+    userId: asString(s.userid),
+    workDate: asString(s.work_date),
+    checkType: asString(s.check_type),
+    planCheckTime: asString(s.plan_check_time),
+    groupId: asNumber(s.group_id),
+    shiftId: asNumber(s.shift_id),
+    isRest: asString(s.is_rest) === 'Y',
+  }
+}
+
+function toDaySchedule(raw: unknown): DaySchedule {
+  const s = asRecord(raw)
+  return {
+    planId: asNumber(s.plan_id),
+    userId: asString(s.userid),
+    checkType: asString(s.check_type),
+    planCheckTime: asString(s.plan_check_time),
+    groupId: asNumber(s.group_id),
+    classId: asNumber(s.class_id),
+  }
+}
+
 export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
   const { read } = envelopeCalls(ctx)
 
@@ -401,17 +439,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       const r = asRecord(body.result)
       return {
         hasMore: asBool(r.has_more),
-        list: asArray(r.leave_status).map((raw) => {
-          const l = asRecord(raw)
-          const unit = asString(l.duration_unit)
-          return {
-            userId: asString(l.userid),
-            startTime: asNumber(l.start_time),
-            endTime: asNumber(l.end_time),
-            unit: unit === 'percent_day' ? 'day' : unit === 'percent_hour' ? 'hour' : unit,
-            duration: (asNumber(l.duration_percent) ?? 0) / 100,
-          }
-        }),
+        list: asArray(r.leave_status).map(toLeaveStatus),
       }
     },
     async *iterateLeaveStatus(input) {
@@ -432,19 +460,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
         from_date_time: window.from,
         to_date_time: window.to,
       })
-      return asArray(body.result).map((raw) => {
-        const s = asRecord(raw)
-        return {
-          scheduleId: asNumber(s.id),
-          userId: asString(s.userid),
-          workDate: asString(s.work_date),
-          checkType: asString(s.check_type),
-          planCheckTime: asString(s.plan_check_time),
-          groupId: asNumber(s.group_id),
-          shiftId: asNumber(s.shift_id),
-          isRest: asString(s.is_rest) === 'Y',
-        }
-      })
+      return asArray(body.result).map(toUserSchedule)
     },
     async listDaySchedules(input) {
       const size = input.size ?? 200
@@ -454,17 +470,7 @@ export function createAttendanceApi(ctx: ApiContext): AttendanceApi {
       const r = asRecord(body.result)
       return {
         hasMore: asBool(r.has_more),
-        list: asArray(r.schedules).map((raw) => {
-          const s = asRecord(raw)
-          return {
-            planId: asNumber(s.plan_id),
-            userId: asString(s.userid),
-            checkType: asString(s.check_type),
-            planCheckTime: asString(s.plan_check_time),
-            groupId: asNumber(s.group_id),
-            classId: asNumber(s.class_id),
-          }
-        }),
+        list: asArray(r.schedules).map(toDaySchedule),
       }
     },
   }
