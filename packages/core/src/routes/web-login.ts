@@ -82,17 +82,15 @@ function loginFailure(error: unknown): RouteResponse {
     }
   }
   if (error instanceof DingTalkV1ApiError && error.httpStatus === 400) {
-    // The OAuth2 form: a used, expired or foreign authCode; a refused clientId/clientSecret is ours to fix.
-    if (/authcode|code/i.test(error.apiCode ?? '') && !/client/i.test(error.apiCode ?? '')) {
-      return json(401, {
-        error: 'invalid_code',
-        code: error.apiCode ?? null,
-        requestId: error.requestId ?? null,
-      })
+    // The OAuth2 form: a refused clientId/clientSecret is ours to fix; a used, expired or foreign authCode is
+    // the browser's.
+    const apiCode = error.apiCode
+    if (/client/i.test(apiCode)) return json(500, { error: 'misconfigured', code: apiCode })
+    if (/code/i.test(apiCode)) {
+      return json(401, { error: 'invalid_code', code: apiCode, requestId: error.requestId ?? null })
     }
-    if (/client/i.test(error.apiCode ?? ''))
-      return json(500, { error: 'misconfigured', code: error.apiCode ?? null })
   }
+
   return failure(error)
 }
 
