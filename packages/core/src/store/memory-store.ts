@@ -20,59 +20,66 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
+// One object per write serves as the Map's value, the heap's item and the write order's item: an item is
+// live while the Map still holds that very object under its key.
 interface Entry {
-  value: string
-  expiresAt: number
+  readonly key: string
+  readonly value: string
+  readonly expiresAt: number
 }
 
 /** Entries by expiry, earliest first (a binary heap; superseded items are skipped when they surface). */
 class ExpiryHeap {
-  private items: { key: string; at: number; entry: Entry }[] = []
+  private items: Entry[] = []
 
   get size(): number {
     return this.items.length
   }
 
-  push(key: string, entry: Entry): void {
+  push(entry: Entry): void {
     const items = this.items
-    items.push({ key, at: entry.expiresAt, entry })
-    let i = items.length - 1
+    let i = items.length
+    items.push(entry)
+    // Sifted up by moving parents down, the new entry written once where it lands.
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (items[parent]!.at <= items[i]!.at) break
-      ;[items[parent], items[i]] = [items[i]!, items[parent]!]
+      const above = items[parent]!
+      if (above.expiresAt <= entry.expiresAt) break
+      items[i] = above
       i = parent
     }
+    items[i] = entry
   }
 
-  /** The earliest item, removed. */
-  pop(): { key: string; at: number; entry: Entry } | undefined {
+  /** The earliest entry, removed. */
+  pop(): Entry | undefined {
     const items = this.items
     const top = items[0]
     const last = items.pop()
     if (top === undefined || last === undefined || items.length === 0) return top
-    items[0] = last
+    const n = items.length
     let i = 0
     for (;;) {
       const l = 2 * i + 1
+      if (l >= n) break
       const r = l + 1
-      let m = i
-      if (l < items.length && items[l]!.at < items[m]!.at) m = l
-      if (r < items.length && items[r]!.at < items[m]!.at) m = r
-      if (m === i) return top
-      ;[items[m], items[i]] = [items[i]!, items[m]!]
+      const m = r < n && items[r]!.expiresAt < items[l]!.expiresAt ? r : l
+      if (items[m]!.expiresAt >= last.expiresAt) break
+      items[i] = items[m]!
       i = m
     }
+    items[i] = last
+    return top
   }
 
-  peek(): { key: string; at: number; entry: Entry } | undefined {
+  peek(): Entry | undefined {
     return this.items[0]
   }
 
   /** Rebuilds from the live entries when superseded items pile up. */
   compact(live: Map<string, Entry>): void {
     this.items = []
-    for (const [key, entry] of live) if (entry.expiresAt !== Number.POSITIVE_INFINITY) this.push(key, entry)
+    for (const entry of live.values()) if (entry.expiresAt !== Number.POSITIVE_INFINITY) this.push(entry)
   }
 }
 
@@ -82,36 +89,35 @@ class ExpiryHeap {
  * after many evictions walks past every deleted one — a scan per write.
  */
 class WriteOrder {
-  private items: { key: string; entry: Entry }[] = []
+  private items: (Entry | undefined)[] = []
   private head = 0
 
   get size(): number {
     return this.items.length - this.head
   }
 
-  push(key: string, entry: Entry): void {
-    this.items.push({ key, entry })
+  push(entry: Entry): void {
+    this.items.push(entry)
   }
 
-  /** The key of the oldest live entry, removed from the order (`undefined` when none is left). */
-  shift(live: Map<string, Entry>): string | undefined {
+  /** The oldest live entry, removed from the order (`undefined` when none is left). */
+  shift(live: Map<string, Entry>): Entry | undefined {
     while (this.head < this.items.length) {
-      const item = this.items[this.head]!
-      this.items[this.head++] = undefined as never
+      const entry = this.items[this.head]!
+      this.items[this.head++] = undefined
       if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head)
         this.head = 0
       }
-      if (live.get(item.key) === item.entry) return item.key
+      if (live.get(entry.key) === entry) return entry
     }
     return undefined
   }
 
   /** Rebuilds from the live entries when superseded items pile up. */
   compact(live: Map<string, Entry>): void {
-    this.items = []
+    this.items = [...live.values()]
     this.head = 0
-    for (const [key, entry] of live) this.push(key, entry)
   }
 }
 
@@ -145,10 +151,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     // Deleted first, so that the Map's own order (what compact() rebuilds from) is the write order too.
     entries.delete(key)
     const expiresAt = ttlMs === undefined ? Number.POSITIVE_INFINITY : now() + Math.max(0, ttlMs)
-    const entry = { value, expiresAt }
+    const entry: Entry = { key, value, expiresAt }
     entries.set(key, entry)
-    order.push(key, entry)
-    if (expiresAt !== Number.POSITIVE_INFINITY) expiries.push(key, entry)
+    order.push(entry)
+    if (expiresAt !== Number.POSITIVE_INFINITY) expiries.push(entry)
     if (entries.size > maxEntries) evict()
     if (expiries.size > 2 * maxEntries + 64) expiries.compact(entries)
     if (order.size > 2 * maxEntries + 64) order.compact(entries)
@@ -160,14 +166,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     const t = now()
     while (entries.size > maxEntries) {
       const top = expiries.peek()
-      if (top !== undefined && (entries.get(top.key) !== top.entry || top.at <= t)) {
+      if (top !== undefined && (entries.get(top.key) !== top || top.expiresAt <= t)) {
         expiries.pop()
-        if (entries.get(top.key) === top.entry) entries.delete(top.key)
+        if (entries.get(top.key) === top) entries.delete(top.key)
         continue
       }
       const oldest = order.shift(entries)
       if (oldest === undefined) return
-      entries.delete(oldest)
+      entries.delete(oldest.key)
     }
   }
 
