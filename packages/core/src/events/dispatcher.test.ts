@@ -178,7 +178,8 @@ describe('createEventDispatcher', () => {
   })
 
   it('a store that fails answers retry and reports it, never throws at the transport', async () => {
-    const broken = { ...memoryStore(), get: () => Promise.reject(new Error('ECONNREFUSED')) }
+    const down = () => Promise.reject(new Error('ECONNREFUSED'))
+    const broken = { ...memoryStore(), get: down, setIfAbsent: down }
     const errors: string[] = []
     const events = createEventDispatcher({
       store: broken,

@@ -403,7 +403,7 @@ async function claimAll<S extends SuiteCallbackClient, L>(
     }
     // Built-in ISV steps persist before anything is acknowledged, whatever the deadline (§2.3).
     for (const { parsed, claim, step } of claimed) {
-      if (!step || claim.builtinDone) continue
+      if (!step || (await claim.builtinDone())) continue
       try {
         await step()
       } catch (cause) {

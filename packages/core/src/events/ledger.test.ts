@@ -13,7 +13,7 @@ describe('createDedupeLedger', () => {
     expect(a.keyFor('other-app', 'id:E1')).not.toBe(key)
     const claim = await a.claim(key, Date.now() + 1000)
     if (typeof claim !== 'object') throw new Error(`expected a claim, got ${claim}`)
-    expect(claim.builtinDone).toBe(false)
+    expect(await claim.builtinDone()).toBe(false)
     await claim.finish(true)
     expect(await b.claim(key, Date.now() + 1000)).toBe('done')
   })
@@ -27,7 +27,7 @@ describe('createDedupeLedger', () => {
     await first.finish(false)
     const second = await ledger.claim(key, Date.now() + 1000)
     if (typeof second !== 'object') throw new Error('expected a claim')
-    expect(second.builtinDone).toBe(true)
+    expect(await second.builtinDone()).toBe(true)
   })
 
   it('a holder that died (never finished) is taken over once its in-flight mark expires', async () => {

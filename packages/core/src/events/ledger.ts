@@ -1,5 +1,5 @@
 import { hashes } from '../hash/index'
-import { acquireLease, type Lease, pollUntil } from '../store/lease'
+import { isLiveLease, type Lease, pollUntil, takeLease } from '../store/lease'
 import { type Store, storeKey } from '../store/store'
 import { untilDeadline } from './deadline'
 import type { ParsedEvent } from './types'
@@ -45,8 +45,8 @@ export interface DedupeLedgerOptions {
  */
 export interface LedgerClaim {
   readonly key: string
-  /** Whether the built-in step (e.g. storing a suite_ticket) already ran for this event. */
-  readonly builtinDone: boolean
+  /** Whether the built-in step (e.g. storing a suite_ticket) already ran for this event (one store read). */
+  builtinDone(): Promise<boolean>
   /** Records that the built-in step ran, so a redelivery skips it. */
   markBuiltinDone(): Promise<void>
   /** `true`: the event is handled (remembered, redeliveries acknowledged); `false`: released for a retry. */
@@ -121,21 +121,30 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
     }
   }
 
-  const hold = (key: string, lease: Lease, builtinDone: boolean): LedgerClaim => {
+  // The event's key holds its lease while a holder runs it, then `done`: claiming is one write, finishing one.
+  const hold = (key: string, lease: Lease): LedgerClaim => {
     let settle: (done: boolean) => void = () => {}
     local.set(key, new Promise<boolean>((resolve) => (settle = resolve)))
     return {
       key,
-      builtinDone,
-      markBuiltinDone: () => store.set(key, BUILTIN_DONE, doneTtl),
+      builtinDone: async () => (await store.get(`${key}:builtin`)) === BUILTIN_DONE,
+      markBuiltinDone: () => store.set(`${key}:builtin`, BUILTIN_DONE, doneTtl),
       async finish(done) {
-        if (done)
-          await store
-            .set(key, DONE, doneTtl)
-            .catch((cause) => storeFailed('Could not mark an event as done', cause))
+        // `done` replaces the lease; if it cannot be written the lease is released, so a redelivery is
+        // handled again rather than blocked until the lease runs out.
+        const marked =
+          done &&
+          (await store.set(key, DONE, doneTtl).then(
+            () => true,
+            (cause) => {
+              storeFailed('Could not mark an event as done', cause)
+              return false
+            },
+          ))
         settle(done)
         local.delete(key)
-        await lease.release().catch((cause) => storeFailed('Could not release an in-flight marker', cause))
+        if (!marked)
+          await lease.release().catch((cause) => storeFailed('Could not release an in-flight marker', cause))
       },
     }
   }
@@ -150,8 +159,9 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
     }
     const seen = await pollUntil(
       async () => {
-        if ((await store.get(key)) === DONE) return 'done' as const
-        return (await store.get(`${key}:lock`)) === undefined ? ('free' as const) : undefined
+        const held = await store.get(key)
+        if (held === DONE) return 'done' as const
+        return held === undefined || !isLiveLease(held, now()) ? ('free' as const) : undefined
       },
       { intervalMs: pollMs, deadlineAt, now },
     )
@@ -162,14 +172,9 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
     keyFor: (namespace, id) => storeKey({ owner: namespace, kind: `event_${sha256(id)}` }),
     async claim(key, deadlineAt) {
       for (;;) {
-        if ((await store.get(key)) === DONE) return 'done'
-        const lease = await acquireLease(store, `${key}:lock`, { ttlMs: inflightTtl, now })
-        if (lease) {
-          const state = await store.get(key)
-          if (state !== DONE) return hold(key, lease, state === BUILTIN_DONE)
-          await lease.release().catch(() => false)
-          return 'done'
-        }
+        const taken = await takeLease(store, key, { ttlMs: inflightTtl, now, keep: (held) => held === DONE })
+        if ('lease' in taken) return hold(key, taken.lease)
+        if (taken.held === DONE) return 'done'
         const seen = await waitForHolder(key, deadlineAt)
         if (seen !== 'free') return seen === 'done' ? 'done' : 'busy'
       }

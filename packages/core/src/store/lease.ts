@@ -77,6 +77,62 @@ function expiryOf(value: string): number | undefined {
 }
 
 /**
+ * What {@link takeLease} found: the lease, or what holds the key — a live lease's value, or a value the caller
+ * told it to `keep` (`undefined` when a racing writer took the key between two looks).
+ *
+ * @example
+ * ```ts
+ * const taken: TakenLease = { held: 'done' }
+ * ```
+ */
+export type TakenLease = { lease: Lease } | { held: string | undefined }
+
+/**
+ * Options of {@link takeLease}.
+ *
+ * @example
+ * ```ts
+ * const options: TakeLeaseOptions = { ttlMs: 60_000, now: Date.now, keep: (value) => value === 'done' }
+ * ```
+ */
+export interface TakeLeaseOptions extends LeaseOptions {
+  /**
+   * Values that are not leases yet must stay: the final mark a key ends its life with (the de-duplication
+   * ledger's `done`). Any other value that is not a live lease is replaced.
+   */
+  keep?: (held: string) => boolean
+}
+
+/** Whether `value` is a lease that has not run out (`graceMs` past its expiry included). */
+export function isLiveLease(value: string, now: number, graceMs = 0): boolean {
+  const expiry = expiryOf(value)
+  return expiry !== undefined && expiry + graceMs > now
+}
+
+/**
+ * Takes the lock at `key` (`store.setIfAbsent`), or says what holds it. A value under the key that is no
+ * lease (and not kept), or a lease expired for longer than `graceMs`, is replaced. Store errors propagate.
+ *
+ * @example
+ * ```ts
+ * const taken = await takeLease(store, key, { ttlMs: 60_000, now: Date.now, keep: (v) => v === 'done' })
+ * if ('lease' in taken) await handleThen(() => store.set(key, 'done'))
+ * else if (taken.held === 'done') acknowledge()
+ * ```
+ */
+export async function takeLease(store: Store, key: string, options: TakeLeaseOptions): Promise<TakenLease> {
+  const value = `${randomId()}@${options.now() + options.ttlMs}`
+  const lease: Lease = { key, release: () => store.deleteIfEquals(key, value) }
+  if (await store.setIfAbsent(key, value, options.ttlMs)) return { lease }
+  const held = await store.get(key)
+  if (held !== undefined) {
+    if (options.keep?.(held) || isLiveLease(held, options.now(), options.graceMs)) return { held }
+    await store.deleteIfEquals(key, held)
+  }
+  return (await store.setIfAbsent(key, value, options.ttlMs)) ? { lease } : { held: undefined }
+}
+
+/**
  * Takes the lock at `key` (`store.setIfAbsent`), or `undefined` when another live lease holds it. A value
  * under the key that is no lease, or a lease expired for longer than `graceMs`, is replaced. Store errors
  * propagate: the caller decides whether a store outage means "go ahead alone" or "fail".
@@ -98,14 +154,6 @@ export async function acquireLease(
   key: string,
   options: LeaseOptions,
 ): Promise<Lease | undefined> {
-  const value = `${randomId()}@${options.now() + options.ttlMs}`
-  const lease: Lease = { key, release: () => store.deleteIfEquals(key, value) }
-  if (await store.setIfAbsent(key, value, options.ttlMs)) return lease
-  const held = await store.get(key)
-  if (held !== undefined) {
-    const expiry = expiryOf(held)
-    if (expiry !== undefined && expiry + (options.graceMs ?? 0) > options.now()) return undefined
-    await store.deleteIfEquals(key, held)
-  }
-  return (await store.setIfAbsent(key, value, options.ttlMs)) ? lease : undefined
+  const taken = await takeLease(store, key, options)
+  return 'lease' in taken ? taken.lease : undefined
 }
