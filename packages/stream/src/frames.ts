@@ -13,6 +13,25 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
+// §13.2: header values are strings; numbers are tolerated as their text, anything else is dropped. The
+// parsed object is kept as it is when every value is a string already (the gateway's frames).
+function stringHeaders(raw: Record<string, unknown>): Record<string, string> {
+  let clean = true
+  for (const key in raw) {
+    if (typeof raw[key] !== 'string') {
+      clean = false
+      break
+    }
+  }
+  if (clean) return raw as Record<string, string>
+  const headers: Record<string, string> = {}
+  for (const [key, value] of Object.entries(raw)) {
+    if (typeof value === 'string') headers[key] = value
+    else if (typeof value === 'number' && Number.isFinite(value)) headers[key] = String(value)
+  }
+  return headers
+}
+
 /** Parses one text frame; a string says why it is not a frame (never throws). */
 export function parseFrame(text: string): DownFrame | string {
   let frame: unknown
@@ -23,12 +42,7 @@ export function parseFrame(text: string): DownFrame | string {
   }
   if (!isObject(frame)) return 'not a JSON object'
   if (!isObject(frame.headers)) return 'no headers'
-  const headers: Record<string, string> = {}
-  for (const [key, value] of Object.entries(frame.headers)) {
-    // §13.2: header values are strings; numbers are tolerated as their text.
-    if (typeof value === 'string') headers[key] = value
-    else if (typeof value === 'number' && Number.isFinite(value)) headers[key] = String(value)
-  }
+  const headers = stringHeaders(frame.headers)
   const { messageId, topic } = headers
   if (!messageId) return 'no headers.messageId'
   if (typeof frame.type !== 'string') return 'no type'
@@ -39,13 +53,14 @@ export function parseFrame(text: string): DownFrame | string {
 
 /** An upstream ACK (§13.3): `data` JSON-encoded, the request's `messageId` in the headers. */
 export function ackFrame(messageId: string, data: unknown, code = 200, message = 'OK'): string {
-  return JSON.stringify({
-    code,
-    message,
-    headers: { messageId, contentType: 'application/json' },
-    data: typeof data === 'string' ? data : JSON.stringify(data ?? null),
-  })
+  // What JSON.stringify of { code, message, headers: { messageId, contentType }, data } gives, without the
+  // objects (an ACK per frame).
+  const text = typeof data === 'string' ? data : JSON.stringify(data ?? null)
+  return `{"code":${code},"message":${JSON.stringify(message)},"headers":{"messageId":${JSON.stringify(messageId)},"contentType":"application/json"},"data":${JSON.stringify(text)}}`
 }
+
+const EVENT_SUCCESS = JSON.stringify({ status: 'SUCCESS', message: 'OK' })
+const EVENT_LATER = JSON.stringify({ status: 'LATER', message: 'handler failed' })
 
 /**
  * The ACK of a handled frame (§13.3): an EVENT gets `{status}` (`LATER` asks for a redelivery), a CALLBACK
@@ -53,12 +68,7 @@ export function ackFrame(messageId: string, data: unknown, code = 200, message =
  */
 export function ackFor(type: 'EVENT' | 'CALLBACK', messageId: string, outcome: DeliveryOutcome): string {
   const ok = outcome.kind === 'ack'
-  if (type === 'EVENT') {
-    return ackFrame(
-      messageId,
-      ok ? { status: 'SUCCESS', message: 'OK' } : { status: 'LATER', message: 'handler failed' },
-    )
-  }
+  if (type === 'EVENT') return ackFrame(messageId, ok ? EVENT_SUCCESS : EVENT_LATER)
   return ok
     ? ackFrame(messageId, { response: outcome.result ?? null })
     : ackFrame(messageId, { response: null }, 500, 'handler failed')

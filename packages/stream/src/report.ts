@@ -55,7 +55,7 @@ export class StreamReporter {
 
   constructor(
     private readonly logger: CallbackLogger,
-    private readonly hooks: StreamHooks,
+    readonly hooks: StreamHooks,
   ) {}
 
   debug(message: string, data: LogData): void {

@@ -133,8 +133,10 @@ export class FrameRouter<S extends SuiteCallbackClient> {
       }
       // One ACK per frame, after the handler.
       const sent = this.send(connection, frame.messageId, ackFor(type, frame.messageId, outcome))
-      const status = outcome.kind === 'ack' ? 'SUCCESS' : 'LATER'
-      reporter.hook('ack', { messageId: frame.messageId, type, topic: frame.topic, status, sent })
+      if (reporter.hooks.ack) {
+        const status = outcome.kind === 'ack' ? 'SUCCESS' : 'LATER'
+        reporter.hook('ack', { messageId: frame.messageId, type, topic: frame.topic, status, sent })
+      }
     } finally {
       gate.release()
       connection.inFlight--

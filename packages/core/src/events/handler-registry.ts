@@ -47,7 +47,14 @@ export function createHandlerRegistry<S extends SuiteCallbackClient, L>(
     async dispatch(event, context) {
       // Every-event handlers start first: adapters use them to put the event on their request context.
       const first = any.size
-      const fns = [...any, ...(specific.get(event.EventType) ?? [])]
+      const own = specific.get(event.EventType)
+      // One handler (the common case): run it without gathering results.
+      if (first + (own?.size ?? 0) === 1) {
+        const only = (first === 1 ? any : own!).values().next().value!
+        const value = await only(event, context)
+        return first === 1 ? undefined : value
+      }
+      const fns = [...any, ...(own ?? [])]
       if (fns.length === 0) return undefined
       const results = await Promise.allSettled(fns.map(async (fn) => fn(event, context)))
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { memoryStore } from '../store/store'
+import { memoryStore, type Store } from '../store/store'
 import { createDedupeLedger, eventIdOf } from './ledger'
 import { parseEvents } from './parse'
 
@@ -52,6 +52,56 @@ describe('createDedupeLedger', () => {
     if (typeof claim !== 'object') throw new Error('expected a claim')
     await claim.finish(true)
     expect(failures).toEqual(['Could not mark an event as done'])
+  })
+})
+
+describe('createDedupeLedger store traffic', () => {
+  const counted = () => {
+    const base = memoryStore()
+    const calls: string[] = []
+    const store: Store = {
+      get: (key) => (calls.push('get'), base.get(key)),
+      set: (key, value, ttl) => (calls.push('set'), base.set(key, value, ttl)),
+      delete: (key) => (calls.push('delete'), base.delete(key)),
+      setIfAbsent: (key, value, ttl) => (calls.push('setIfAbsent'), base.setIfAbsent(key, value, ttl)),
+      deleteIfEquals: (key, value) => (calls.push('deleteIfEquals'), base.deleteIfEquals(key, value)),
+    }
+    return { store, calls }
+  }
+
+  it('a new event costs one write to claim and one to finish; a handled one a write and a read', async () => {
+    const { store, calls } = counted()
+    const ledger = createDedupeLedger({ store })
+    const key = ledger.keyFor('app', 'id:E5')
+    const claim = await ledger.claim(key, Date.now() + 1000)
+    if (typeof claim !== 'object') throw new Error('expected a claim')
+    await claim.finish(true)
+    expect(calls).toEqual(['setIfAbsent', 'set'])
+    calls.length = 0
+    expect(await ledger.claim(key, Date.now() + 1000)).toBe('done')
+    expect(calls).toEqual(['setIfAbsent', 'get'])
+  })
+
+  it('a done mark is kept; a stray value that is no live lease is replaced', async () => {
+    const store = memoryStore()
+    const ledger = createDedupeLedger({ store })
+    const done = ledger.keyFor('app', 'id:E6')
+    await store.set(done, 'done')
+    expect(await ledger.claim(done, Date.now() + 1000)).toBe('done')
+    const stray = ledger.keyFor('app', 'id:E7')
+    await store.set(stray, 'left by an old version') // no TTL: only its shape says it is no lease
+    expect(typeof (await ledger.claim(stray, Date.now() + 1000))).toBe('object')
+  })
+
+  it('when done cannot be written the lease is released, so a redelivery is handled at once', async () => {
+    const base = memoryStore()
+    const store = { ...base, set: () => Promise.reject(new Error('READONLY')) }
+    const ledger = createDedupeLedger({ store, onStoreError: () => {} })
+    const key = ledger.keyFor('app', 'id:E8')
+    const first = await ledger.claim(key, Date.now() + 1000)
+    if (typeof first !== 'object') throw new Error('expected a claim')
+    await first.finish(true)
+    expect(typeof (await ledger.claim(key, Date.now() + 1000))).toBe('object')
   })
 })
 

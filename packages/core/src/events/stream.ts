@@ -31,20 +31,19 @@ function lowerFirst(name: string): string {
 // whose camelCase spelling is not itself a field of the type (label_user_change has both `UserIdList`
 // and `userIdList`: the camelCase one stays as it is).
 function renamesOf(eventType: string): Renames {
-  // Unknown types get the common fields' renames (cached once, so odd types cannot grow the cache).
-  const type = eventFieldsOf(eventType) ? eventType : 'check_url'
-  let renames = renameCache.get(type)
-  if (renames) return renames
-  const fields = eventFieldsOf(type) ?? []
+  const cached = renameCache.get(eventType)
+  if (cached) return cached
+  // Unknown types get the common fields' renames (cached under check_url, so odd types cannot grow the cache).
+  const fields = eventFieldsOf(eventType)
+  if (fields === undefined) return renamesOf('check_url')
   const names = new Set(fields.map(([name]) => name))
   const map = new Map<string, string>()
   for (const name of names) {
     const camel = lowerFirst(name)
     if (camel !== name && !names.has(camel)) map.set(camel, name)
   }
-  renames = map
-  renameCache.set(type, renames)
-  return renames
+  renameCache.set(eventType, map)
+  return map
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
