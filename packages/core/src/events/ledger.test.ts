@@ -59,13 +59,16 @@ describe('createDedupeLedger store traffic', () => {
   const counted = () => {
     const base = memoryStore()
     const calls: string[] = []
-    const store: Store = {
-      get: (key) => (calls.push('get'), base.get(key)),
-      set: (key, value, ttl) => (calls.push('set'), base.set(key, value, ttl)),
-      delete: (key) => (calls.push('delete'), base.delete(key)),
-      setIfAbsent: (key, value, ttl) => (calls.push('setIfAbsent'), base.setIfAbsent(key, value, ttl)),
-      deleteIfEquals: (key, value) => (calls.push('deleteIfEquals'), base.deleteIfEquals(key, value)),
-    }
+    // Every operation is recorded by name, then run on the memory store.
+    const store = Object.fromEntries(
+      (['get', 'set', 'delete', 'setIfAbsent', 'deleteIfEquals'] as const).map((name) => [
+        name,
+        (...args: unknown[]) => {
+          calls.push(name)
+          return (base[name] as (...a: unknown[]) => Promise<unknown>)(...args)
+        },
+      ]),
+    ) as unknown as Store
     return { store, calls }
   }
 
