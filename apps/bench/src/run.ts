@@ -227,9 +227,10 @@ if (want('stream')) {
       'A round pushes a backlog of `user_modify_org` events from the emulator (in a process of its own, on its own ' +
         'core) to one client and times it from the first frame to the last ACK; the three clients take turns. Ours ' +
         'runs a trivial handler through the whole pipeline: frame checks, the typed event, de-duplication on the ' +
-        'eventId (memory store), the ACK after the handler, within its concurrency gate (32). The bare loop parses each ' +
-        'frame and sends its ACK, nothing else. The official `dingtalk-stream` 2.1.5 calls a synchronous listener and ' +
-        'ACKs what it returns (its HTTP calls redirected to the emulator).',
+        'eventId (memory store: one write to claim, one to finish), the ACK after the handler, within its concurrency ' +
+        'gate (32); the ACKs of frames handled in one turn of the event loop leave in one socket write. The bare loop ' +
+        'parses each frame and sends its ACK (one write each), nothing else. The official `dingtalk-stream` 2.1.5 ' +
+        'calls a synchronous listener and ACKs what it returns (its HTTP calls redirected to the emulator).',
       'Each round checks that every event was handled once and ACKed once (no redelivery), for every client.',
       'Events/s is what the pair achieves together: the emulator shares the machine, so a client that needs more CPU ' +
         'per event leaves less to the emulator. The CPU figures (user + system time of each process over its rounds, ' +
