@@ -12,6 +12,8 @@ import type {
 import type { EventDispatcher, EventDispatcherOptions } from '../events/dispatcher'
 import type { DingTalkEventType, EventOf } from '../events/types'
 import type { Store } from '../store/store'
+// Only for the {@link createCallbackHandler} links below (they must resolve where these types are re-exported).
+import type { createCallbackHandler } from './handler'
 import type { CallbackRequest } from './request'
 import type { CallbackResponse } from './responses'
 
