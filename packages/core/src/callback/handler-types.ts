@@ -12,13 +12,11 @@ import type {
 import type { EventDispatcher, EventDispatcherOptions } from '../events/dispatcher'
 import type { DingTalkEventType, EventOf } from '../events/types'
 import type { Store } from '../store/store'
-// Only for the {@link createCallbackHandler} links below (they must resolve where these types are re-exported).
-import type { createCallbackHandler } from './handler'
 import type { CallbackRequest } from './request'
 import type { CallbackResponse } from './responses'
 
 /**
- * Tuning of {@link createCallbackHandler}.
+ * Tuning of `createCallbackHandler`.
  *
  * @example
  * ```ts
@@ -60,7 +58,7 @@ export interface CallbackTuning {
 }
 
 /**
- * Options of {@link createCallbackHandler}.
+ * Options of `createCallbackHandler`.
  *
  * @example
  * ```ts
