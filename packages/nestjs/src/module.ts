@@ -1,20 +1,20 @@
-import { createDingTalkRoutes, type DingTalkEventType } from '@dingtalk-kit/core'
+import { createDingTalkRoutes } from '@dingtalk-kit/core'
 import {
   type BeforeApplicationShutdown,
   ConfigurableModuleBuilder,
   type DynamicModule,
+  type FactoryProvider,
   Inject,
   Injectable,
   Logger,
   Module,
   type OnApplicationBootstrap,
   type OnModuleInit,
-  type Provider,
 } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { createDingTalkController } from './controller'
-import { type DingTalkEventBinding, type DingTalkEventMethod, dingTalkEventBindings } from './events'
+import { dingTalkEventBindings } from './events'
 import type {
   DingTalkModuleExtras,
   DingTalkModuleForRoot,
@@ -66,29 +66,22 @@ class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, Bef
         const method = instance[name]
         if (typeof method !== 'function') continue
         const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
-        for (const binding of dingTalkEventBindings(method)) {
-          if (!wrapper.isDependencyTreeStatic())
+        for (const { types, from } of dingTalkEventBindings(method)) {
+          if (!wrapper.isDependencyTreeStatic()) {
             this.logger.warn(`${where} ignored: not a singleton provider`)
-          else this.bind(where, method as DingTalkEventMethod<DingTalkEventType>, instance, binding)
+            continue
+          }
+          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
+          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
+            this.logger.warn(
+              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
+            )
+          if (!this.stream && !from.some((source) => this.routes[source]))
+            this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
+          else for (const type of types) this.routes.on(type, method.bind(instance), { from })
         }
       }
     }
-  }
-
-  private bind(
-    where: string,
-    method: DingTalkEventMethod<DingTalkEventType>,
-    instance: object,
-    { types, from }: DingTalkEventBinding,
-  ): void {
-    // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
-    if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
-      this.logger.warn(`${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`)
-    if (!this.stream && !from.some((source) => this.routes[source])) {
-      this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
-      return
-    }
-    for (const type of types) this.routes.on(type, method.bind(instance), { from })
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -164,14 +157,18 @@ Injectable()(DingTalkEventExplorer)
 for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries()) {
   Inject(token)(DingTalkEventExplorer, undefined, index)
 }
+// What the module makes injectable by class: values from its options, and the Stream client.
 const fromOptions = (
   provide: abstract new () => unknown,
   useFactory: (options: DingTalkModuleOptions) => unknown,
-): Provider => ({
-  provide,
-  useFactory,
-  inject: [DINGTALK_MODULE_OPTIONS],
-})
+): FactoryProvider => ({ provide, useFactory, inject: [DINGTALK_MODULE_OPTIONS] })
+const PROVIDERS: FactoryProvider[] = [
+  fromOptions(DingTalkRoutes, createDingTalkRoutes),
+  fromOptions(DingTalkClient, (options) => options.client),
+  fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
+  fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
+  { provide: DingTalkStream, useFactory: createStream, inject: [DINGTALK_MODULE_OPTIONS, DingTalkRoutes] },
+]
 // On the routes' pipeline; `@dingtalk-kit/stream` is an optional peer, imported only when configured.
 async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkRoutes) {
   if (!stream) return undefined
@@ -184,20 +181,6 @@ async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkR
 }
 Module({
   imports: [DiscoveryModule],
-  providers: [
-    fromOptions(DingTalkRoutes, createDingTalkRoutes),
-    fromOptions(DingTalkClient, (options) => options.client),
-    fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
-    fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
-    { provide: DingTalkStream, useFactory: createStream, inject: [DINGTALK_MODULE_OPTIONS, DingTalkRoutes] },
-    DingTalkEventExplorer,
-  ],
-  exports: [
-    DingTalkRoutes,
-    DingTalkClient,
-    DingTalkSuiteClient,
-    DingTalkStore,
-    DingTalkStream,
-    DINGTALK_MODULE_OPTIONS,
-  ],
+  providers: [...PROVIDERS, DingTalkEventExplorer],
+  exports: [...PROVIDERS.map(({ provide }) => provide), DINGTALK_MODULE_OPTIONS],
 })(DingTalkModule)
