@@ -5,7 +5,6 @@ import {
   type DynamicModule,
   type FactoryProvider,
   Inject,
-  Injectable,
   Logger,
   Module,
   type OnApplicationBootstrap,
@@ -44,57 +43,6 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
-/**
- * Finds `@OnDingTalkEvent()` methods at start-up and adds them to the routes' event pipeline; starts the
- * Stream client once they are, and closes it on shutdown.
- */
-class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('DingTalk')
-
-  constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly routes: DingTalkRoutes,
-    private readonly stream: DingTalkStream | undefined,
-  ) {}
-
-  onModuleInit(): void {
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined
-      if (!instance || typeof instance !== 'object') continue
-      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const method = instance[name]
-        if (typeof method !== 'function') continue
-        const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
-        for (const { types, from } of dingTalkEventBindings(method)) {
-          if (!wrapper.isDependencyTreeStatic()) {
-            this.logger.warn(`${where} ignored: not a singleton provider`)
-            continue
-          }
-          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
-          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
-            this.logger.warn(
-              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
-            )
-          if (!this.stream && !from.some((source) => this.routes[source]))
-            this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
-          else for (const type of types) this.routes.on(type, method.bind(instance), { from })
-        }
-      }
-    }
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.stream?.start()
-  }
-
-  // The Stream client finishes and ACKs its frames; handlers still running after their reply (past the
-  // deadline) finish before the process exits.
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.stream?.close()
-    await this.routes.idle()
-  }
-}
 
 /**
  * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
@@ -118,7 +66,9 @@ class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, Bef
  * export class AppModule {}
  * ```
  */
-export class DingTalkModule {
+export class DingTalkModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DingTalk')
+
   /**
    * Configures the module with options known up front.
    *
@@ -150,12 +100,60 @@ export class DingTalkModule {
   static forRootAsync(options: DingTalkModuleForRootAsync): DynamicModule {
     return { ...builder.ConfigurableModuleClass.forRootAsync(options), module: DingTalkModule }
   }
+
+  /** @internal Nest creates the module, with what it needs to wire `@OnDingTalkEvent()` methods. */
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly routes: DingTalkRoutes,
+    private readonly stream: DingTalkStream | undefined,
+  ) {}
+
+  /** Adds the `@OnDingTalkEvent()` methods of every provider and controller to the routes' pipeline. */
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined
+      if (!instance || typeof instance !== 'object') continue
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const method = instance[name]
+        if (typeof method !== 'function') continue
+        const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
+        for (const { types, from } of dingTalkEventBindings(method)) {
+          if (!wrapper.isDependencyTreeStatic()) {
+            this.logger.warn(`${where} ignored: not a singleton provider`)
+            continue
+          }
+          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
+          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
+            this.logger.warn(
+              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
+            )
+          if (!this.stream && !from.some((source) => this.routes[source]))
+            this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
+          else for (const type of types) this.routes.on(type, method.bind(instance), { from })
+        }
+      }
+    }
+  }
+
+  /** Starts the Stream client, when configured, once every method is on the pipeline. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.stream?.start()
+  }
+
+  /**
+   * Closes the Stream client (it finishes and ACKs its frames); handlers still running after their reply
+   * (past the deadline) finish before the process exits.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stream?.close()
+    await this.routes.idle()
+  }
 }
 
 // Decorators applied as calls, for the same reason as in controller.ts.
-Injectable()(DingTalkEventExplorer)
 for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries()) {
-  Inject(token)(DingTalkEventExplorer, undefined, index)
+  Inject(token)(DingTalkModule, undefined, index)
 }
 // What the module makes injectable by class: values from its options, and the Stream client.
 const fromOptions = (
@@ -181,6 +179,6 @@ async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkR
 }
 Module({
   imports: [DiscoveryModule],
-  providers: [...PROVIDERS, DingTalkEventExplorer],
+  providers: PROVIDERS,
   exports: [...PROVIDERS.map(({ provide }) => provide), DINGTALK_MODULE_OPTIONS],
 })(DingTalkModule)
