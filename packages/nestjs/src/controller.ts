@@ -44,9 +44,9 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
       private readonly host: HttpAdapterHost,
     ) {
       if (!options.exactBodies) return
-      // Before the app registers its body parsers: now, or once a testing module is given its adapter.
-      if (host.httpAdapter) keepCallbackBodies(host.httpAdapter, options.prefix)
-      else host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
+      // Before the app registers its body parsers: now, or once a testing module is given its adapter
+      // (`init$` replays the adapter's arrival to late subscribers).
+      host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
     }
 
     // Nest matched the route (under any global prefix); returns what it wrote, so interceptors see it.
