@@ -43,10 +43,10 @@ export function createDingTalkController(options: DingTalkModuleExtras): Type<un
       private readonly routes: DingTalkRoutes,
       private readonly host: HttpAdapterHost,
     ) {
-      if (!options.exactBodies) return
       // Before the app registers its body parsers: now, or once a testing module is given its adapter
       // (`init$` replays the adapter's arrival to late subscribers).
-      host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
+      if (options.exactBodies)
+        host.init$.subscribe(() => keepCallbackBodies(host.httpAdapter, options.prefix))
     }
 
     // Nest matched the route (under any global prefix); returns what it wrote, so interceptors see it.
