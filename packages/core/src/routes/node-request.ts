@@ -3,12 +3,6 @@ import type { RouteResponse } from './failure'
 import type { RouteRequest } from './request'
 import { DINGTALK_ROUTES, normalizePrefix } from './table'
 
-/** Node's request stream, as far as `pickBody` looks at it. */
-interface NodeStream {
-  readableDidRead?: boolean
-  readableEnded?: boolean
-}
-
 /**
  * A request as a Node framework hands it over: Express's `req`, Fastify's `request`, Koa's `ctx.request`,
  * with what a body parser left on it.
@@ -18,7 +12,7 @@ interface NodeStream {
  * const request: NodeFrameworkRequest = ctx.request
  * ```
  */
-export interface NodeFrameworkRequest extends NodeStream {
+export interface NodeFrameworkRequest {
   method: string
   /** The URL as the framework routes it (path and query). */
   url: string
@@ -32,9 +26,12 @@ export interface NodeFrameworkRequest extends NodeStream {
   /** The client's address as the framework knows it. */
   ip?: string
   /** Node's request where the framework keeps it apart from its own: Fastify's `raw`. */
-  raw?: NodeStream
+  raw?: { readableDidRead?: boolean; readableEnded?: boolean }
   /** Node's request where the framework keeps it apart from its own: Koa's `req`. */
-  req?: NodeStream
+  req?: { readableDidRead?: boolean; readableEnded?: boolean }
+  /** Whether the stream was read, when the request is Node's own (Express). */
+  readableDidRead?: boolean
+  readableEnded?: boolean
 }
 
 // What setBodyHeadersAside keeps on the headers object it took them from.
