@@ -6,7 +6,8 @@ import {
   type DingTalkRoutesOptions,
   type EventContext,
   type EventOf,
-  pickBody,
+  nodeRouteRequest,
+  writeHeaders,
 } from '@dingtalk-kit/core'
 import Router from '@koa/router'
 import type { Context, DefaultState, Middleware, ParameterizedContext } from 'koa'
@@ -79,8 +80,6 @@ export interface DingTalkKoa {
   readonly prefix: string
   /** The framework-free routes: route table, callback handlers, and `on()` for events from every transport. */
   readonly dingtalk: DingTalkRoutes<Context>
-  /** @deprecated The same object as `dingtalk` (its name in the other adapters); use `dingtalk`. */
-  readonly routes: DingTalkRoutes<Context>
   /** Middleware answering `{prefix}/…`; every other request goes to `next`. */
   middleware(): Middleware
   /** A `@koa/router` router with the routes under `prefix`; mount with `.routes()` or nest it. */
@@ -124,31 +123,16 @@ export function dingtalk(options: DingTalkKoaOptions): DingTalkKoa {
   const answer =
     (underRouter = false): Middleware =>
     async (ctx, next) => {
-      const path = underRouter ? `/${ctx.params.path ?? ''}` : ctx.path
-      const { rawBody, body: parsed } = ctx.request as { rawBody?: unknown; body?: unknown }
-      const body = pickBody({ stream: ctx.req, rawBody, parsed })
-      const request = {
-        method: ctx.method,
-        path,
-        url: ctx.url,
-        headers: ctx.headers,
-        body,
-        clientAddress: ctx.ip,
-      }
+      const request = nodeRouteRequest(ctx.request, underRouter ? `/${ctx.params.path ?? ''}` : ctx.path)
       const response = await (underRouter ? routes.handle : routes.serve)(request, { locals: ctx })
       if (!response) return next()
       ctx.status = response.status
-      // append: cookies a handler set (a session, in the web login's onSignIn) stay next to the route's.
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (name === 'set-cookie') ctx.append(name, value)
-        else ctx.set(name, value)
-      }
+      writeHeaders(response, ctx)
       ctx.body = response.body
     }
   return {
     prefix: routes.prefix || '/',
     dingtalk: routes,
-    routes,
     middleware: () => answer(),
     router: () => new Router(routes.prefix ? { prefix: routes.prefix } : {}).all('/{*path}', answer(true)),
     onEvent: (type, middleware) =>

@@ -235,8 +235,8 @@ describe('onEvent() and ctx.state', () => {
 
   it('exposes the core routes and handlers', () => {
     const dt: DingTalkKoa = dingtalk(options())
-    expect(typeof dt.routes.callback?.handle).toBe('function')
-    expect(dt.routes.suiteCallback).toBeUndefined()
+    expect(typeof dt.dingtalk.callback?.handle).toBe('function')
+    expect(dt.dingtalk.suiteCallback).toBeUndefined()
     expect(new DingTalkError('SSO_MISSING_CODE', 'x')).toBeInstanceOf(Error)
   })
 })

@@ -1,11 +1,5 @@
 import 'reflect-metadata'
-import type {
-  CallbackSource,
-  DingTalkEventType,
-  EventContext,
-  EventOf,
-  SuiteCallbackClient,
-} from '@dingtalk-kit/core'
+import type { CallbackSource, DingTalkEventType, EventHandler } from '@dingtalk-kit/core'
 
 const EVENTS = 'dingtalk-kit:on-event'
 
@@ -40,10 +34,7 @@ export interface OnDingTalkEventOptions {
  * const onAdded: DingTalkEventMethod<'user_add_org'> = (event) => console.log(event.UserId)
  * ```
  */
-export type DingTalkEventMethod<K extends DingTalkEventType> = (
-  event: EventOf<K>,
-  context: EventContext<SuiteCallbackClient>,
-) => unknown
+export type DingTalkEventMethod<K extends DingTalkEventType> = EventHandler<K>
 
 /**
  * What {@link OnDingTalkEvent} records on a method.
@@ -91,8 +82,7 @@ export function OnDingTalkEvent<K extends DingTalkEventType>(
   return (_target, _key, descriptor) => {
     const method = descriptor.value
     if (typeof method !== 'function') throw new TypeError('@OnDingTalkEvent() decorates methods only')
-    const previous = dingTalkEventBindings(method)
-    Reflect.defineMetadata(EVENTS, [...previous, binding], method)
+    Reflect.defineMetadata(EVENTS, [...dingTalkEventBindings(method), binding], method)
   }
 }
 
@@ -105,6 +95,5 @@ export function OnDingTalkEvent<K extends DingTalkEventType>(
  * ```
  */
 export function dingTalkEventBindings(method: object): readonly DingTalkEventBinding[] {
-  const found: unknown = Reflect.getMetadata(EVENTS, method)
-  return Array.isArray(found) ? (found as DingTalkEventBinding[]) : []
+  return (Reflect.getMetadata(EVENTS, method) as DingTalkEventBinding[] | undefined) ?? []
 }

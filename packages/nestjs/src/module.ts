@@ -1,20 +1,19 @@
-import { createDingTalkRoutes, type DingTalkEventType } from '@dingtalk-kit/core'
+import { createDingTalkRoutes } from '@dingtalk-kit/core'
 import {
   type BeforeApplicationShutdown,
   ConfigurableModuleBuilder,
   type DynamicModule,
+  type FactoryProvider,
   Inject,
-  Injectable,
   Logger,
   Module,
   type OnApplicationBootstrap,
   type OnModuleInit,
-  type Provider,
 } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
 import { createDingTalkController } from './controller'
-import { type DingTalkEventBinding, type DingTalkEventMethod, dingTalkEventBindings } from './events'
+import { dingTalkEventBindings } from './events'
 import type {
   DingTalkModuleExtras,
   DingTalkModuleForRoot,
@@ -44,64 +43,6 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
-/**
- * Finds `@OnDingTalkEvent()` methods at start-up and adds them to the routes' event pipeline; starts the
- * Stream client once they are, and closes it on shutdown.
- */
-class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('DingTalk')
-
-  constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly routes: DingTalkRoutes,
-    private readonly stream: DingTalkStream | undefined,
-  ) {}
-
-  onModuleInit(): void {
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
-      const instance = wrapper.instance as Record<string, unknown> | undefined
-      if (!instance || typeof instance !== 'object') continue
-      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const method = instance[name]
-        if (typeof method !== 'function') continue
-        const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
-        for (const binding of dingTalkEventBindings(method)) {
-          if (!wrapper.isDependencyTreeStatic())
-            this.logger.warn(`${where} ignored: not a singleton provider`)
-          else this.bind(where, method as DingTalkEventMethod<DingTalkEventType>, instance, binding)
-        }
-      }
-    }
-  }
-
-  private bind(
-    where: string,
-    method: DingTalkEventMethod<DingTalkEventType>,
-    instance: object,
-    { types, from }: DingTalkEventBinding,
-  ): void {
-    // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
-    if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
-      this.logger.warn(`${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`)
-    if (!this.stream && !from.some((source) => this.routes[source])) {
-      this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
-      return
-    }
-    for (const type of types) this.routes.on(type, method.bind(instance), { from })
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.stream?.start()
-  }
-
-  // The Stream client finishes and ACKs its frames; handlers still running after their reply (past the
-  // deadline) finish before the process exits.
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.stream?.close()
-    await this.routes.idle()
-  }
-}
 
 /**
  * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
@@ -125,7 +66,9 @@ class DingTalkEventExplorer implements OnModuleInit, OnApplicationBootstrap, Bef
  * export class AppModule {}
  * ```
  */
-export class DingTalkModule {
+export class DingTalkModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('DingTalk')
+
   /**
    * Configures the module with options known up front.
    *
@@ -157,21 +100,73 @@ export class DingTalkModule {
   static forRootAsync(options: DingTalkModuleForRootAsync): DynamicModule {
     return { ...builder.ConfigurableModuleClass.forRootAsync(options), module: DingTalkModule }
   }
+
+  /** @internal Nest creates the module, with what it needs to wire `@OnDingTalkEvent()` methods. */
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly routes: DingTalkRoutes,
+    private readonly stream: DingTalkStream | undefined,
+  ) {}
+
+  /** Adds the `@OnDingTalkEvent()` methods of every provider and controller to the routes' pipeline. */
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined
+      if (!instance || typeof instance !== 'object') continue
+      for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+        const method = instance[name]
+        if (typeof method !== 'function') continue
+        const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
+        for (const { types, from } of dingTalkEventBindings(method)) {
+          if (!wrapper.isDependencyTreeStatic()) {
+            this.logger.warn(`${where} ignored: not a singleton provider`)
+            continue
+          }
+          // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
+          if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
+            this.logger.warn(
+              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
+            )
+          if (!this.stream && !from.some((source) => this.routes[source]))
+            this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
+          else for (const type of types) this.routes.on(type, method.bind(instance), { from })
+        }
+      }
+    }
+  }
+
+  /** Starts the Stream client, when configured, once every method is on the pipeline. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.stream?.start()
+  }
+
+  /**
+   * Closes the Stream client (it finishes and ACKs its frames); handlers still running after their reply
+   * (past the deadline) finish before the process exits.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stream?.close()
+    await this.routes.idle()
+  }
 }
 
 // Decorators applied as calls, for the same reason as in controller.ts.
-Injectable()(DingTalkEventExplorer)
 for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries()) {
-  Inject(token)(DingTalkEventExplorer, undefined, index)
+  Inject(token)(DingTalkModule, undefined, index)
 }
+// What the module makes injectable by class: values from its options, and the Stream client.
 const fromOptions = (
   provide: abstract new () => unknown,
   useFactory: (options: DingTalkModuleOptions) => unknown,
-): Provider => ({
-  provide,
-  useFactory,
-  inject: [DINGTALK_MODULE_OPTIONS],
-})
+): FactoryProvider => ({ provide, useFactory, inject: [DINGTALK_MODULE_OPTIONS] })
+const PROVIDERS: FactoryProvider[] = [
+  fromOptions(DingTalkRoutes, createDingTalkRoutes),
+  fromOptions(DingTalkClient, (options) => options.client),
+  fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
+  fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
+  { provide: DingTalkStream, useFactory: createStream, inject: [DINGTALK_MODULE_OPTIONS, DingTalkRoutes] },
+]
 // On the routes' pipeline; `@dingtalk-kit/stream` is an optional peer, imported only when configured.
 async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkRoutes) {
   if (!stream) return undefined
@@ -184,20 +179,6 @@ async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkR
 }
 Module({
   imports: [DiscoveryModule],
-  providers: [
-    fromOptions(DingTalkRoutes, createDingTalkRoutes),
-    fromOptions(DingTalkClient, (options) => options.client),
-    fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
-    fromOptions(DingTalkStore, (options) => options.client?.store ?? options.suiteClient?.store),
-    { provide: DingTalkStream, useFactory: createStream, inject: [DINGTALK_MODULE_OPTIONS, DingTalkRoutes] },
-    DingTalkEventExplorer,
-  ],
-  exports: [
-    DingTalkRoutes,
-    DingTalkClient,
-    DingTalkSuiteClient,
-    DingTalkStore,
-    DingTalkStream,
-    DINGTALK_MODULE_OPTIONS,
-  ],
+  providers: PROVIDERS,
+  exports: [...PROVIDERS.map(({ provide }) => provide), DINGTALK_MODULE_OPTIONS],
 })(DingTalkModule)

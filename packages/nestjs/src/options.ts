@@ -83,8 +83,5 @@ export type DingTalkModuleForRoot = DingTalkModuleOptions & Partial<DingTalkModu
  * }
  * ```
  */
-export type DingTalkModuleForRootAsync = ConfigurableModuleAsyncOptions<
-  DingTalkModuleOptions,
-  'createDingTalkOptions'
-> &
-  Partial<DingTalkModuleExtras>
+export type DingTalkModuleForRootAsync = Partial<DingTalkModuleExtras> &
+  ConfigurableModuleAsyncOptions<DingTalkModuleOptions, 'createDingTalkOptions'>

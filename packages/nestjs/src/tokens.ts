@@ -1,9 +1,4 @@
-import type {
-  DingTalkClient as CoreDingTalkClient,
-  DingTalkRoutes as CoreDingTalkRoutes,
-  Store,
-  SuiteClient,
-} from '@dingtalk-kit/core'
+import type * as core from '@dingtalk-kit/core'
 import type { StreamClient } from '@dingtalk-kit/stream'
 
 // Each token is an abstract class merged with the core interface: one name is both the injection token and
@@ -26,7 +21,7 @@ import type { StreamClient } from '@dingtalk-kit/stream'
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
 export abstract class DingTalkClient {}
-export interface DingTalkClient extends CoreDingTalkClient {}
+export interface DingTalkClient extends core.DingTalkClient {}
 
 /**
  * The ISV suite client given as `suiteClient` in the module options (`undefined` when none was given).
@@ -41,7 +36,7 @@ export interface DingTalkClient extends CoreDingTalkClient {}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
 export abstract class DingTalkSuiteClient {}
-export interface DingTalkSuiteClient extends SuiteClient {}
+export interface DingTalkSuiteClient extends core.SuiteClient {}
 
 /**
  * The store behind the client (else the suite client): tokens, tickets, permanent codes. `undefined` when
@@ -57,7 +52,7 @@ export interface DingTalkSuiteClient extends SuiteClient {}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
 export abstract class DingTalkStore {}
-export interface DingTalkStore extends Store {}
+export interface DingTalkStore extends core.Store {}
 
 /**
  * The routes the module mounts (`createDingTalkRoutes` of the core), with the callback handlers: add
@@ -72,7 +67,7 @@ export interface DingTalkStore extends Store {}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the core interface
 export abstract class DingTalkRoutes {}
-export interface DingTalkRoutes extends CoreDingTalkRoutes {}
+export interface DingTalkRoutes extends core.DingTalkRoutes {}
 
 /**
  * The Stream client the module runs when `stream` is configured (`undefined` otherwise): its `stats()`,
@@ -87,4 +82,4 @@ export interface DingTalkRoutes extends CoreDingTalkRoutes {}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: a token class typed as the stream interface
 export abstract class DingTalkStream {}
-export interface DingTalkStream extends StreamClient<SuiteClient> {}
+export interface DingTalkStream extends StreamClient<core.SuiteClient> {}

@@ -1,6 +1,12 @@
 export { type DrainableServer, type DrainOptions, drainServer } from './drain'
 export type { FailureLimit } from './limiter'
 export {
+  type NodeFrameworkRequest,
+  nodeRouteRequest,
+  setBodyHeadersAside,
+  writeHeaders,
+} from './node-request'
+export {
   type CallbackSource,
   createDingTalkRoutes,
   type DingTalkRoutes,
