@@ -118,3 +118,22 @@ export function conformanceRoutesOptions(
     },
   }
 }
+
+/**
+ * An app started by the adapter under test.
+ *
+ * @example
+ * ```ts
+ * const served: ConformanceApp = { url: 'http://127.0.0.1:54321', close: () => server.close() }
+ * ```
+ */
+export interface ConformanceApp {
+  /** The server's origin, e.g. `http://127.0.0.1:54321` (the routes live under `setup.prefix`). */
+  url: string
+  close(): Promise<void>
+  /**
+   * For an app in another process that built its own options with `conformanceRoutesOptions`: what its
+   * handlers observed. Default: the log of the options the suite passed in.
+   */
+  log?(): Promise<ConformanceLog>
+}

@@ -2,8 +2,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { defaultFixture, type Emulator } from '@dingtalk-kit/emulator'
 import { expect, it } from 'vitest'
 import { createDingTalkClient, type DingTalkClient } from '../client'
-import type { ConformanceApp } from './conformance'
-import type { ConformanceLog, ConformanceSetup } from './conformance-options'
+import type { ConformanceApp, ConformanceLog, ConformanceSetup } from './conformance-options'
 import { hostileCorpusTests } from './hostile-tests'
 
 // The groups of runAdapterConformance: each declares its tests against the suite's context, as

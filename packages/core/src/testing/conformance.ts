@@ -1,7 +1,12 @@
 import { type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, beforeAll, describe } from 'vitest'
 import type { DingTalkRoutesOptions } from '../routes/routes'
-import { type ConformanceLog, type ConformanceSetup, conformanceRoutesOptions } from './conformance-options'
+import {
+  type ConformanceApp,
+  type ConformanceLog,
+  type ConformanceSetup,
+  conformanceRoutesOptions,
+} from './conformance-options'
 import {
   type ConformanceContext,
   conformanceContext,
@@ -14,24 +19,7 @@ import {
   signInTests,
 } from './conformance-tests'
 
-/**
- * An app started by the adapter under test.
- *
- * @example
- * ```ts
- * const served: ConformanceApp = { url: 'http://127.0.0.1:54321', close: () => server.close() }
- * ```
- */
-export interface ConformanceApp {
-  /** The server's origin, e.g. `http://127.0.0.1:54321` (the routes live under `setup.prefix`). */
-  url: string
-  close(): Promise<void>
-  /**
-   * For an app in another process that built its own options with `conformanceRoutesOptions`: what its
-   * handlers observed. Default: the log of the options the suite passed in.
-   */
-  log?(): Promise<ConformanceLog>
-}
+export type { ConformanceApp } from './conformance-options'
 
 /**
  * Starts the adapter under test on 127.0.0.1 with these routes options mounted at `options.prefix`.
