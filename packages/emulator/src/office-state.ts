@@ -1,51 +1,6 @@
-import type { Fixture, FixtureOrg } from './fixture'
+import type { Fixture, FixtureOffice, FixtureOrg, FixtureProcess, FixtureRoleGroup } from './fixture'
 
-/**
- * An approval template (审批模板) of the fixture.
- *
- * @example
- * ```ts
- * const trip: FixtureProcess = { processCode: 'PROC-TRIP', name: '出差', steps: ['zhangsan', { action: 'OR', userIds: ['zhaoliu', 'wangwu'] }] }
- * ```
- */
-export interface FixtureProcess {
-  processCode: string
-  name: string
-  /**
-   * The template's own flow, used when `processinstance/create` names no approvers: one step per entry,
-   * a userid (one approver) or `{ action, userIds }` (会签 `AND` / 或签 `OR`).
-   */
-  steps: (string | { action: 'AND' | 'OR'; userIds: string[] })[]
-}
-
-/**
- * A role group (角色组) of the fixture; `system` groups (默认) cannot be granted through the API.
- *
- * @example
- * ```ts
- * const group: FixtureRoleGroup = { groupId: 7, name: '项目', roles: [{ roleId: 70, name: '组长', members: ['lisi'] }] }
- * ```
- */
-export interface FixtureRoleGroup {
-  groupId: number
-  name: string
-  system?: boolean
-  roles: { roleId: number; name: string; members?: string[] }[]
-}
-
-/**
- * Approval templates and roles of an organisation (`FixtureOrg.office`).
- *
- * @example
- * ```ts
- * const fixture: Fixture = structuredClone(defaultFixture)
- * fixture.orgs[0]!.office = { processes: [{ processCode: 'PROC-TRIP', name: '出差', steps: ['zhangsan'] }] }
- * ```
- */
-export interface FixtureOffice {
-  processes?: FixtureProcess[]
-  roleGroups?: FixtureRoleGroup[]
-}
+export type { FixtureOffice, FixtureProcess, FixtureRoleGroup } from './fixture'
 
 /** One approver's task in an instance. */
 export interface ApprovalTaskRecord {

@@ -6,7 +6,16 @@ import {
 } from '@dingtalk-kit/core'
 import { ENV, type Settings } from '../credentials'
 import type { CliIo, Output } from '../io'
-import type { Check } from './doctor'
+
+/** How one `doctor` check came out. */
+export type Status = 'ok' | 'warn' | 'fail' | 'skip'
+
+/** One line of `doctor`'s report. */
+export interface Check {
+  status: Status
+  name: string
+  message: string
+}
 
 export interface TokenOutcome {
   checks: Check[]

@@ -4,15 +4,9 @@ import { createCallbackCrypto, describeReceiveId } from '@dingtalk-kit/core'
 import { EXIT, parse, UsageError } from '../args'
 import { ENV, SECRET_SETTINGS, type Setting, type Settings, settingsFromEnv } from '../credentials'
 import type { CliIo, Output } from '../io'
-import { skewCheck, tokenCheck } from './doctor-network'
+import { type Check, skewCheck, tokenCheck } from './doctor-network'
 
-export type Status = 'ok' | 'warn' | 'fail' | 'skip'
-
-export interface Check {
-  status: Status
-  name: string
-  message: string
-}
+export type { Check, Status } from './doctor-network'
 
 const DEFAULT_BASE_URL = 'https://oapi.dingtalk.com'
 const ALIASES: Record<string, Setting> = { token: 'callbackToken', aesKey: 'callbackAesKey' }

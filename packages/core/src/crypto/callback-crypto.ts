@@ -6,10 +6,10 @@ import type { CryptoEngine } from './engine'
 import { BLOCK, frame, latin1, latin1Bytes, unframe } from './framing'
 import { nodeEngine } from './node-engine'
 import { checkSignature, nonEmpty, signature, verifySignature } from './signature'
+import type { CryptoBackend, DecryptedMessage, SignatureParams } from './types'
 import { webEngine } from './web-engine'
 
-/** Which implementation does the AES work: `node:crypto`, or Web Crypto for hosts that have only that. */
-export type CryptoBackend = 'node' | 'web'
+export type { CryptoBackend, DecryptedMessage, SignatureParams } from './types'
 
 /**
  * Credentials of one callback endpoint (reference §1.1).
@@ -28,24 +28,6 @@ export interface CallbackCryptoOptions {
   backend?: CryptoBackend | 'auto'
   /** Longest `encrypt` accepted, in characters (default 4 MiB); longer input is rejected before any work. */
   maxEncryptLength?: number
-}
-
-/** A decrypted callback message. */
-export interface DecryptedMessage {
-  /** The plaintext, usually the event's JSON. */
-  message: string
-  /** The receive-id the message was encrypted for (always one of the expected ones). */
-  receiveId: string
-  /** The 16-byte random prefix, one character per byte (latin1). */
-  random: string
-}
-
-/** The four query values DingTalk signs (§1.5, §1.6), as received. */
-export interface SignatureParams {
-  signature: string | undefined
-  timestamp: string | undefined
-  nonce: string | undefined
-  encrypt: string | undefined
 }
 
 /** The JSON body DingTalk expects as the answer to a callback (§1.7). All values are strings. */

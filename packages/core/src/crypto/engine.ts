@@ -1,4 +1,4 @@
-import type { CryptoBackend } from './callback-crypto'
+import type { CryptoBackend } from './types'
 
 /**
  * What differs between `node:crypto` and Web Crypto: the AES-256-CBC work without automatic padding (§1.4),

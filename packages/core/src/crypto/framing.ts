@@ -1,6 +1,6 @@
 import { utf8 } from '../encoding'
 import { DingTalkCryptoError, describeReceiveId, printableId } from '../errors/crypto'
-import type { DecryptedMessage } from './callback-crypto'
+import type { DecryptedMessage } from './types'
 
 /** §1.3: the plaintext is padded PKCS#7-style to a multiple of 32 bytes (not AES's 16). */
 export const BLOCK = 32

@@ -1,7 +1,7 @@
 import { timingSafeEqualString } from '../encoding'
 import { DingTalkCryptoError } from '../errors/crypto'
 import type { Hashes } from '../hash/index'
-import type { SignatureParams } from './callback-crypto'
+import type { SignatureParams } from './types'
 
 const SIGNATURE_FORMAT = /^[0-9a-f]{40}$/
 

@@ -15,6 +15,7 @@ import { createBackground, untilDeadline } from './deadline'
 import { createHandlerRegistry, type HandlerRegistry } from './handler-registry'
 import { createDedupeLedger, type DedupeLedger, type LedgerClaim } from './ledger'
 import {
+  type DeliveryOutcome,
   type DeliveryRecord,
   type EventObserver,
   EventObservers,
@@ -23,6 +24,9 @@ import {
 } from './observer'
 import { createReporter, type Reporter } from './reporter'
 import { suiteStepFor } from './suite-steps'
+
+export type { DeliveryOutcome } from './observer'
+
 import type { DingTalkEvent, DingTalkEventType, ParsedEvent } from './types'
 
 /**
@@ -99,22 +103,6 @@ export interface DeliveryOptions extends WaitUntilContext {
   /** The HTTP status a retry is answered with, for reports (503 for callbacks). */
   retryStatus?: number
 }
-
-/**
- * What the transport answers: `ack` (with the handler's return value for a single event, e.g. a card
- * update; `duplicate` when every event had been handled before, so no handler ran; `late` when handlers were
- * still running at the deadline and finish in the background) or `retry` (DingTalk delivers again: a 503 to a
- * callback, `LATER` to a Stream frame).
- *
- * @example
- * ```ts
- * const outcome: DeliveryOutcome = await dispatcher.deliver([delivery], options)
- * ack(outcome.kind === 'ack' ? 'SUCCESS' : 'LATER')
- * ```
- */
-export type DeliveryOutcome =
-  | { kind: 'ack'; result?: unknown; duplicate?: true; late?: true }
-  | { kind: 'retry' }
 
 /**
  * The one event pipeline every transport feeds (ARCHITECTURE "one event pipeline, many transports"): typed

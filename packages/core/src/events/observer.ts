@@ -1,7 +1,22 @@
 import { ObserverSet } from '../observe'
 import type { EventTransport } from './context'
-import type { DeliveryOutcome } from './dispatcher'
 import type { ParsedEvent } from './types'
+
+/**
+ * What the transport answers: `ack` (with the handler's return value for a single event, e.g. a card
+ * update; `duplicate` when every event had been handled before, so no handler ran; `late` when handlers were
+ * still running at the deadline and finish in the background) or `retry` (DingTalk delivers again: a 503 to a
+ * callback, `LATER` to a Stream frame).
+ *
+ * @example
+ * ```ts
+ * const outcome: DeliveryOutcome = await dispatcher.deliver([delivery], options)
+ * ack(outcome.kind === 'ack' ? 'SUCCESS' : 'LATER')
+ * ```
+ */
+export type DeliveryOutcome =
+  | { kind: 'ack'; result?: unknown; duplicate?: true; late?: true }
+  | { kind: 'retry' }
 
 /**
  * One delivery (an HTTP callback, a Stream frame) as an {@link EventObserver} sees it: how it came and, once
