@@ -55,6 +55,19 @@ describe('createDedupeLedger', () => {
   })
 })
 
+describe('createDedupeLedger keys', () => {
+  it('keeps a short business id readable and hashes any other, the two forms never meeting', () => {
+    const ledger = createDedupeLedger({ store: memoryStore() })
+    expect(ledger.keyFor('app', 'id:3f2a-01')).toBe('dingtalk:app:-:event_id%3A3f2a-01')
+    const long = ledger.keyFor('app', `msg:${'x'.repeat(200)}`)
+    const odd = ledger.keyFor('app', 'msg:{"EventType":"check_url"}')
+    for (const key of [long, odd]) expect(key).toMatch(/:event_[0-9a-f]{64}$/)
+    expect(long).not.toBe(odd)
+    // An id without a colon is hashed too, so it can never spell another id's hash.
+    expect(ledger.keyFor('app', 'a'.repeat(64))).not.toBe(`dingtalk:app:-:event_${'a'.repeat(64)}`)
+  })
+})
+
 describe('createDedupeLedger store traffic', () => {
   const counted = () => {
     const base = memoryStore()

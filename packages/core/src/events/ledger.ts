@@ -94,6 +94,15 @@ export function eventIdOf(parsed: ParsedEvent, message?: string): string {
   return `msg:${message ?? JSON.stringify(payload)}`
 }
 
+// A short business id of safe characters (an eventId, a msgId: `id:…`, `msg:…`) is the key as it is, readable
+// in Redis and without a hash per event; anything else is hashed. The colon it must contain (escaped `%3A` by
+// storeKey) keeps the two forms apart: a hash is hex only.
+const PLAIN_ID = /^[\w.-]{1,16}:[\w.:-]{1,112}$/
+
+function plainId(id: string): string | undefined {
+  return PLAIN_ID.test(id) ? id : undefined
+}
+
 /**
  * Creates the de-duplication ledger (claim / wait for another holder / release / mark done) on one store
  * lease (`store/lease.ts`, shared with the token cache).
@@ -169,7 +178,7 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
   }
 
   return {
-    keyFor: (namespace, id) => storeKey({ owner: namespace, kind: `event_${sha256(id)}` }),
+    keyFor: (namespace, id) => storeKey({ owner: namespace, kind: `event_${plainId(id) ?? sha256(id)}` }),
     async claim(key, deadlineAt) {
       for (;;) {
         const taken = await takeLease(store, key, { ttlMs: inflightTtl, now, keep: (held) => held === DONE })

@@ -220,6 +220,18 @@ function unknownEvent(raw: unknown, rawEventType: string | undefined, reason: st
  * ```
  */
 export function typeEvent(payload: Record<string, unknown>): DingTalkEvent {
+  return typeInto(payload, false)
+}
+
+/**
+ * Internal: {@link typeEvent} for an object the caller built and owns (the Stream normaliser's): the trimmed
+ * `EventType` is written into it instead of into a copy.
+ */
+export function typeOwnEvent(event: Record<string, unknown>): DingTalkEvent {
+  return typeInto(event, true)
+}
+
+function typeInto(payload: Record<string, unknown>, own: boolean): DingTalkEvent {
   const rawType = payload.EventType
   if (typeof rawType !== 'string') return unknownEvent(payload, undefined, 'no EventType string')
   const type = rawType.trim()
@@ -227,7 +239,9 @@ export function typeEvent(payload: Record<string, unknown>): DingTalkEvent {
   const problem =
     check(COMMON, payload) ?? check((SCHEMAS as Readonly<Record<string, Schema>>)[type] ?? NONE, payload)
   if (problem !== undefined) return unknownEvent(payload, rawType, `${type}: ${problem}`)
-  return { ...payload, EventType: type } as unknown as DingTalkEvent
+  if (!own) return { ...payload, EventType: type } as unknown as DingTalkEvent
+  payload.EventType = type
+  return payload as unknown as DingTalkEvent
 }
 
 const SYNC_TYPES: ReadonlySet<string> = new Set(['SYNC_HTTP_PUSH_HIGH', 'SYNC_HTTP_PUSH_MEDIUM'])

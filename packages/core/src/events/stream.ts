@@ -1,4 +1,4 @@
-import { eventFieldsOf, typeEvent } from './parse'
+import { eventFieldsOf, typeOwnEvent } from './parse'
 import type { ParsedEvent } from './types'
 
 /**
@@ -107,7 +107,7 @@ export function parseStreamEvent(headers: StreamEventHeaders, data: unknown): Pa
   if (event.eventId === undefined && typeof headers.eventId === 'string' && headers.eventId) {
     event.eventId = headers.eventId
   }
-  const typed = typeEvent(event)
+  const typed = typeOwnEvent(event)
   if (typed.EventType === 'unknown') return unknown(payload, rawType, typed.reason)
   return { event: typed, raw: payload }
 }
