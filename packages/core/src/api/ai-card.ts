@@ -1,5 +1,12 @@
-import type { CardCreateInput, CardTarget } from './card-types'
-import type { CardsApi } from './cards'
+import type { CardCreateInput, CardStreamingInput, CardTarget, CardUpdateInput } from './card-types'
+
+/** The card calls an AI card makes: `CardsApi`'s, named here so that cards.ts alone imports the other. */
+interface CardCalls {
+  create(input: CardCreateInput): Promise<{ outTrackId: string }>
+  deliver(input: { outTrackId: string; to: CardTarget; userIdType?: 1 | 2 }): Promise<unknown>
+  update(input: CardUpdateInput): Promise<void>
+  streamingUpdate(input: CardStreamingInput): Promise<void>
+}
 
 /**
  * The `flowStatus` values of DingTalk's AI card (the official Python Stream SDK's `AICardStatus`; §14.4
@@ -19,7 +26,7 @@ export const AI_CARD_STATUS = {
 } as const
 
 /**
- * What {@link CardsApi.stream} takes: a card to create, where to deliver it, and its streaming variable.
+ * What `client.cards.stream()` takes: a card to create, where to deliver it, and its streaming variable.
  *
  * @example
  * ```ts
@@ -67,7 +74,7 @@ export interface AiCard {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Steps 1–2 of §14.4's AI card (create with PROCESSING, deliver); the rest in the AiCard. */
-export async function startAiCard(cards: CardsApi, input: AiCardInput): Promise<AiCard> {
+export async function startAiCard(cards: CardCalls, input: AiCardInput): Promise<AiCard> {
   const { to, key = 'msgContent', intervalMs = 500, ...create } = input
   const { outTrackId } = await cards.create({
     ...create,
