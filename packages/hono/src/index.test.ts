@@ -125,7 +125,10 @@ describe('dingtalk() sub-app', () => {
     expectTypeOf<DingTalkEventEnv<'user_add_org'>['Variables']['dingtalk']>().toEqualTypeOf<
       DingTalkRoutes<Context>
     >()
-    expect(dingtalk(options).dingtalk.callback).toBeDefined()
+    expect(dingtalk(options).dingtalk.callback).toMatchObject({
+      on: expect.any(Function),
+      handle: expect.any(Function),
+    })
     expect(createDingTalkRoutes({}).callback).toBeUndefined()
   })
 })
