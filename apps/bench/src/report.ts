@@ -28,9 +28,9 @@ export function renderReport(sections: Section[], options: { quick: boolean }): 
     '',
     `- Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `- Node ${process.version} (${process.platform}/${process.arch})`,
-    '- Every figure is the median of interleaved rounds (candidate and baseline alternate, so both see the same',
-    '  machine noise); the range after it is the slowest and fastest round. Ratios are candidate ÷ baseline,',
-    '  measured in the same run (for the adapter routes: the median of the paired rounds’ ratios).',
+    '- Every figure is the median of interleaved rounds (candidate and baseline alternate, the side going first',
+    '  too, so both see the same machine noise); the range after it is the slowest and fastest round. Ratios are',
+    '  candidate ÷ baseline, measured in the same run: the median of the paired rounds’ ratios.',
     '- What runs is the packages’ built `dist/`, as installed; the adapter routes and the HTTP client each in a',
     '  process of their own.',
     options.quick
