@@ -7,10 +7,8 @@ const config = configFromEnv(process.env)
 const exporter = exporterFromEnv(process.env)
 const otel = exporter ? await startTelemetry(exporter, 'dingtalk-kit-hono-example') : undefined
 const running = await startApp({ ...config, ...(otel ? { telemetry: otel.telemetry } : {}) })
-console.log(
-  `dingtalk-kit Hono example on ${running.url}, events over ${config.mode ?? 'http'}` +
-    `${running.emulator ? ` (emulator ${running.emulator.url})` : ''}`,
-)
+// Ctrl-C closes the app (in-flight work finished, telemetry flushed). Set before the banner: whoever reads the
+// banner may stop the process at once.
 const stop = (): void => {
   void running
     .close()
@@ -19,3 +17,7 @@ const stop = (): void => {
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)
+console.log(
+  `dingtalk-kit Hono example on ${running.url}, events over ${config.mode ?? 'http'}` +
+    `${running.emulator ? ` (emulator ${running.emulator.url})` : ''}`,
+)

@@ -7,12 +7,8 @@ const config = configFromEnv(process.env)
 const exporter = exporterFromEnv(process.env)
 const otel = exporter ? await startTelemetry(exporter, 'dingtalk-kit-koa-example') : undefined
 const running = await startApp({ ...config, ...(otel ? { telemetry: otel.telemetry } : {}) })
-console.log(`Koa example on ${running.url}, events over ${config.mode ?? 'http'}`)
-if (running.emulator) {
-  console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
-  console.log(`Try a sign-in code: ${running.emulator.issueAuthCode(running.settings.corpId, 'zhangsan')}`)
-}
-
+// Ctrl-C closes the app (in-flight work finished, telemetry flushed). Set before the banner: whoever reads the
+// banner may stop the process at once.
 const stop = (): void => {
   void running
     .close()
@@ -21,3 +17,8 @@ const stop = (): void => {
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)
+console.log(`Koa example on ${running.url}, events over ${config.mode ?? 'http'}`)
+if (running.emulator) {
+  console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
+  console.log(`Try a sign-in code: ${running.emulator.issueAuthCode(running.settings.corpId, 'zhangsan')}`)
+}

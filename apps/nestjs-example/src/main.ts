@@ -10,12 +10,8 @@ const running = await startApp({
   ...configFromEnv(process.env),
   ...(otel ? { telemetry: otel.telemetry } : {}),
 })
-console.log(`NestJS example on ${running.url}`)
-if (running.emulator) {
-  console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
-  console.log(`Try a sign-in code: ${running.emulator.issueAuthCode(running.settings.corpId, 'zhangsan')}`)
-}
-
+// Ctrl-C closes the app (in-flight work finished, telemetry flushed). Set before the banner: whoever reads the
+// banner may stop the process at once.
 const stop = (): void => {
   void running
     .close()
@@ -24,3 +20,8 @@ const stop = (): void => {
 }
 process.once('SIGINT', stop)
 process.once('SIGTERM', stop)
+console.log(`NestJS example on ${running.url}`)
+if (running.emulator) {
+  console.log(`No DINGTALK_* credentials set: using the bundled emulator at ${running.emulator.url}`)
+  console.log(`Try a sign-in code: ${running.emulator.issueAuthCode(running.settings.corpId, 'zhangsan')}`)
+}
