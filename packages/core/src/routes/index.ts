@@ -1,10 +1,15 @@
 export { type DrainableServer, type DrainOptions, drainServer } from './drain'
 export type { FailureLimit } from './limiter'
 export {
+  answerNodeRequest,
+  installBodyHeadersAside,
   type NodeFrameworkRequest,
+  type NodeRequestHook,
   nodeRouteRequest,
+  type ResponseWriter,
   setBodyHeadersAside,
   writeHeaders,
+  writeRouteResponse,
 } from './node-request'
 export {
   type CallbackSource,
