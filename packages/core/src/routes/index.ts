@@ -1,4 +1,5 @@
 export { type DrainableServer, type DrainOptions, drainServer } from './drain'
+export { addEventMethod, type EventMethodBinding } from './event-method'
 export type { FailureLimit } from './limiter'
 export {
   answerNodeRequest,
