@@ -1,5 +1,5 @@
 import 'reflect-metadata'
-import type { CallbackSource, DingTalkEventType, EventHandler } from '@dingtalk-kit/core'
+import type { CallbackSource, DingTalkEventType, EventHandler, EventMethodBinding } from '@dingtalk-kit/core'
 
 const EVENTS = 'dingtalk-kit:on-event'
 
@@ -37,17 +37,15 @@ export interface OnDingTalkEventOptions {
 export type DingTalkEventMethod<K extends DingTalkEventType> = EventHandler<K>
 
 /**
- * What {@link OnDingTalkEvent} records on a method.
+ * What {@link OnDingTalkEvent} records on a method: the core's `EventMethodBinding`, event types and callback
+ * routes, as `addEventMethod` takes it.
  *
  * @example
  * ```ts
  * const binding: DingTalkEventBinding = { types: ['user_add_org'], from: ['callback', 'suiteCallback'] }
  * ```
  */
-export interface DingTalkEventBinding {
-  types: readonly DingTalkEventType[]
-  from: readonly DingTalkEventSource[]
-}
+export interface DingTalkEventBinding extends EventMethodBinding {}
 
 /**
  * Makes a provider method handle DingTalk callback events of the given type(s). Methods are found when the
@@ -75,10 +73,8 @@ export function OnDingTalkEvent<K extends DingTalkEventType>(
   type: K | readonly K[],
   options: OnDingTalkEventOptions = {},
 ): (target: object, key: string | symbol, descriptor: { value?: DingTalkEventMethod<K> }) => void {
-  const binding: DingTalkEventBinding = {
-    types: typeof type === 'string' ? [type] : [...type],
-    from: options.from ?? ['callback', 'suiteCallback'],
-  }
+  const types = typeof type === 'string' ? [type] : [...type]
+  const binding: DingTalkEventBinding = { types, from: options.from ?? ['callback', 'suiteCallback'] }
   return (_target, _key, descriptor) => {
     const method = descriptor.value
     if (typeof method !== 'function') throw new TypeError('@OnDingTalkEvent() decorates methods only')
