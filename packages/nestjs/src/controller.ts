@@ -1,14 +1,14 @@
-import {
-  answerNodeRequest,
-  DINGTALK_ROUTES,
-  installBodyHeadersAside,
-  type NodeFrameworkRequest,
-} from '@dingtalk-kit/core'
+import type * as core from '@dingtalk-kit/core'
+import { answerNodeRequest, DINGTALK_ROUTES, installBodyHeadersAside } from '@dingtalk-kit/core'
 import { All, Controller, NotFoundException, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common'
 import { PARAMTYPES_METADATA } from '@nestjs/common/constants.js'
 import { HttpAdapterHost } from '@nestjs/core'
 import type { DingTalkModuleExtras } from './options'
 import { DingTalkRoutes } from './tokens'
+
+// The extras `forRoot` and `forRootAsync` assume when not given: the routes under `/dingtalk`, the module not
+// global (the keys here are the ones the module's builder keeps out of the options it provides).
+export const EXTRAS_DEFAULTS: DingTalkModuleExtras = { isGlobal: false, prefix: '/dingtalk' }
 
 /** Creates the controller that mounts the DingTalk routes under `prefix` (the module does this). */
 export function createDingTalkController(options: DingTalkModuleExtras): new (...args: never[]) => unknown {
@@ -26,7 +26,7 @@ export function createDingTalkController(options: DingTalkModuleExtras): new (..
     }
 
     // Nest matched the route (under any global prefix); returns what it wrote, so interceptors see it.
-    async handle(req: NodeFrameworkRequest, res: unknown) {
+    async handle(req: core.NodeFrameworkRequest, res: unknown) {
       const response = await answerNodeRequest(this.routes, req, this.host.httpAdapter, res)
       if (!response) throw new NotFoundException()
       return response

@@ -53,6 +53,8 @@ export interface DingTalkEventBinding extends EventMethodBinding {}
  * `EventOf<K>`, the second the core's `EventContext`. The callback is answered once the method resolved (or
  * when the reply deadline nears; see the callback options); a method that throws makes DingTalk push again.
  *
+ * @param type The event type, or several.
+ * @param options Which callback routes to listen on (default both).
  * @example
  * ```ts
  * @Injectable()
@@ -71,12 +73,10 @@ export interface DingTalkEventBinding extends EventMethodBinding {}
  */
 export function OnDingTalkEvent<K extends DingTalkEventType>(
   type: K | readonly K[],
-  options: OnDingTalkEventOptions = {},
+  { from = ['callback', 'suiteCallback'] }: OnDingTalkEventOptions = {},
 ): (target: object, key: string | symbol, descriptor: { value?: DingTalkEventMethod<K> }) => void {
-  const types = typeof type === 'string' ? [type] : [...type]
-  const binding: DingTalkEventBinding = { types, from: options.from ?? ['callback', 'suiteCallback'] }
-  return (_target, _key, descriptor) => {
-    const method = descriptor.value
+  const binding: DingTalkEventBinding = { types: typeof type === 'string' ? [type] : [...type], from }
+  return (_target, _key, { value: method }) => {
     if (typeof method !== 'function') throw new TypeError('@OnDingTalkEvent() decorates methods only')
     Reflect.defineMetadata(EVENTS, [...dingTalkEventBindings(method), binding], method)
   }

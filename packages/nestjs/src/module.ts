@@ -2,20 +2,15 @@ import { addEventMethod, createDingTalkRoutes } from '@dingtalk-kit/core'
 import { ConfigurableModuleBuilder, type DynamicModule, Inject, Logger, Module } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
-import { createDingTalkController } from './controller'
+import { createDingTalkController, EXTRAS_DEFAULTS } from './controller'
 import { dingTalkEventBindings } from './events'
-import type {
-  DingTalkModuleExtras,
-  DingTalkModuleForRoot,
-  DingTalkModuleForRootAsync,
-  DingTalkModuleOptions,
-} from './options'
+import type { DingTalkModuleForRoot, DingTalkModuleForRootAsync, DingTalkModuleOptions } from './options'
 import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkStream, DingTalkSuiteClient } from './tokens'
 
 const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleName: 'DingTalk' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDingTalkOptions')
-  .setExtras<DingTalkModuleExtras>({ isGlobal: false, prefix: '/dingtalk' }, (definition, extras) => ({
+  .setExtras(EXTRAS_DEFAULTS, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
     controllers: [createDingTalkController(extras)],
