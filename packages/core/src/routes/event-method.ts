@@ -13,7 +13,9 @@ import type { CallbackSource, DingTalkRoutes } from './routes'
  * ```
  */
 export interface EventMethodBinding {
+  /** The event types the method handles. */
   types: readonly DingTalkEventType[]
+  /** The callback routes it listens on (the suite's events are those for its suiteKey). */
   from: readonly CallbackSource[]
 }
 
