@@ -7,6 +7,7 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  Scope,
   SetMetadata,
   UseInterceptors,
 } from '@nestjs/common'
@@ -239,6 +240,35 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
     await start(platform, AppModule, { logger })
     expect(warnings.filter((w) => w.includes('@OnDingTalkEvent()'))).toEqual([
       '@OnDingTalkEvent() on Audited.added: its @UseGuards/@UseInterceptors do not run per event (use the module’s)',
+    ])
+  })
+
+  it('warns for event methods that could never run: on a request-scoped provider, or from no configured callback route', async () => {
+    const warnings: string[] = []
+    const logger = {
+      log() {},
+      error() {},
+      warn: (message: unknown) => void warnings.push(String(message)),
+    }
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @OnDingTalkEvent('user_add_org')
+      added(): void {}
+    }
+    @Injectable()
+    class SuiteOnly {
+      @OnDingTalkEvent('user_add_org', { from: ['suiteCallback'] })
+      added(): void {}
+
+      @OnDingTalkEvent('user_leave_org')
+      left(): void {}
+    }
+    @Module({ imports: [DingTalkModule.forRoot(options)], providers: [PerRequest, SuiteOnly] })
+    class AppModule {}
+    await start(platform, AppModule, { logger })
+    expect(warnings.filter((w) => w.includes('@OnDingTalkEvent()')).sort()).toEqual([
+      '@OnDingTalkEvent() on PerRequest.added ignored: not a singleton provider',
+      '@OnDingTalkEvent() on SuiteOnly.added: no suiteCallback configured',
     ])
   })
 
