@@ -59,6 +59,13 @@ async function send(url: string, body: string, headers: Record<string, string> =
 const acked = (reply: { status: number; body: string }): boolean =>
   checkReply({ ...reply, token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID }).ok
 
+/** An app logger that keeps what is warned. */
+function recordWarnings() {
+  const warnings: string[] = []
+  const logger = { log() {}, error() {}, warn: (message: unknown) => void warnings.push(String(message)) }
+  return { warnings, logger }
+}
+
 @Injectable()
 class Contacts {
   readonly seen: string[] = []
@@ -214,12 +221,7 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
   })
 
   it('warns that @UseGuards/@UseInterceptors on an event method do not run per event', async () => {
-    const warnings: string[] = []
-    const logger = {
-      log() {},
-      error() {},
-      warn: (message: unknown) => void warnings.push(String(message)),
-    }
+    const { warnings, logger } = recordWarnings()
     @Injectable()
     class Passthrough implements NestInterceptor {
       intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -244,12 +246,7 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
   })
 
   it('warns for event methods that could never run: on a request-scoped provider, or from no configured callback route', async () => {
-    const warnings: string[] = []
-    const logger = {
-      log() {},
-      error() {},
-      warn: (message: unknown) => void warnings.push(String(message)),
-    }
+    const { warnings, logger } = recordWarnings()
     @Injectable({ scope: Scope.REQUEST })
     class PerRequest {
       @OnDingTalkEvent('user_add_org')
