@@ -1,5 +1,5 @@
 import 'reflect-metadata'
-import type { CallbackSource, DingTalkEventType, EventHandler } from '@dingtalk-kit/core'
+import type { CallbackSource, DingTalkEventType, EventHandler, EventMethodBinding } from '@dingtalk-kit/core'
 
 const EVENTS = 'dingtalk-kit:on-event'
 
@@ -37,17 +37,15 @@ export interface OnDingTalkEventOptions {
 export type DingTalkEventMethod<K extends DingTalkEventType> = EventHandler<K>
 
 /**
- * What {@link OnDingTalkEvent} records on a method.
+ * What {@link OnDingTalkEvent} records on a method: the core's `EventMethodBinding`, event types and callback
+ * routes, as `addEventMethod` takes it.
  *
  * @example
  * ```ts
  * const binding: DingTalkEventBinding = { types: ['user_add_org'], from: ['callback', 'suiteCallback'] }
  * ```
  */
-export interface DingTalkEventBinding {
-  types: readonly DingTalkEventType[]
-  from: readonly DingTalkEventSource[]
-}
+export interface DingTalkEventBinding extends EventMethodBinding {}
 
 /**
  * Makes a provider method handle DingTalk callback events of the given type(s). Methods are found when the
@@ -55,6 +53,8 @@ export interface DingTalkEventBinding {
  * `EventOf<K>`, the second the core's `EventContext`. The callback is answered once the method resolved (or
  * when the reply deadline nears; see the callback options); a method that throws makes DingTalk push again.
  *
+ * @param type The event type, or several.
+ * @param options Which callback routes to listen on (default both).
  * @example
  * ```ts
  * @Injectable()
@@ -73,14 +73,10 @@ export interface DingTalkEventBinding {
  */
 export function OnDingTalkEvent<K extends DingTalkEventType>(
   type: K | readonly K[],
-  options: OnDingTalkEventOptions = {},
+  { from = ['callback', 'suiteCallback'] }: OnDingTalkEventOptions = {},
 ): (target: object, key: string | symbol, descriptor: { value?: DingTalkEventMethod<K> }) => void {
-  const binding: DingTalkEventBinding = {
-    types: typeof type === 'string' ? [type] : [...type],
-    from: options.from ?? ['callback', 'suiteCallback'],
-  }
-  return (_target, _key, descriptor) => {
-    const method = descriptor.value
+  const binding: DingTalkEventBinding = { types: typeof type === 'string' ? [type] : [...type], from }
+  return (_target, _key, { value: method }) => {
     if (typeof method !== 'function') throw new TypeError('@OnDingTalkEvent() decorates methods only')
     Reflect.defineMetadata(EVENTS, [...dingTalkEventBindings(method), binding], method)
   }

@@ -1,31 +1,16 @@
-import { createDingTalkRoutes } from '@dingtalk-kit/core'
-import {
-  type BeforeApplicationShutdown,
-  ConfigurableModuleBuilder,
-  type DynamicModule,
-  type FactoryProvider,
-  Inject,
-  Logger,
-  Module,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common'
+import { addEventMethod, createDingTalkRoutes } from '@dingtalk-kit/core'
+import { ConfigurableModuleBuilder, type DynamicModule, Inject, Logger, Module } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
-import { createDingTalkController } from './controller'
+import { createDingTalkController, EXTRAS_DEFAULTS } from './controller'
 import { dingTalkEventBindings } from './events'
-import type {
-  DingTalkModuleExtras,
-  DingTalkModuleForRoot,
-  DingTalkModuleForRootAsync,
-  DingTalkModuleOptions,
-} from './options'
+import type { DingTalkModuleForRoot, DingTalkModuleForRootAsync, DingTalkModuleOptions } from './options'
 import { DingTalkClient, DingTalkRoutes, DingTalkStore, DingTalkStream, DingTalkSuiteClient } from './tokens'
 
 const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleName: 'DingTalk' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDingTalkOptions')
-  .setExtras<DingTalkModuleExtras>({ isGlobal: false, prefix: '/dingtalk' }, (definition, extras) => ({
+  .setExtras(EXTRAS_DEFAULTS, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
     controllers: [createDingTalkController(extras)],
@@ -66,7 +51,7 @@ const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
  * export class AppModule {}
  * ```
  */
-export class DingTalkModule implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DingTalkModule {
   private readonly logger = new Logger('DingTalk')
 
   /**
@@ -115,22 +100,19 @@ export class DingTalkModule implements OnModuleInit, OnApplicationBootstrap, Bef
       const instance = wrapper.instance as Record<string, unknown> | undefined
       if (!instance || typeof instance !== 'object') continue
       for (const name of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-        const method = instance[name]
+        const method = instance[name] as ((...args: never[]) => unknown) | undefined
         if (typeof method !== 'function') continue
         const where = `@OnDingTalkEvent() on ${String(wrapper.name)}.${name}`
-        for (const { types, from } of dingTalkEventBindings(method)) {
+        const warn = (problem: string) => this.logger.warn(`${where}: ${problem}`)
+        for (const binding of dingTalkEventBindings(method)) {
           if (!wrapper.isDependencyTreeStatic()) {
             this.logger.warn(`${where} ignored: not a singleton provider`)
             continue
           }
           // Guards and interceptors run on the routes' HTTP request; per event they would be handed an event.
           if (ENHANCERS.some((key) => Reflect.getMetadata(key, method) !== undefined))
-            this.logger.warn(
-              `${where}: its @UseGuards/@UseInterceptors do not run per event (use the module’s)`,
-            )
-          if (!this.stream && !from.some((source) => this.routes[source]))
-            this.logger.warn(`${where}: no ${from.join(' or ')} configured`)
-          else for (const type of types) this.routes.on(type, method.bind(instance), { from })
+            warn('its @UseGuards/@UseInterceptors do not run per event (use the module’s)')
+          addEventMethod(this.routes, instance, method, binding, { warn, otherTransport: !!this.stream })
         }
       }
     }
@@ -152,15 +134,14 @@ export class DingTalkModule implements OnModuleInit, OnApplicationBootstrap, Bef
 }
 
 // Decorators applied as calls, for the same reason as in controller.ts.
-for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries()) {
+for (const [index, token] of [DiscoveryService, MetadataScanner, DingTalkRoutes, DingTalkStream].entries())
   Inject(token)(DingTalkModule, undefined, index)
-}
 // What the module makes injectable by class: values from its options, and the Stream client.
 const fromOptions = (
   provide: abstract new () => unknown,
   useFactory: (options: DingTalkModuleOptions) => unknown,
-): FactoryProvider => ({ provide, useFactory, inject: [DINGTALK_MODULE_OPTIONS] })
-const PROVIDERS: FactoryProvider[] = [
+) => ({ provide, useFactory, inject: [DINGTALK_MODULE_OPTIONS] })
+const PROVIDERS = [
   fromOptions(DingTalkRoutes, createDingTalkRoutes),
   fromOptions(DingTalkClient, (options) => options.client),
   fromOptions(DingTalkSuiteClient, (options) => options.suiteClient),
@@ -170,10 +151,9 @@ const PROVIDERS: FactoryProvider[] = [
 // On the routes' pipeline; `@dingtalk-kit/stream` is an optional peer, imported only when configured.
 async function createStream({ stream }: DingTalkModuleOptions, routes: DingTalkRoutes) {
   if (!stream) return undefined
+  const missing = 'DingTalkModule `stream` needs @dingtalk-kit/stream: npm i @dingtalk-kit/stream'
   const { createStreamClient } = await import('@dingtalk-kit/stream').catch((cause: unknown) => {
-    throw new Error('DingTalkModule `stream` needs @dingtalk-kit/stream: npm i @dingtalk-kit/stream', {
-      cause,
-    })
+    throw new Error(missing, { cause })
   })
   return createStreamClient({ ...(stream === true ? {} : stream), dispatcher: routes.dispatcher })
 }

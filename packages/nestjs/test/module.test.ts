@@ -7,6 +7,7 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  Scope,
   SetMetadata,
   UseInterceptors,
 } from '@nestjs/common'
@@ -57,6 +58,13 @@ async function send(url: string, body: string, headers: Record<string, string> =
 
 const acked = (reply: { status: number; body: string }): boolean =>
   checkReply({ ...reply, token: TOKEN, aesKey: AES_KEY, receiveId: CORP_ID }).ok
+
+/** An app logger that keeps what is warned. */
+function recordWarnings() {
+  const warnings: string[] = []
+  const logger = { log() {}, error() {}, warn: (message: unknown) => void warnings.push(String(message)) }
+  return { warnings, logger }
+}
 
 @Injectable()
 class Contacts {
@@ -213,12 +221,7 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
   })
 
   it('warns that @UseGuards/@UseInterceptors on an event method do not run per event', async () => {
-    const warnings: string[] = []
-    const logger = {
-      log() {},
-      error() {},
-      warn: (message: unknown) => void warnings.push(String(message)),
-    }
+    const { warnings, logger } = recordWarnings()
     @Injectable()
     class Passthrough implements NestInterceptor {
       intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -239,6 +242,30 @@ describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
     await start(platform, AppModule, { logger })
     expect(warnings.filter((w) => w.includes('@OnDingTalkEvent()'))).toEqual([
       '@OnDingTalkEvent() on Audited.added: its @UseGuards/@UseInterceptors do not run per event (use the module’s)',
+    ])
+  })
+
+  it('warns for event methods that could never run: on a request-scoped provider, or from no configured callback route', async () => {
+    const { warnings, logger } = recordWarnings()
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequest {
+      @OnDingTalkEvent('user_add_org')
+      added(): void {}
+    }
+    @Injectable()
+    class SuiteOnly {
+      @OnDingTalkEvent('user_add_org', { from: ['suiteCallback'] })
+      added(): void {}
+
+      @OnDingTalkEvent('user_leave_org')
+      left(): void {}
+    }
+    @Module({ imports: [DingTalkModule.forRoot(options)], providers: [PerRequest, SuiteOnly] })
+    class AppModule {}
+    await start(platform, AppModule, { logger })
+    expect(warnings.filter((w) => w.includes('@OnDingTalkEvent()')).sort()).toEqual([
+      '@OnDingTalkEvent() on PerRequest.added ignored: not a singleton provider',
+      '@OnDingTalkEvent() on SuiteOnly.added: no suiteCallback configured',
     ])
   })
 

@@ -1,10 +1,16 @@
 export { type DrainableServer, type DrainOptions, drainServer } from './drain'
+export { addEventMethod, type EventMethodBinding } from './event-method'
 export type { FailureLimit } from './limiter'
 export {
+  answerNodeRequest,
+  installBodyHeadersAside,
   type NodeFrameworkRequest,
+  type NodeRequestHook,
   nodeRouteRequest,
+  type ResponseWriter,
   setBodyHeadersAside,
   writeHeaders,
+  writeRouteResponse,
 } from './node-request'
 export {
   type CallbackSource,

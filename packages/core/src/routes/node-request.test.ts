@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import {
+  answerNodeRequest,
+  installBodyHeadersAside,
   type NodeFrameworkRequest,
+  type NodeRequestHook,
   nodeRouteRequest,
   setBodyHeadersAside,
   writeHeaders,
+  writeRouteResponse,
 } from './node-request'
+import { createDingTalkRoutes } from './routes'
 
 const unread = { readableDidRead: false, readableEnded: false }
 const read = { readableDidRead: true, readableEnded: true }
@@ -101,6 +106,40 @@ describe('setBodyHeadersAside', () => {
   })
 })
 
+describe('installBodyHeadersAside', () => {
+  it('adds an onRequest hook to a Fastify instance, middleware to an Express app: each sets the body headers aside, then calls next', () => {
+    const hooks: NodeRequestHook[] = []
+    const names: string[] = []
+    installBodyHeadersAside(
+      { addHook: (name: 'onRequest', hook) => names.push(name) && hooks.push(hook) },
+      '/dingtalk',
+    )
+    expect(names).toEqual(['onRequest'])
+    installBodyHeadersAside({ use: (hook) => hooks.push(hook) }, '/dingtalk')
+    expect(hooks).toHaveLength(2)
+    for (const hook of hooks) {
+      const calls: string[] = []
+      const callback = { url: '/api/dingtalk/callback', headers: bodyHeaders() }
+      hook(callback, {}, () => calls.push(`next: ${Object.keys(callback.headers).join(',')}`))
+      const other = { url: '/echo', headers: bodyHeaders() }
+      hook(other, {}, () => calls.push(`next: ${Object.keys(other.headers).join(',')}`))
+      expect(calls).toEqual(['next: host', 'next: host,content-type,content-length'])
+      expect(nodeRouteRequest({ method: 'POST', ...callback }, '/callback').headers).toMatchObject(
+        bodyHeaders(),
+      )
+    }
+  })
+
+  it('prefers the Fastify hook when the instance also has use() (middie)', () => {
+    const added: string[] = []
+    installBodyHeadersAside(
+      { addHook: () => added.push('addHook'), use: () => added.push('use') },
+      '/dingtalk',
+    )
+    expect(added).toEqual(['addHook'])
+  })
+})
+
 describe('writeHeaders', () => {
   it('appends set-cookie, sets every other header', () => {
     const writes: string[] = []
@@ -112,5 +151,63 @@ describe('writeHeaders', () => {
       },
     )
     expect(writes).toEqual(['set location: /home', 'append set-cookie: state=; Max-Age=0'])
+  })
+})
+
+describe('writeRouteResponse', () => {
+  it('writes the headers through the writer (set-cookie appended), then the body with the status', () => {
+    const writes: string[] = []
+    const res = { id: 'res-1' }
+    writeRouteResponse(
+      { status: 302, headers: { location: '/home', 'set-cookie': 'state=; Max-Age=0' }, body: 'moved' },
+      {
+        setHeader: (to: typeof res, name, value) => writes.push(`${to.id} set ${name}: ${value}`),
+        appendHeader: (to, name, value) => writes.push(`${to.id} append ${name}: ${value}`),
+        reply: (to, body, status) => writes.push(`${to.id} reply ${status}: ${String(body)}`),
+      },
+      res,
+    )
+    expect(writes).toEqual([
+      'res-1 set location: /home',
+      'res-1 append set-cookie: state=; Max-Age=0',
+      'res-1 reply 302: moved',
+    ])
+  })
+})
+
+describe('answerNodeRequest', () => {
+  const routes = createDingTalkRoutes({
+    callback: { token: 't', aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', receiveId: 'dingcorp' },
+  })
+  const recorder = () => {
+    const writes: string[] = []
+    const writer = {
+      setHeader: (_res: unknown, name: string, value: string) => writes.push(`set ${name}: ${value}`),
+      appendHeader: (_res: unknown, name: string, value: string) => writes.push(`append ${name}: ${value}`),
+      reply: (_res: unknown, _body: unknown, status: number) => writes.push(`reply ${status}`),
+    }
+    return { writes, writer }
+  }
+
+  it('answers the route the URL ends with, under any prefix, and writes the response', async () => {
+    for (const [url, originalUrl] of [
+      ['/api/dingtalk/callback', undefined],
+      ['/callback', '/api/dingtalk/callback/?x=1'],
+    ] as const) {
+      const { writes, writer } = recorder()
+      const request = { method: 'GET', url, ...(originalUrl ? { originalUrl } : {}), headers: {} }
+      const answered = await answerNodeRequest(routes, request, writer, {})
+      expect(answered?.status).toBe(405)
+      expect(writes).toContain('set allow: POST')
+      expect(writes.at(-1)).toBe('reply 405')
+    }
+  })
+
+  it('writes nothing and returns undefined for a route not configured, or no DingTalk route', async () => {
+    for (const url of ['/api/dingtalk/sso?code=x', '/api/dingtalk/nothing']) {
+      const { writes, writer } = recorder()
+      expect(await answerNodeRequest(routes, { method: 'GET', url, headers: {} }, writer, {})).toBeUndefined()
+      expect(writes).toEqual([])
+    }
   })
 })

@@ -1,7 +1,8 @@
 import { pickBody } from '../callback/body'
 import type { RouteResponse } from './failure'
 import type { RouteRequest } from './request'
-import { DINGTALK_ROUTES, normalizePrefix } from './table'
+import type { DingTalkRoutes } from './routes'
+import { DINGTALK_ROUTES, normalizePrefix, routeBySuffix } from './table'
 
 /**
  * A request as a Node framework hands it over: Express's `req`, Fastify's `request`, Koa's `ctx.request`,
@@ -103,6 +104,46 @@ export function setBodyHeadersAside(
 }
 
 /**
+ * A hook of the `(request, response, next)` shape that Express (Connect) middleware and Fastify's
+ * callback-style hooks share.
+ *
+ * @example
+ * ```ts
+ * const hook: NodeRequestHook = (request, _response, next) => next()
+ * ```
+ */
+export type NodeRequestHook = (
+  request: Pick<NodeFrameworkRequest, 'url' | 'headers'>,
+  response: unknown,
+  next: () => void,
+) => void
+
+/**
+ * Runs {@link setBodyHeadersAside} on every request, before any body parser: as an `onRequest` hook on a
+ * Fastify instance (Fastify parses bodies after it), as middleware (`use()`) on an Express app — there,
+ * install it before the app registers its body parsers.
+ *
+ * @example
+ * ```ts
+ * installBodyHeadersAside(expressApp, '/dingtalk') // or a Fastify instance
+ * expressApp.use(express.json())
+ * ```
+ */
+export function installBodyHeadersAside(
+  app:
+    | { addHook(name: 'onRequest', hook: NodeRequestHook): unknown }
+    | { use(hook: NodeRequestHook): unknown },
+  prefix: string,
+): void {
+  const hook: NodeRequestHook = (request, _response, next) => {
+    setBodyHeadersAside(prefix, request)
+    next()
+  }
+  if ('addHook' in app) app.addHook('onRequest', hook)
+  else app.use(hook)
+}
+
+/**
  * Writes a route's response headers on the framework's response through its `set` and `append` (Koa's `ctx`
  * and Express's `res` have both): `set-cookie` is appended, so that cookies a handler set on the framework's
  * response (a session, in the web login's `onSignIn`) stay next to the route's; every other header replaces
@@ -123,4 +164,65 @@ export function writeHeaders(
     if (name === 'set-cookie') target.append(name, value)
     else target.set(name, value)
   }
+}
+
+/**
+ * A framework's reply functions that take the response object first (NestJS' `HttpAdapter`), for
+ * {@link writeRouteResponse}.
+ *
+ * @example
+ * ```ts
+ * const writer: ResponseWriter<ServerResponse> = {
+ *   setHeader: (res, name, value) => res.setHeader(name, value),
+ *   appendHeader: (res, name, value) => res.appendHeader(name, value),
+ *   reply: (res, body, status) => res.writeHead(status).end(body),
+ * }
+ * ```
+ */
+export interface ResponseWriter<R> {
+  setHeader(response: R, name: string, value: string): unknown
+  appendHeader(response: R, name: string, value: string): unknown
+  reply(response: R, body: unknown, status: number): unknown
+}
+
+/**
+ * Writes a route's response on the framework's `response` through `writer`: the headers as
+ * {@link writeHeaders} does (`set-cookie` appended), then the body with the status.
+ *
+ * @example
+ * ```ts
+ * const reply = await routes.handle(nodeRouteRequest(req, '/callback'))
+ * if (reply) writeRouteResponse(reply, httpAdapterHost.httpAdapter, res)
+ * ```
+ */
+export function writeRouteResponse<R>(route: RouteResponse, writer: ResponseWriter<R>, response: R): void {
+  writeHeaders(route, {
+    set: (name, value) => writer.setHeader(response, name, value),
+    append: (name, value) => writer.appendHeader(response, name, value),
+  })
+  writer.reply(response, route.body, route.status)
+}
+
+/**
+ * Answers a Node framework's request that the framework routed to a DingTalk route itself, under prefixes the
+ * adapter may not know (NestJS' global prefix): `routes.handle()` with the route the URL ends with
+ * (`routeBySuffix`), the response written through `writer` ({@link writeRouteResponse}) and returned.
+ * `undefined`, with nothing written, when that route is not configured.
+ *
+ * @example
+ * ```ts
+ * const answered = await answerNodeRequest(routes, req, httpAdapterHost.httpAdapter, res)
+ * if (!answered) throw new NotFoundException()
+ * ```
+ */
+export async function answerNodeRequest<R>(
+  routes: Pick<DingTalkRoutes, 'handle'>,
+  request: NodeFrameworkRequest,
+  writer: ResponseWriter<R>,
+  response: R,
+): Promise<RouteResponse | undefined> {
+  const path = routeBySuffix(request.originalUrl ?? request.url)?.path ?? '/'
+  const route = await routes.handle(nodeRouteRequest(request, path))
+  if (route) writeRouteResponse(route, writer, response)
+  return route
 }
