@@ -1,4 +1,5 @@
 import { addEventMethod, createDingTalkRoutes } from '@dingtalk-kit/core'
+import type * as nest from '@nestjs/common'
 import { ConfigurableModuleBuilder, type DynamicModule, Inject, Logger, Module } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
@@ -28,6 +29,8 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
+// The Nest lifecycle hooks the module implements (checked against Nest's interfaces).
+type Lifecycle = nest.OnModuleInit & nest.OnApplicationBootstrap & nest.BeforeApplicationShutdown
 
 /**
  * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
@@ -51,7 +54,7 @@ const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
  * export class AppModule {}
  * ```
  */
-export class DingTalkModule {
+export class DingTalkModule implements Lifecycle {
   private readonly logger = new Logger('DingTalk')
 
   /**
