@@ -1,5 +1,4 @@
 import { addEventMethod, createDingTalkRoutes } from '@dingtalk-kit/core'
-import type * as nest from '@nestjs/common'
 import { ConfigurableModuleBuilder, type DynamicModule, Inject, Logger, Module } from '@nestjs/common'
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants.js'
 import { DiscoveryModule, DiscoveryService, MetadataScanner } from '@nestjs/core'
@@ -29,8 +28,6 @@ const builder = new ConfigurableModuleBuilder<DingTalkModuleOptions>({ moduleNam
 export const DINGTALK_MODULE_OPTIONS: string | symbol = builder.MODULE_OPTIONS_TOKEN
 
 const ENHANCERS = [GUARDS_METADATA, INTERCEPTORS_METADATA]
-// The Nest lifecycle hooks the module implements (checked against Nest's interfaces).
-type Lifecycle = nest.OnModuleInit & nest.OnApplicationBootstrap & nest.BeforeApplicationShutdown
 
 /**
  * The DingTalk module: mounts `POST {prefix}/callback`, `POST {prefix}/suite/callback`,
@@ -54,7 +51,7 @@ type Lifecycle = nest.OnModuleInit & nest.OnApplicationBootstrap & nest.BeforeAp
  * export class AppModule {}
  * ```
  */
-export class DingTalkModule implements Lifecycle {
+export class DingTalkModule {
   private readonly logger = new Logger('DingTalk')
 
   /**

@@ -1,5 +1,6 @@
 import { buildPush, checkReply } from '@dingtalk-kit/emulator'
 import {
+  type BeforeApplicationShutdown,
   type CallHandler,
   type CanActivate,
   type ExecutionContext,
@@ -7,6 +8,8 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
   Scope,
   SetMetadata,
   UseInterceptors,
@@ -14,7 +17,7 @@ import {
 import { APP_GUARD, Reflector } from '@nestjs/core'
 import type { Observable } from 'rxjs'
 import { tap } from 'rxjs'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import {
   createDingTalkClient,
   DINGTALK_MODULE_OPTIONS,
@@ -100,6 +103,13 @@ beforeEach(() => {
     { baseUrl: 'http://127.0.0.1:9', store: memoryStore() },
   )
   options = { client, callback: { token: TOKEN, aesKey: AES_KEY } }
+})
+
+it('has the lifecycle hooks Nest calls, with the signatures of Nest’s interfaces', () => {
+  // Checked by the package's typecheck (test files are compiled): the module class implements them.
+  expectTypeOf<DingTalkModule>().toExtend<OnModuleInit & OnApplicationBootstrap & BeforeApplicationShutdown>()
+  for (const hook of ['onModuleInit', 'onApplicationBootstrap', 'beforeApplicationShutdown'] as const)
+    expect(typeof DingTalkModule.prototype[hook]).toBe('function')
 })
 
 describe.each(PLATFORMS)('DingTalkModule on %s', (platform) => {
