@@ -246,8 +246,9 @@ describe('client.cards: the shared limiter (3 clients, one store, real clock)', 
       const max = emu.cards.maxPerSecond(app.appKey)
       expect(max.accepted).toBeLessThanOrEqual(limit)
       // The emulator shares this process's event loop: a stalled loop can carry a call of one second into the
-      // next, and that QpsLimit is retried. Without the shared limiter, 30 calls at once get 20 refusals at least.
-      expect(max.refused).toBeLessThanOrEqual(6)
+      // next, and that QpsLimit is retried (7 were seen once with type checks running beside the tests). Without
+      // the shared limiter, 30 calls at once get 20 refusals at least.
+      expect(max.refused).toBeLessThanOrEqual(10)
       expect(emu.cards.get(outTrackId)?.streams.k?.frames).toBe(30)
     } finally {
       emu.cards.setQps(40)
