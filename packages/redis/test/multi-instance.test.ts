@@ -61,8 +61,13 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
     const id = ++nextId
     instance.proc.send({ ...command, id })
     const mine = (): Report | undefined => instance.reports.find((r) => 'id' in r && r.id === id)
-    await until(() => mine() !== undefined, 40_000, `${command.cmd} reply`)
-    return mine() as T
+    const exited = (): boolean => instance.proc.exitCode !== null || instance.proc.signalCode !== null
+    await until(() => mine() !== undefined || exited(), 40_000, `${command.cmd} reply`)
+    // A killed instance never answers: its caller hears so at once, not 40 s later (when another test runs).
+    const reply = mine()
+    if (reply === undefined)
+      throw new Error(`instance ${instance.pid} exited before its ${command.cmd} reply`)
+    return reply as T
   }
 
   const all = <T extends Report>(command: Command, of: Instance[] = instances): Promise<T[]> =>
@@ -157,6 +162,10 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
     const holder = instances.find((i) => i.pid === winner.pid)!
     const lease = await admin.get(TOKEN_LOCK)
     holder.proc.kill('SIGKILL')
+    // The killed holder's own burst never answers: its ask fails at once (checked below).
+    const holderFailed = expect(bursts.find((b) => b.instance === holder)!.reply).rejects.toThrow(
+      /exited before/,
+    )
     expect(lease).not.toBeNull()
     // On a loaded machine the holder can die between its note and its request reaching DingTalk; then the
     // latency fault would still be armed for the instance that takes over. Disarm it.
@@ -179,6 +188,7 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
     const results = await settled
+    await holderFailed
     expect(checks).toBeGreaterThan(0)
     expect(results.flatMap((r) => r.errors)).toEqual([])
     const values = new Set(results.flatMap((r) => r.values))
