@@ -50,6 +50,21 @@ describe('memoryStore', () => {
     expect(await store.get('k')).toBeUndefined()
   })
 
+  it('drops the earliest expiry first, whether its entry was written in expiry order or out of it', async () => {
+    let t = 0
+    const store = memoryStore({ maxEntries: 3, now: () => t })
+    await store.set('x', 'x', 100) // in expiry order so far
+    await store.set('y', 'y', 50) // out of order: expires before x
+    await store.set('z', 'z', 200)
+    t = 60 // y has expired: it goes, not the oldest (x)
+    await store.set('w', 'w')
+    expect([await store.get('x'), await store.get('y'), await store.get('z')]).toEqual(['x', undefined, 'z'])
+    t = 150 // x has expired: it goes, not z or w
+    await store.set('v', 'v')
+    expect([await store.get('x'), await store.get('z'), await store.get('w')]).toEqual([undefined, 'z', 'w'])
+    expect(await store.get('v')).toBe('v')
+  })
+
   it('expires on an injected clock, exactly at the TTL', async () => {
     let t = 1000
     const store = memoryStore({ now: () => t })
