@@ -8,6 +8,16 @@ import { AES_KEY, CORP_ID, closeServed, event, gate, serve, TOKEN } from './call
 
 afterEach(closeServed)
 
+// A signed push of `event` for the Web-standard handler (its URL only names the route).
+const pushTo = (payload: Record<string, unknown>) =>
+  buildPush({
+    url: 'https://app.example/cb',
+    token: TOKEN,
+    aesKey: AES_KEY,
+    receiveId: CORP_ID,
+    event: payload,
+  })
+
 describe('the timestamp window (off by default)', () => {
   it('accepts old timestamps by default, and rejects them both ways when a window is set', async () => {
     const off = await serve()
@@ -78,13 +88,7 @@ describe('the Web-standard face and input forms', () => {
     })
     const release = gate()
     handler.on('user_add_org', () => release.promise)
-    const p = buildPush({
-      url: 'https://app.example/cb',
-      token: TOKEN,
-      aesKey: AES_KEY,
-      receiveId: CORP_ID,
-      event: event('web'),
-    })
+    const p = pushTo(event('web'))
     const kept: Promise<unknown>[] = []
     const response = await handler.fetch(
       new Request(p.url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: p.body }),
@@ -109,13 +113,7 @@ describe('the Web-standard face and input forms', () => {
 
   it('enforces the size limit on a streamed Request body without a Content-Length', async () => {
     const handler = make()
-    const p = buildPush({
-      url: 'https://app.example/cb',
-      token: TOKEN,
-      aesKey: AES_KEY,
-      receiveId: CORP_ID,
-      event: event('big'),
-    })
+    const p = pushTo(event('big'))
     let pulled = 0
     const stream = new ReadableStream<Uint8Array>({
       pull(controller) {
@@ -137,13 +135,7 @@ describe('the Web-standard face and input forms', () => {
 
   it('accepts a parsed object, text or bytes, case-insensitive headers, and rejects repeated query values', async () => {
     const handler = make()
-    const p = buildPush({
-      url: 'https://app.example/cb',
-      token: TOKEN,
-      aesKey: AES_KEY,
-      receiveId: CORP_ID,
-      event: { EventType: 'check_url' },
-    })
+    const p = pushTo({ EventType: 'check_url' })
     const base = { method: 'post', query: p.query }
     expect((await handler.handle({ ...base, body: JSON.parse(p.body) })).status).toBe(200)
     expect(

@@ -40,6 +40,18 @@ describe('faults, retries and final outcomes', () => {
     gettoken?: boolean
   }
   const exhausted = ['x', 'x', 'x']
+  // A fault on a POST: not retried (DingTalk may have processed it), surfaced as a DingTalkHttpError with `code`.
+  const notRetriedOnPost = (kind: FaultKind, code: string): Case => ({
+    kind,
+    times: 1,
+    method: 'POST',
+    calls: 1,
+    retries: [],
+    outcome: (e) => {
+      expect(e).toBeInstanceOf(DingTalkHttpError)
+      expect((e as DingTalkHttpError).code).toBe(code)
+    },
+  })
   const cases: [string, Case][] = [
     [
       'busy (-1) twice on a GET → 2 retries, success',
@@ -138,14 +150,7 @@ describe('faults, retries and final outcomes', () => {
     ],
     [
       'truncated JSON on a POST → not retried (it was processed), INVALID_RESPONSE',
-      {
-        kind: 'truncated',
-        times: 1,
-        method: 'POST',
-        calls: 1,
-        retries: [],
-        outcome: (e) => expect((e as DingTalkHttpError).code).toBe('INVALID_RESPONSE'),
-      },
+      notRetriedOnPost('truncated', 'INVALID_RESPONSE'),
     ],
     [
       'HTML instead of JSON on a GET → 1 retry, success',
@@ -153,33 +158,13 @@ describe('faults, retries and final outcomes', () => {
     ],
     [
       'HTML instead of JSON on a POST → not retried, INVALID_RESPONSE',
-      {
-        kind: 'nonJson',
-        times: 1,
-        method: 'POST',
-        calls: 1,
-        retries: [],
-        outcome: (e) => expect((e as DingTalkHttpError).code).toBe('INVALID_RESPONSE'),
-      },
+      notRetriedOnPost('nonJson', 'INVALID_RESPONSE'),
     ],
     [
       'connection reset on a GET → 1 retry, success',
       { kind: 'reset', times: 1, method: 'GET', calls: 2, retries: ['NETWORK_ERROR'], outcome: 'ok' },
     ],
-    [
-      'connection reset on a POST → not retried, NETWORK_ERROR',
-      {
-        kind: 'reset',
-        times: 1,
-        method: 'POST',
-        calls: 1,
-        retries: [],
-        outcome: (e) => {
-          expect(e).toBeInstanceOf(DingTalkHttpError)
-          expect((e as DingTalkHttpError).code).toBe('NETWORK_ERROR')
-        },
-      },
-    ],
+    ['connection reset on a POST → not retried, NETWORK_ERROR', notRetriedOnPost('reset', 'NETWORK_ERROR')],
   ]
 
   it.each(cases)('%s', async (_name, c) => {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { defaultFixture } from '@dingtalk-kit/emulator'
+import { describe, expect, it } from 'vitest'
 import {
   type ClientObserver,
   createDingTalkClient,
@@ -11,24 +11,13 @@ import {
   type ObservedRefresh,
   type TokenRefreshEvent,
 } from '../src/index'
+import { emu, useEmulator } from './client-helpers'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
 const suite = defaultFixture.suites![0]!
 
-let emu: Emulator
-
-beforeAll(async () => {
-  emu = await startEmulator()
-})
-
-afterAll(async () => {
-  await emu.close()
-})
-
-beforeEach(() => {
-  emu.faults.clear()
-})
+useEmulator()
 
 interface Seen {
   calls: { call: ObservedCall; parent: string | undefined; failed: boolean }[]
