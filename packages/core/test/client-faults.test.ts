@@ -41,7 +41,7 @@ describe('faults, retries and final outcomes', () => {
   }
   const exhausted = ['x', 'x', 'x']
   // A fault on a POST: not retried (DingTalk may have processed it), surfaced as a DingTalkHttpError with `code`.
-  const notRetriedOnPost = (kind: FaultKind, code: string): Case => ({
+  const notRetriedOnPost = (kind: FaultKind, code: string, httpStatus?: number): Case => ({
     kind,
     times: 1,
     method: 'POST',
@@ -50,6 +50,7 @@ describe('faults, retries and final outcomes', () => {
     outcome: (e) => {
       expect(e).toBeInstanceOf(DingTalkHttpError)
       expect((e as DingTalkHttpError).code).toBe(code)
+      if (httpStatus !== undefined) expect((e as DingTalkHttpError).httpStatus).toBe(httpStatus)
     },
   })
   const cases: [string, Case][] = [
@@ -110,21 +111,7 @@ describe('faults, retries and final outcomes', () => {
         outcome: 'ok',
       },
     ],
-    [
-      'HTTP 502 on a POST → not retried, DingTalkHttpError',
-      {
-        kind: 'http5xx',
-        times: 1,
-        method: 'POST',
-        calls: 1,
-        retries: [],
-        outcome: (e) => {
-          expect(e).toBeInstanceOf(DingTalkHttpError)
-          expect((e as DingTalkHttpError).code).toBe('HTTP_ERROR')
-          expect((e as DingTalkHttpError).httpStatus).toBe(502)
-        },
-      },
-    ],
+    ['HTTP 502 on a POST → not retried, DingTalkHttpError', notRetriedOnPost('http5xx', 'HTTP_ERROR', 502)],
     [
       'HTTP 502 forever on a GET → 3 retries, then DingTalkHttpError',
       {
