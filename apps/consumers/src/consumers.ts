@@ -4,6 +4,8 @@ export interface Consumer {
   /** The README heading (`### <readme>`) whose quickstart it runs. */
   readme: string
   type: 'commonjs' | 'module'
+  /** The TypeScript major it compiles with (see `typescriptVersion`). */
+  typescript: 5 | 7
   tsconfig: Record<string, unknown>
 }
 
@@ -24,6 +26,7 @@ export const CONSUMERS: Consumer[] = [
     name: 'NestJS, CommonJS (the tsconfig `nest new` writes)',
     readme: 'NestJS',
     type: 'commonjs',
+    typescript: 5,
     tsconfig: {
       module: 'commonjs',
       declaration: true,
@@ -48,6 +51,7 @@ export const CONSUMERS: Consumer[] = [
     name: 'NestJS, ESM',
     readme: 'NestJS',
     type: 'module',
+    typescript: 5,
     tsconfig: {
       ...esm,
       target: 'ES2023',
@@ -56,6 +60,6 @@ export const CONSUMERS: Consumer[] = [
       skipLibCheck: true,
     },
   },
-  { name: 'Koa, ESM', readme: 'Koa', type: 'module', tsconfig: esm },
-  { name: 'Hono on @hono/node-server, ESM', readme: 'Hono', type: 'module', tsconfig: esm },
+  { name: 'Koa, ESM', readme: 'Koa', type: 'module', typescript: 7, tsconfig: esm },
+  { name: 'Hono on @hono/node-server, ESM', readme: 'Hono', type: 'module', typescript: 7, tsconfig: esm },
 ]

@@ -46,6 +46,22 @@ export function pinnedVersion(name: string): string {
   )
 }
 
+/**
+ * The TypeScript a consumer compiles with. `nest new` writes `typescript: ^5.7` into the projects it creates
+ * (@nestjs/schematics 11.1), so NestJS consumers get the 5.x release the workspace pins; `npm i -D typescript`
+ * installs TypeScript 7 today, so the Koa and Hono consumers get the 7.x release the workspace's own type checks
+ * run on (tooling/tsc-native). The published declarations are thus compiled by both majors.
+ */
+export function typescriptVersion(major: 5 | 7): string {
+  const version =
+    major === 7
+      ? manifest('tooling/tsc-native').dependencies?.typescript
+      : manifest('.').devDependencies?.typescript
+  if (version === undefined || !version.startsWith(`${major}.`))
+    throw new Error(`no TypeScript ${major} is pinned in the workspace (found ${version})`)
+  return version
+}
+
 /** `pnpm pack`s each published package (its built dist/ must exist) into `dir`; returns the tarball paths. */
 export async function packAll(dir: string): Promise<Record<PackageName, string>> {
   const tarballs: Partial<Record<PackageName, string>> = {}

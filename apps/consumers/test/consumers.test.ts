@@ -11,7 +11,14 @@ import { CONSUMERS } from '../src/consumers'
 import { lockPort } from '../src/port'
 import { type Running, run, start } from '../src/processes'
 import { quickstart } from '../src/readme'
-import { PACKAGES, type PackageName, packAll, pinnedVersion, workspacePackage } from '../src/workspace'
+import {
+  PACKAGES,
+  type PackageName,
+  packAll,
+  pinnedVersion,
+  typescriptVersion,
+  workspacePackage,
+} from '../src/workspace'
 
 const PORT = 3000 // what every quickstart listens on
 const org = defaultFixture.orgs[0]!
@@ -90,9 +97,10 @@ describe.each(CONSUMERS)('$name', (consumer) => {
       manifest(`consumer-${consumer.readme.toLowerCase()}`, {
         ...(consumer.type === 'module' ? { type: 'module' as const } : {}),
         dependencies: Object.fromEntries(guide.dependencies.map((name) => [name, spec(name)])),
-        devDependencies: Object.fromEntries(
-          [...guide.devDependencies, 'typescript', '@types/node'].map((name) => [name, spec(name)]),
-        ),
+        devDependencies: {
+          ...Object.fromEntries([...guide.devDependencies, '@types/node'].map((name) => [name, spec(name)])),
+          typescript: typescriptVersion(consumer.typescript),
+        },
       }),
     )
     await writeFile(
@@ -104,7 +112,7 @@ describe.each(CONSUMERS)('$name', (consumer) => {
   })
 
   it('compiles the README quickstart with tsc, as written', async () => {
-    await timed(`tsc (${consumer.name})`, () =>
+    await timed(`tsc ${typescriptVersion(consumer.typescript)} (${consumer.name})`, () =>
       run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { cwd: dir }),
     )
   })
