@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { Agent, createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { drainServer } from '../src/routes/drain'
 
@@ -67,5 +67,19 @@ describe('drainServer', () => {
     expect(await drainServer(server!, { timeoutMs: 200 })).toBe(false)
     expect(performance.now() - t0).toBeLessThan(1000)
     expect(await stuck).toBeInstanceOf(Error)
+  })
+
+  // Chromium opens a spare connection beside the page's own and may never use it; Node's closeIdleConnections()
+  // counts such a connection as busy, and close() then waited for the whole timeout (and resolved false).
+  it('a connection that never sent a request (a browser’s preconnect) is closed, not waited for', async () => {
+    const { port, started } = await slowServer(200)
+    const unused = connect(port, '127.0.0.1')
+    await once(unused, 'connect')
+    const closed = once(unused, 'close')
+    const inFlight = get(port)
+    while (started() < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(await drainServer(server!, { timeoutMs: 5_000 })).toBe(true)
+    expect(await inFlight).toEqual({ status: 200, body: 'done' })
+    await closed
   })
 })

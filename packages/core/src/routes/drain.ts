@@ -23,7 +23,8 @@ export interface DrainOptions {
 
 /**
  * Shuts a server down without cutting callbacks off: stops accepting connections at once, closes keep-alive
- * connections as soon as they carry no request, lets every request in flight finish and reply (DingTalk
+ * connections as soon as they carry no request (and, on Node, connections that never sent one: a browser's
+ * preconnect), lets every request in flight finish and reply (DingTalk
  * re-pushes a callback that gets no reply), then waits for `idle`. After `timeoutMs` the remaining connections
  * are cut. Resolves `true` when everything finished in time, `false` when connections were cut.
  *
@@ -44,9 +45,14 @@ export async function drainServer(server: DrainableServer, options: DrainOptions
   const closed = new Promise<true>((resolve) => {
     server.close(() => resolve(true))
   })
-  // A keep-alive connection whose reply went out is closed as soon as it is idle, not when the client leaves.
-  server.closeIdleConnections?.()
-  const sweeper = setInterval(() => server.closeIdleConnections?.(), 25)
+  // A keep-alive connection whose reply went out is closed as soon as it is idle, not when the client leaves;
+  // so is one that never carried a request (see closeUnusedConnections).
+  const sweep = (): void => {
+    server.closeIdleConnections?.()
+    closeUnusedConnections(server)
+  }
+  sweep()
+  const sweeper = setInterval(sweep, 25)
   try {
     const drained = await Promise.race([closed, expired()])
     clearTimeout(timer)
@@ -60,5 +66,29 @@ export async function drainServer(server: DrainableServer, options: DrainOptions
   } finally {
     clearInterval(sweeper)
     clearTimeout(timer)
+  }
+}
+
+/** The part of a Node socket that {@link closeUnusedConnections} reads. */
+interface TrackedSocket {
+  bytesRead: number
+  destroy(): void
+}
+
+/**
+ * Closes the connections that have not sent a byte: a browser's preconnect (Chromium opens a spare socket
+ * beside the page's own), a load balancer's warm pool. Node's `closeIdleConnections()` leaves them open —
+ * it counts a fresh connection as busy from the moment it opens, so that `headersTimeout` applies to it —
+ * and `close()` would then wait for the whole drain timeout. Cutting one is as safe as cutting an idle
+ * keep-alive connection: no request has begun on it, and clients retry a request on a connection closed
+ * before any reply. Node keeps its connections in a list under the symbol `http.server.connections` (the
+ * one `closeAllConnections()` walks); on a server without that list (another runtime) this does nothing.
+ */
+function closeUnusedConnections(server: DrainableServer): void {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections')
+  const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key]
+  if (typeof (list as { all?: unknown } | undefined)?.all !== 'function') return
+  for (const connection of (list as { all(): { socket?: TrackedSocket | null }[] }).all()) {
+    if (connection.socket?.bytesRead === 0) connection.socket.destroy()
   }
 }
