@@ -4,7 +4,8 @@ import { extractFromMarkdown } from './extract'
 
 const projectDir = new URL('..', import.meta.url).pathname
 
-const check = (markdown: string) => checkSnippets(extractFromMarkdown('doc.md', markdown), { projectDir })
+const check = (markdown: string) =>
+  checkSnippets(extractFromMarkdown('doc.md', markdown), { projectDir, tsconfig: 'tsconfig.unit.json' })
 const fence = (...lines: string[]): string[] => ['```ts', ...lines, '```']
 const importSign = "import { sign } from '@dingtalk-kit/core'"
 
