@@ -1,10 +1,10 @@
-import { type ChildProcess, fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { createDingTalkClient } from '@dingtalk-kit/core'
 import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emulator'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
 import type { CardCommand, CardReport } from './card-instance'
+import { forkSource } from './redis'
 
 // Issue #16: card streaming from 3 instances (Node processes) sharing one redis-server stays within
 // DingTalk's card QPS limit (§14.4: about 40) with no QpsLimit error reaching the caller.
@@ -12,30 +12,27 @@ const app = defaultFixture.orgs[0]!.apps![0]!
 const INSTANCES = 3
 const LIMIT = 40
 const FRAMES = 120 // per instance: 360 in all, 9 s at the limit
-const INSTANCE_FILE = fileURLToPath(new URL('./card-instance.ts', import.meta.url))
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const INSTANCE_FILE = new URL('./card-instance.ts', import.meta.url)
 
 let server: RedisServer | undefined
 let emu: Emulator | undefined
 const procs: ChildProcess[] = []
 
-function spawnInstance(redis: RedisServer, emulator: Emulator, reports: CardReport[]): Promise<ChildProcess> {
+async function spawnInstance(
+  redis: RedisServer,
+  emulator: Emulator,
+  reports: CardReport[],
+): Promise<ChildProcess> {
+  const proc = await forkSource(INSTANCE_FILE, {
+    REDIS_URL: redis.url,
+    BASE_URL: emulator.url,
+    APP_KEY: app.appKey,
+    APP_SECRET: app.appSecret,
+    KEY_PREFIX: `cards:${process.pid}:`,
+    CARD_QPS: String(LIMIT),
+  })
+  procs.push(proc)
   return new Promise((resolve, reject) => {
-    const proc = fork(INSTANCE_FILE, [], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx', '--conditions=@dingtalk-kit/source'],
-      env: {
-        ...process.env,
-        REDIS_URL: redis.url,
-        BASE_URL: emulator.url,
-        APP_KEY: app.appKey,
-        APP_SECRET: app.appSecret,
-        KEY_PREFIX: `cards:${process.pid}:`,
-        CARD_QPS: String(LIMIT),
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    procs.push(proc)
     proc.on('message', (report: CardReport) => {
       if (report.type === 'ready') resolve(proc)
       else reports.push(report)

@@ -36,16 +36,16 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
   let instances: Instance[] = []
   const fetches: FetchNote[] = []
 
-  const spawnInstance = (): Promise<Instance> =>
-    new Promise((resolve, reject) => {
-      const proc = forkSource(INSTANCE_FILE, {
-        REDIS_URL: server.url,
-        BASE_URL: emu.url,
-        APP_KEY: app.appKey,
-        APP_SECRET: app.appSecret,
-        KEY_PREFIX: PREFIX,
-        LEASE_MS: String(LEASE_MS),
-      })
+  const spawnInstance = async (): Promise<Instance> => {
+    const proc = await forkSource(INSTANCE_FILE, {
+      REDIS_URL: server.url,
+      BASE_URL: emu.url,
+      APP_KEY: app.appKey,
+      APP_SECRET: app.appSecret,
+      KEY_PREFIX: PREFIX,
+      LEASE_MS: String(LEASE_MS),
+    })
+    return new Promise((resolve, reject) => {
       const instance: Instance = { proc, pid: proc.pid ?? 0, reports: [] }
       proc.on('message', (report: Report) => {
         if (report.type === 'fetch') fetches.push(report)
@@ -55,6 +55,7 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
       proc.once('error', reject)
       proc.once('exit', (code) => reject(new Error(`instance exited early (${code})`)))
     })
+  }
 
   let nextId = 0
   const ask = async <T extends Report>(instance: Instance, command: Command): Promise<T> => {

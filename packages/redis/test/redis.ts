@@ -1,6 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { build, type Plugin } from 'esbuild'
 import * as ioredis5 from 'ioredis5'
 import * as ioredis6 from 'ioredis6'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
@@ -85,11 +88,72 @@ export async function until(
   }
 }
 
+/** Where the bundles go: under the package's node_modules, so their imports of ioredis & co. resolve as its own. */
+const BUNDLES = fileURLToPath(new URL('../node_modules/.cache/test-instances/', import.meta.url))
+const bundles = new Map<string, Promise<string>>()
+
+/** Third-party packages stay imports; the workspace's own are bundled from their sources. */
+const thirdPartyExternal: Plugin = {
+  name: 'third-party-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@dingtalk-kit/') ? undefined : { external: true },
+    )
+  },
+}
+
+/**
+ * `file` and the workspace packages it imports, bundled from their TypeScript sources (the
+ * `@dingtalk-kit/source` condition, as the tests themselves run them) into one ES module, once per run.
+ * An instance then starts in about 0.3 s of CPU instead of 1.2 s under tsx, which compiled and loaded some
+ * 150 source modules in each of this suite's 20 processes.
+ */
+function bundle(file: string): Promise<string> {
+  let done = bundles.get(file)
+  if (done === undefined) {
+    if (bundles.size === 0) removeStaleBundles()
+    const outfile = join(BUNDLES, `${basename(file, '.ts')}-${process.pid}.mjs`)
+    done = build({
+      entryPoints: [file],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['@dingtalk-kit/source'],
+      plugins: [thirdPartyExternal],
+      sourcemap: 'inline',
+      logLevel: 'error',
+    }).then(() => outfile)
+    bundles.set(file, done)
+  }
+  return done
+}
+
+/** Deletes the bundles of earlier runs, whose process is gone (a file name ends in its run's pid). */
+function removeStaleBundles(): void {
+  if (!existsSync(BUNDLES)) return
+  for (const name of readdirSync(BUNDLES)) {
+    const pid = Number(/-(\d+)\.mjs$/.exec(name)?.[1])
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid))
+      rmSync(join(BUNDLES, name), { force: true })
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /** A test's app instance in its own Node process, running the TypeScript sources like the workspace's tests. */
-export function forkSource(file: URL, env: Record<string, string>): ChildProcess {
-  return fork(fileURLToPath(file), [], {
+export async function forkSource(file: URL, env: Record<string, string>): Promise<ChildProcess> {
+  return fork(await bundle(fileURLToPath(file)), [], {
     cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-    execArgv: ['--import', 'tsx', '--conditions=@dingtalk-kit/source'],
+    execArgv: ['--enable-source-maps'],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

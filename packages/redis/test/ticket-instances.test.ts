@@ -36,17 +36,17 @@ describe('8 instances (Node processes) signing dd.config on one redis-server', {
   /** Every ticket the emulator issued, in order, with when (wall clock) it replaced the one before. */
   const issued: { ticket: string; at: number }[] = []
 
-  const spawn = (): Promise<Instance> =>
-    new Promise((resolve, reject) => {
-      const proc = forkSource(INSTANCE_FILE, {
-        REDIS_URL: server.url,
-        BASE_URL: emu.url,
-        APP_KEY: app.appKey,
-        APP_SECRET: app.appSecret,
-        CORP_ID: org.corpId,
-        AGENT_ID: String(app.agentId),
-        KEY_PREFIX: `tickets:${process.pid}:`,
-      })
+  const spawn = async (): Promise<Instance> => {
+    const proc = await forkSource(INSTANCE_FILE, {
+      REDIS_URL: server.url,
+      BASE_URL: emu.url,
+      APP_KEY: app.appKey,
+      APP_SECRET: app.appSecret,
+      CORP_ID: org.corpId,
+      AGENT_ID: String(app.agentId),
+      KEY_PREFIX: `tickets:${process.pid}:`,
+    })
+    return new Promise((resolve, reject) => {
       const instance: Instance = { proc, reports: [] }
       proc.on('message', (report: TicketReport) => {
         if (report.type === 'ready') resolve(instance)
@@ -55,6 +55,7 @@ describe('8 instances (Node processes) signing dd.config on one redis-server', {
       proc.once('error', reject)
       proc.once('exit', (code) => reject(new Error(`instance exited early (${code})`)))
     })
+  }
 
   let nextId = 0
   const ask = async <T extends TicketReport>(instance: Instance, command: TicketCommand): Promise<T> => {
