@@ -66,6 +66,21 @@ describe('RateLimitGate (§10)', () => {
     expect(gate.admit('/a')).toEqual({ epoch: 0 })
   })
 
+  // A burst's answers arrive over several windows when the machine is busy: its successes show the path serves.
+  it('a success of a request sent before the closing counts as progress: the limited callers keep retrying', async () => {
+    const gate = new RateLimitGate({ maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 })
+    gate.settle('/a', { epoch: 0 }, true)
+    const first = await gate.admit('/a')
+    const second = gate.admit('/a') as Promise<Admission>
+    expect(gate.settle('/a', first, true)).toBe(true)
+    // A request of the first burst, answered only now, got through.
+    expect(gate.settle('/a', { epoch: 0 }, false)).toBe(true)
+    const probe = await second
+    // Without that success this would be the third closing in a row, and the end of the line.
+    expect(gate.settle('/a', probe, true)).toBe(true)
+    expect(gate.admit('/a')).toBeInstanceOf(Promise)
+  })
+
   it('a caller whose signal aborts while it waits leaves the line; the next one still goes', async () => {
     const gate = new RateLimitGate({ maxRetries: 3, baseDelayMs: 50, maxDelayMs: 50 })
     gate.settle('/a', { epoch: 0 }, true)

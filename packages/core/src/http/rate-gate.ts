@@ -92,9 +92,12 @@ export class RateLimitGate {
         }
         this.#close(gate)
       }
-    } else if (gate !== undefined && admission.epoch > 0) {
+    } else if (gate !== undefined) {
+      // Any success is progress, also one of a request sent before the path closed: under load the answers to
+      // a burst arrive over several windows, and the probes sent meanwhile are limited by the burst's own
+      // requests, not by a path that stays shut.
       gate.streak = 0
-      if (gate.queue.length === 0 && gate.inflight === 0) {
+      if (admission.epoch > 0 && gate.queue.length === 0 && gate.inflight === 0) {
         if (gate.timer !== undefined) clearTimeout(gate.timer)
         this.#gates.delete(key)
         return true
