@@ -4,7 +4,7 @@ import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emul
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
 import type { CardCommand, CardReport } from './card-instance'
-import { forkSource } from './redis'
+import { startInstance } from './redis'
 
 // Issue #16: card streaming from 3 instances (Node processes) sharing one redis-server stays within
 // DingTalk's card QPS limit (§14.4: about 40) with no QpsLimit error reaching the caller.
@@ -23,23 +23,20 @@ async function spawnInstance(
   emulator: Emulator,
   reports: CardReport[],
 ): Promise<ChildProcess> {
-  const proc = await forkSource(INSTANCE_FILE, {
+  const env = {
     REDIS_URL: redis.url,
     BASE_URL: emulator.url,
     APP_KEY: app.appKey,
     APP_SECRET: app.appSecret,
     KEY_PREFIX: `cards:${process.pid}:`,
     CARD_QPS: String(LIMIT),
-  })
-  procs.push(proc)
-  return new Promise((resolve, reject) => {
-    proc.on('message', (report: CardReport) => {
-      if (report.type === 'ready') resolve(proc)
-      else reports.push(report)
-    })
-    proc.once('error', reject)
-    proc.once('exit', (code) => reject(new Error(`card instance exited early (${code})`)))
-  })
+  }
+  const { proc, ready } = await startInstance<CardReport>(INSTANCE_FILE, env, (report) =>
+    reports.push(report),
+  )
+  procs.push(proc) // killed in afterAll even if it never gets ready
+  await ready
+  return proc
 }
 
 afterAll(async () => {

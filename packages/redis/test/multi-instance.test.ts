@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../src/testing'
 import type { Command, Report } from './instance'
-import { forkSource, until } from './redis'
+import { startInstance, until } from './redis'
 
 const app = defaultFixture.orgs[0]!.apps![0]!
 const INSTANCES = 8
@@ -37,24 +37,21 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
   const fetches: FetchNote[] = []
 
   const spawnInstance = async (): Promise<Instance> => {
-    const proc = await forkSource(INSTANCE_FILE, {
+    const reports: Report[] = []
+    const env = {
       REDIS_URL: server.url,
       BASE_URL: emu.url,
       APP_KEY: app.appKey,
       APP_SECRET: app.appSecret,
       KEY_PREFIX: PREFIX,
       LEASE_MS: String(LEASE_MS),
+    }
+    const { proc, ready } = await startInstance<Report>(INSTANCE_FILE, env, (report) => {
+      if (report.type === 'fetch') fetches.push(report)
+      else reports.push(report)
     })
-    return new Promise((resolve, reject) => {
-      const instance: Instance = { proc, pid: proc.pid ?? 0, reports: [] }
-      proc.on('message', (report: Report) => {
-        if (report.type === 'fetch') fetches.push(report)
-        else if (report.type === 'ready') resolve(instance)
-        else instance.reports.push(report)
-      })
-      proc.once('error', reject)
-      proc.once('exit', (code) => reject(new Error(`instance exited early (${code})`)))
-    })
+    await ready
+    return { proc, pid: proc.pid ?? 0, reports }
   }
 
   let nextId = 0

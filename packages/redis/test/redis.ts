@@ -158,3 +158,31 @@ export async function forkSource(file: URL, env: Record<string, string>): Promis
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 }
+
+/** An instance process just forked, and when it said it is ready. */
+export interface StartedInstance {
+  proc: ChildProcess
+  /** Resolves on the instance's `ready` report; rejects when it fails to start or exits before it. */
+  ready: Promise<void>
+}
+
+/**
+ * Forks `file` (see {@link forkSource}) and routes its reports: `ready` settles `ready`, every other report
+ * goes to `onReport`, in order, before and after it.
+ */
+export async function startInstance<R extends { type: string }>(
+  file: URL,
+  env: Record<string, string>,
+  onReport: (report: R) => void,
+): Promise<StartedInstance> {
+  const proc = await forkSource(file, env)
+  const ready = new Promise<void>((resolve, reject) => {
+    proc.on('message', (report: R) => {
+      if (report.type === 'ready') resolve()
+      else onReport(report)
+    })
+    proc.once('error', reject)
+    proc.once('exit', (code) => reject(new Error(`${basename(fileURLToPath(file))} exited early (${code})`)))
+  })
+  return { proc, ready }
+}

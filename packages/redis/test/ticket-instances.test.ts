@@ -4,7 +4,7 @@ import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emul
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
-import { forkSource, until } from './redis'
+import { startInstance, until } from './redis'
 import type { Signed, TicketCommand, TicketOrder, TicketReport } from './ticket-instance'
 
 const org = defaultFixture.orgs[0]!
@@ -37,7 +37,8 @@ describe('8 instances (Node processes) signing dd.config on one redis-server', {
   const issued: { ticket: string; at: number }[] = []
 
   const spawn = async (): Promise<Instance> => {
-    const proc = await forkSource(INSTANCE_FILE, {
+    const reports: TicketReport[] = []
+    const env = {
       REDIS_URL: server.url,
       BASE_URL: emu.url,
       APP_KEY: app.appKey,
@@ -45,16 +46,12 @@ describe('8 instances (Node processes) signing dd.config on one redis-server', {
       CORP_ID: org.corpId,
       AGENT_ID: String(app.agentId),
       KEY_PREFIX: `tickets:${process.pid}:`,
-    })
-    return new Promise((resolve, reject) => {
-      const instance: Instance = { proc, reports: [] }
-      proc.on('message', (report: TicketReport) => {
-        if (report.type === 'ready') resolve(instance)
-        else instance.reports.push(report)
-      })
-      proc.once('error', reject)
-      proc.once('exit', (code) => reject(new Error(`instance exited early (${code})`)))
-    })
+    }
+    const { proc, ready } = await startInstance<TicketReport>(INSTANCE_FILE, env, (report) =>
+      reports.push(report),
+    )
+    await ready
+    return { proc, reports }
   }
 
   let nextId = 0
