@@ -24,9 +24,9 @@ export interface DrainOptions {
 /**
  * Shuts a server down without cutting callbacks off: stops accepting connections at once, closes keep-alive
  * connections as soon as they carry no request (and, on Node, connections that never sent one: a browser's
- * preconnect), lets every request in flight finish and reply (DingTalk
- * re-pushes a callback that gets no reply), then waits for `idle`. After `timeoutMs` the remaining connections
- * are cut. Resolves `true` when everything finished in time, `false` when connections were cut.
+ * preconnect), lets every request in flight finish and reply (DingTalk re-pushes a callback that gets no
+ * reply), then waits for `idle`. After `timeoutMs` the remaining connections are cut. Resolves `true` when
+ * everything finished in time, `false` when connections were cut.
  *
  * @example
  * ```ts
@@ -46,10 +46,11 @@ export async function drainServer(server: DrainableServer, options: DrainOptions
     server.close(() => resolve(true))
   })
   // A keep-alive connection whose reply went out is closed as soon as it is idle, not when the client leaves;
-  // so is one that never carried a request (see closeUnusedConnections).
+  // so is one that never carried a request (see nodeConnections).
+  const connections = nodeConnections(server)
   const sweep = (): void => {
     server.closeIdleConnections?.()
-    closeUnusedConnections(server)
+    for (const { socket } of connections?.all() ?? []) if (socket?.bytesRead === 0) socket.destroy()
   }
   sweep()
   const sweeper = setInterval(sweep, 25)
@@ -69,26 +70,24 @@ export async function drainServer(server: DrainableServer, options: DrainOptions
   }
 }
 
-/** The part of a Node socket that {@link closeUnusedConnections} reads. */
-interface TrackedSocket {
-  bytesRead: number
-  destroy(): void
+/** Node's list of a server's connections, as far as {@link drainServer} reads it. */
+interface ConnectionList {
+  all(): { socket?: { bytesRead: number; destroy(): void } | null }[]
 }
 
 /**
- * Closes the connections that have not sent a byte: a browser's preconnect (Chromium opens a spare socket
- * beside the page's own), a load balancer's warm pool. Node's `closeIdleConnections()` leaves them open —
- * it counts a fresh connection as busy from the moment it opens, so that `headersTimeout` applies to it —
- * and `close()` would then wait for the whole drain timeout. Cutting one is as safe as cutting an idle
- * keep-alive connection: no request has begun on it, and clients retry a request on a connection closed
- * before any reply. Node keeps its connections in a list under the symbol `http.server.connections` (the
- * one `closeAllConnections()` walks); on a server without that list (another runtime) this does nothing.
+ * Node's own list of `server`'s connections (the one `closeAllConnections()` walks, under the symbol
+ * `http.server.connections`), or `undefined` on a server without it (another runtime). drainServer closes
+ * the connections in it that have not sent a byte: a browser's preconnect (Chromium opens a spare socket beside
+ * the page's own), a load balancer's warm pool. Node's `closeIdleConnections()` leaves them open — it counts a
+ * fresh connection as busy from the moment it opens, so that `headersTimeout` applies to it — and `close()`
+ * would then wait for the whole drain timeout. Cutting one is as safe as cutting an idle keep-alive
+ * connection: no request has begun on it, and clients retry a request on a connection closed before any reply.
  */
-function closeUnusedConnections(server: DrainableServer): void {
+function nodeConnections(server: DrainableServer): ConnectionList | undefined {
   const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections')
   const list = key === undefined ? undefined : (server as unknown as Record<symbol, unknown>)[key]
-  if (typeof (list as { all?: unknown } | undefined)?.all !== 'function') return
-  for (const connection of (list as { all(): { socket?: TrackedSocket | null }[] }).all()) {
-    if (connection.socket?.bytesRead === 0) connection.socket.destroy()
-  }
+  return typeof (list as Partial<ConnectionList> | undefined)?.all === 'function'
+    ? (list as ConnectionList)
+    : undefined
 }
