@@ -20,7 +20,7 @@ export interface MemoryStoreOptions {
   now?: () => number
 }
 
-// One object per write serves as the Map's value, the heap's item and the write order's item: an item is
+// One object per write serves as the Map's value, the expiry queue's item and the write order's item: an item is
 // live while the Map still holds that very object under its key.
 interface Entry {
   readonly key: string
@@ -78,36 +78,67 @@ class ExpiryHeap {
 }
 
 /**
- * Entries in the order they were written, oldest first (superseded items are skipped when they surface). Not
- * the Map's own order: V8 keeps deleted slots at the front of a Map until it rehashes, so taking its first key
- * after many evictions walks past every deleted one — a scan per write.
+ * Entries first in, first out, O(1) each way: consumed slots are cleared, and the array is cut once they
+ * outnumber the rest. Not a Map's own order: V8 keeps deleted slots at the front of a Map until it rehashes,
+ * so taking its first key after many deletions walks past every deleted one — a scan per write.
  */
+class Fifo {
+  private items: (Entry | undefined)[]
+  private head = 0
+
+  constructor(items: Entry[] = []) {
+    this.items = items
+  }
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  first(): Entry | undefined {
+    return this.items[this.head]
+  }
+
+  last(): Entry | undefined {
+    return this.items[this.items.length - 1]
+  }
+
+  push(entry: Entry): void {
+    this.items.push(entry)
+  }
+
+  shift(): Entry | undefined {
+    const entry = this.items[this.head]
+    if (entry === undefined) return undefined
+    this.items[this.head++] = undefined
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return entry
+  }
+}
+
 /**
  * The entries with an expiry, earliest first. Entries written in expiry order (the usual case: one TTL for a
  * kind of key, such as 24 h de-duplication marks) queue in a run, O(1) each way; only those written out of
  * order go through the heap, O(log n). At 100,000 entries the heap's sift-down was most of a full store's write.
  */
 class ExpiryQueue {
-  private run: (Entry | undefined)[] = []
-  private head = 0
+  private run = new Fifo()
   private heap = new ExpiryHeap()
 
   get size(): number {
-    return this.run.length - this.head + this.heap.size
+    return this.run.size + this.heap.size
   }
 
   push(entry: Entry): void {
-    if (this.head === this.run.length) {
-      this.run = []
-      this.head = 0
-    }
-    const last = this.run[this.run.length - 1]
+    const last = this.run.last()
     if (last === undefined || last.expiresAt <= entry.expiresAt) this.run.push(entry)
     else this.heap.push(entry)
   }
 
   peek(): Entry | undefined {
-    const queued = this.run[this.head]
+    const queued = this.run.first()
     const heaped = this.heap.peek()
     if (queued === undefined || heaped === undefined) return queued ?? heaped
     return heaped.expiresAt < queued.expiresAt ? heaped : queued
@@ -115,54 +146,14 @@ class ExpiryQueue {
 
   pop(): Entry | undefined {
     const top = this.peek()
-    if (top === undefined) return undefined
-    if (top !== this.run[this.head]) return this.heap.pop()
-    this.run[this.head++] = undefined
-    if (this.head > 1024 && this.head * 2 > this.run.length) {
-      this.run = this.run.slice(this.head)
-      this.head = 0
-    }
-    return top
-  }
-
-  compact(live: Map<string, Entry>): void {
-    this.run = []
-    this.head = 0
-    this.heap = new ExpiryHeap()
-    for (const entry of live.values()) if (entry.expiresAt !== Number.POSITIVE_INFINITY) this.push(entry)
-  }
-}
-
-class WriteOrder {
-  private items: (Entry | undefined)[] = []
-  private head = 0
-
-  get size(): number {
-    return this.items.length - this.head
-  }
-
-  push(entry: Entry): void {
-    this.items.push(entry)
-  }
-
-  /** The oldest live entry, removed from the order (`undefined` when none is left). */
-  shift(live: Map<string, Entry>): Entry | undefined {
-    while (this.head < this.items.length) {
-      const entry = this.items[this.head]!
-      this.items[this.head++] = undefined
-      if (this.head > 1024 && this.head * 2 > this.items.length) {
-        this.items = this.items.slice(this.head)
-        this.head = 0
-      }
-      if (live.get(entry.key) === entry) return entry
-    }
-    return undefined
+    return top !== undefined && top === this.run.first() ? this.run.shift() : this.heap.pop()
   }
 
   /** Rebuilds from the live entries when superseded items pile up. */
   compact(live: Map<string, Entry>): void {
-    this.items = [...live.values()]
-    this.head = 0
+    this.run = new Fifo()
+    this.heap = new ExpiryHeap()
+    for (const entry of live.values()) if (entry.expiresAt !== Number.POSITIVE_INFINITY) this.push(entry)
   }
 }
 
@@ -180,7 +171,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const now = options.now ?? Date.now
   const entries = new Map<string, Entry>()
   const expiries = new ExpiryQueue()
-  const order = new WriteOrder()
+  // Every write, oldest first (superseded items are skipped when they surface).
+  let order = new Fifo()
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key)
@@ -202,11 +194,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     if (expiresAt !== Number.POSITIVE_INFINITY) expiries.push(entry)
     if (entries.size > maxEntries) evict()
     if (expiries.size > 2 * maxEntries + 64) expiries.compact(entries)
-    if (order.size > 2 * maxEntries + 64) order.compact(entries)
+    if (order.size > 2 * maxEntries + 64) order = new Fifo([...entries.values()])
   }
 
-  // O(log n) per write, never a scan: an expired entry goes first (the earliest expiry is on top of the heap),
-  // else the least recently written one (the first live item of the write order).
+  // Never a scan: an expired entry goes first (the earliest expiry is on top of the expiry queue), else the
+  // least recently written one (the first live item of the write order).
   const evict = (): void => {
     const t = now()
     while (entries.size > maxEntries) {
@@ -216,7 +208,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         if (entries.get(top.key) === top) entries.delete(top.key)
         continue
       }
-      const oldest = order.shift(entries)
+      let oldest = order.shift()
+      while (oldest !== undefined && entries.get(oldest.key) !== oldest) oldest = order.shift()
       if (oldest === undefined) return
       entries.delete(oldest.key)
     }
