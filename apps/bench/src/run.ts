@@ -230,7 +230,7 @@ if (want('stream')) {
       'A round pushes a backlog of `user_modify_org` events from the emulator (in a process of its own, on its own ' +
         'core) to one client and times it from the first frame to the last ACK; the three clients take turns. Ours ' +
         'runs a trivial handler through the whole pipeline: frame checks, the typed event, de-duplication on the ' +
-        'eventId (memory store: one write to claim, one to finish), the ACK after the handler, within its concurrency ' +
+        'eventId (memory store: in-flight in the process, one write when done), the ACK after the handler, within its concurrency ' +
         'gate (32); the ACKs of frames handled in one turn of the event loop leave in one socket write. The bare loop ' +
         'parses each frame and sends its ACK (one write each), nothing else. The official `dingtalk-stream` 2.1.5 ' +
         'calls a synchronous listener and ACKs what it returns (its HTTP calls redirected to the emulator).',

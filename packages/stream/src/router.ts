@@ -39,7 +39,9 @@ function typedTopic(topic: string): boolean {
  * (§13.3), within the concurrency gate.
  */
 export class FrameRouter<S extends SuiteCallbackClient> {
-  private readonly tasks = new Set<Promise<void>>()
+  // Frames being handled or waiting for a slot, and who waits for there to be none.
+  private running = 0
+  private idlers: (() => void)[] = []
 
   constructor(private readonly options: FrameRouterOptions<S>) {}
 
@@ -75,8 +77,9 @@ export class FrameRouter<S extends SuiteCallbackClient> {
   }
 
   /** Resolves when no frame is being handled or waiting. */
-  async idle(): Promise<void> {
-    while (this.tasks.size > 0) await Promise.allSettled([...this.tasks])
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idlers.push(resolve))
   }
 
   private system(connection: Connection, frame: DownFrame): void {
@@ -110,14 +113,27 @@ export class FrameRouter<S extends SuiteCallbackClient> {
 
   private take(connection: Connection, frame: DownFrame, type: Handled): void {
     connection.inFlight++
-    const task = this.handle(connection, frame, type)
-    this.tasks.add(task)
-    void task.finally(() => this.tasks.delete(task))
+    this.running++
+    this.handle(connection, frame, type).then(this.settled, this.failed)
+  }
+
+  private readonly settled = (): void => {
+    if (--this.running > 0 || this.idlers.length === 0) return
+    const idlers = this.idlers
+    this.idlers = []
+    for (const resolve of idlers) resolve()
+  }
+
+  // Unreachable by design (handle() catches what the dispatcher and the socket throw); never an unhandled rejection.
+  private readonly failed = (cause: unknown): void => {
+    this.options.reporter.warn('A Stream frame could not be handled', { cause })
+    this.settled()
   }
 
   private async handle(connection: Connection, frame: DownFrame, type: Handled): Promise<void> {
     const { gate, reporter, counters } = this.options
-    await gate.acquire()
+    const slot = gate.acquire()
+    if (slot !== undefined) await slot
     try {
       const { callbacks } = this.options
       const { outcome, id } =
@@ -176,22 +192,14 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     return handled
   }
 
-  private async deliver(
+  private deliver(
     frame: DownFrame,
     parsed: ParsedEvent,
     id: string,
     deadlineAt = Number.POSITIVE_INFINITY,
   ): Promise<FrameOutcome> {
     const { dispatcher, clientId } = this.options
-    try {
-      const outcome = await dispatcher.deliver([{ parsed, id }], {
-        transport: 'stream',
-        receiveId: clientId,
-        deadlineAt,
-        frame,
-      })
-      return { outcome, id }
-    } catch (cause) {
+    const failed = (cause: unknown): FrameOutcome => {
       // A dispatcher given by the app could throw (core's never does).
       dispatcher.reporter.report(
         'CALLBACK_STORE_FAILED',
@@ -199,6 +207,13 @@ export class FrameRouter<S extends SuiteCallbackClient> {
         { cause, transport: 'stream' },
       )
       return { outcome: { kind: 'retry' }, id }
+    }
+    try {
+      return dispatcher
+        .deliver([{ parsed, id }], { transport: 'stream', receiveId: clientId, deadlineAt, frame })
+        .then((outcome) => ({ outcome, id }), failed)
+    } catch (cause) {
+      return Promise.resolve(failed(cause))
     }
   }
 

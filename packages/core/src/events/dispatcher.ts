@@ -211,23 +211,20 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
     contextOf,
     observers,
   }
-  const deliverSafely = async (
+  const deliverSafely = (
     deliveries: readonly EventDelivery[],
     delivery: DeliveryOptions,
     record: DeliveryRecord | undefined,
-  ): Promise<DeliveryOutcome> => {
-    try {
-      return await deliverAll(run, deliveries, delivery, namespace ?? delivery.receiveId, record)
-    } catch (cause) {
+  ): Promise<DeliveryOutcome> =>
+    deliverAll(run, deliveries, delivery, namespace ?? delivery.receiveId, record).catch((cause: unknown) => {
       // Unreachable by design; still never a throw at the transport.
       reporter.report('CALLBACK_STORE_FAILED', 'Handling failed; asking DingTalk to re-push', {
         status: delivery.retryStatus,
         cause,
         transport: delivery.transport,
       })
-      return { kind: 'retry' }
-    }
-  }
+      return { kind: 'retry' } as const
+    })
   return {
     store,
     client,
@@ -239,9 +236,11 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
     idle: background.idle,
     observe: (observer) => observers.add(observer),
     deliver: (deliveries, delivery) =>
-      observeDelivery(observers, deliveries, delivery, now, (record) =>
-        deliverSafely(deliveries, delivery, record),
-      ),
+      observers.around.delivery === undefined
+        ? deliverSafely(deliveries, delivery, undefined)
+        : observeDelivery(observers, deliveries, delivery, now, (record) =>
+            deliverSafely(deliveries, delivery, record),
+          ),
     async announce(parsed, delivery) {
       // URL checks are answered `success` whatever the handlers do: the outcome is always an ack.
       await observeDelivery(observers, [{ parsed }], delivery, now, async () =>
@@ -295,37 +294,12 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
   if (claimed === 'retry') return { kind: 'retry' }
   if (claimed.length === 0) return deliveries.length > 0 ? { kind: 'ack', duplicate: true } : { kind: 'ack' }
   let answered = false
-  const work = (async (): Promise<{ ok: boolean; result: unknown }> => {
-    let ok = true
-    let result: unknown
-    for (const { parsed, claim } of claimed) {
-      const { event } = parsed
-      let done = false
-      try {
-        result = await observeHandlers(run.observers, event.EventType, delivery.transport, () =>
-          run.handlers.dispatch(event, run.contextOf(parsed, delivery, claim.key)),
-        )
-        done = true
-      } catch (cause) {
-        ok = false
-        run.reporter.report(
-          'CALLBACK_HANDLER_FAILED',
-          answered
-            ? `A ${event.EventType} handler failed after the reply was sent`
-            : `A ${event.EventType} handler failed; asking DingTalk to re-push`,
-          {
-            eventType: event.EventType,
-            cause,
-            transport: delivery.transport,
-            ...(answered ? {} : { status: delivery.retryStatus }),
-          },
-        )
-      }
-      await claim.finish(done)
-    }
-    return { ok, result }
-  })()
-  const outcome = await untilDeadline(work, deadlineAt, run.now)
+  const work = runClaimed(run, claimed, delivery, () => answered)
+  // Stream waits for its handlers (no deadline): no race with a timer.
+  const outcome =
+    deadlineAt === Number.POSITIVE_INFINITY
+      ? { late: false as const, value: await work }
+      : await untilDeadline(work, deadlineAt, run.now)
   if (outcome.late) {
     answered = true
     run.reporter.logger.warn?.(
@@ -343,6 +317,55 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
     : { kind: 'ack' }
 }
 
+/** Runs the handlers of each claimed event in turn, and finishes its claim: done, or given back. */
+async function runClaimed<S extends SuiteCallbackClient, L>(
+  run: RunSteps<S, L>,
+  claimed: readonly Claimed[],
+  delivery: DeliveryOptions,
+  answered: () => boolean,
+): Promise<{ ok: boolean; result: unknown }> {
+  let ok = true
+  let result: unknown
+  for (const { parsed, claim } of claimed) {
+    const { event } = parsed
+    let done = false
+    try {
+      result = await observeHandlers(run.observers, event.EventType, delivery.transport, () =>
+        run.handlers.dispatch(event, run.contextOf(parsed, delivery, claim.key)),
+      )
+      done = true
+    } catch (cause) {
+      ok = false
+      run.reporter.report(
+        'CALLBACK_HANDLER_FAILED',
+        answered()
+          ? `A ${event.EventType} handler failed after the reply was sent`
+          : `A ${event.EventType} handler failed; asking DingTalk to re-push`,
+        {
+          eventType: event.EventType,
+          cause,
+          transport: delivery.transport,
+          ...(answered() ? {} : { status: delivery.retryStatus }),
+        },
+      )
+    }
+    await claim.finish(done)
+  }
+  return { ok, result }
+}
+
+/** Gives every claim back (a redelivery is handled again). */
+async function giveBack(claimed: readonly Claimed[]): Promise<'retry'> {
+  for (const c of claimed) await c.claim.finish(false)
+  return 'retry'
+}
+
+const details = (event: DingTalkEvent, delivery: DeliveryOptions) => ({
+  status: delivery.retryStatus,
+  eventType: event.EventType,
+  transport: delivery.transport,
+})
+
 /** Claims every event in the ledger and runs the built-in steps, or gives every claim back. */
 async function claimAll<S extends SuiteCallbackClient, L>(
   run: RunSteps<S, L>,
@@ -354,15 +377,6 @@ async function claimAll<S extends SuiteCallbackClient, L>(
 ): Promise<Claimed[] | 'retry'> {
   const { reporter } = run
   const claimed: Claimed[] = []
-  const giveBack = async (): Promise<'retry'> => {
-    for (const c of claimed) await c.claim.finish(false)
-    return 'retry'
-  }
-  const details = (event: DingTalkEvent) => ({
-    status: delivery.retryStatus,
-    eventType: event.EventType,
-    transport: delivery.transport,
-  })
   try {
     for (const { parsed, id } of deliveries) {
       const { event } = parsed
@@ -383,9 +397,9 @@ async function claimAll<S extends SuiteCallbackClient, L>(
         reporter.report(
           'CALLBACK_BUSY',
           'The same event is still being handled; asking DingTalk to re-push',
-          details(event),
+          details(event, delivery),
         )
-        return giveBack()
+        return giveBack(claimed)
       }
       claimed.push({ parsed, claim, step })
     }
@@ -400,11 +414,11 @@ async function claimAll<S extends SuiteCallbackClient, L>(
           'CALLBACK_SUITE_FAILED',
           `Built-in ${type} handling failed; asking DingTalk to re-push`,
           {
-            ...details(parsed.event),
+            ...details(parsed.event, delivery),
             cause,
           },
         )
-        return giveBack()
+        return giveBack(claimed)
       }
       await claim.markBuiltinDone()
     }
@@ -415,6 +429,6 @@ async function claimAll<S extends SuiteCallbackClient, L>(
       cause,
       transport: delivery.transport,
     })
-    return giveBack()
+    return giveBack(claimed)
   }
 }

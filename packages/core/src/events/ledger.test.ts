@@ -131,3 +131,65 @@ describe('eventIdOf', () => {
     expect(eventIdOf(plain, '{"EventType":"check_url"}')).toBe('msg:{"EventType":"check_url"}')
   })
 })
+
+describe('createDedupeLedger on an in-process store (memoryStore)', () => {
+  it('writes nothing while an event is in flight, and `done` once when it is handled', async () => {
+    const store = memoryStore()
+    const ledger = createDedupeLedger({ store })
+    const key = ledger.keyFor('app', 'id:L1')
+    const claim = await ledger.claim(key, Date.now() + 1000)
+    if (typeof claim !== 'object') throw new Error('expected a claim')
+    expect(await store.get(key)).toBeUndefined()
+    await claim.finish(true)
+    expect(await store.get(key)).toBe('done')
+  })
+
+  it('a second ledger on the store waits for the holder and is told at once, without polling', async () => {
+    const store = memoryStore()
+    const first = createDedupeLedger({ store })
+    const second = createDedupeLedger({ store, pollIntervalMs: 60_000 })
+    const key = first.keyFor('app', 'id:L2')
+    const claim = await first.claim(key, Date.now() + 5000)
+    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const waited = second.claim(key, Date.now() + 5000)
+    const started = Date.now()
+    setTimeout(() => void claim.finish(true), 20)
+    expect(await waited).toBe('done')
+    expect(Date.now() - started).toBeLessThan(2000)
+  })
+
+  it('a holder that gives up hands the event to the waiter', async () => {
+    const store = memoryStore()
+    const ledger = createDedupeLedger({ store })
+    const key = ledger.keyFor('app', 'id:L3')
+    const claim = await ledger.claim(key, Date.now() + 5000)
+    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const waited = ledger.claim(key, Date.now() + 5000)
+    await claim.finish(false)
+    const next = await waited
+    if (typeof next !== 'object') throw new Error(`expected the claim, got ${next}`)
+    await next.finish(true)
+    expect(await ledger.claim(key, Date.now() + 1000)).toBe('done')
+  })
+
+  it('respects a live lease another copy of core wrote into it', async () => {
+    const store = memoryStore()
+    const ledger = createDedupeLedger({ store, pollIntervalMs: 5 })
+    const key = ledger.keyFor('app', 'id:L4')
+    await store.set(key, `feedbeef@${Date.now() + 60_000}`, 60_000)
+    expect(await ledger.claim(key, Date.now() + 30)).toBe('busy')
+    await store.set(key, 'done')
+    expect(await ledger.claim(key, Date.now() + 30)).toBe('done')
+  })
+
+  it('a copy of it (`{ ...store }`) is a foreign store: the in-flight event holds a lease in it', async () => {
+    const store = { ...memoryStore() }
+    const ledger = createDedupeLedger({ store })
+    const key = ledger.keyFor('app', 'id:L5')
+    const claim = await ledger.claim(key, Date.now() + 1000)
+    if (typeof claim !== 'object') throw new Error('expected a claim')
+    expect(await store.get(key)).toMatch(/^[0-9a-f]{16}@\d+$/)
+    await claim.finish(true)
+    expect(await store.get(key)).toBe('done')
+  })
+})

@@ -1,4 +1,5 @@
 import { hashes } from '../hash/index'
+import { type InProcessStore, inProcessOf, type LocalHold } from '../store/in-process'
 import { isLiveLease, type Lease, pollUntil, takeLease } from '../store/lease'
 import { type Store, storeKey } from '../store/store'
 import { untilDeadline } from './deadline'
@@ -20,7 +21,10 @@ export interface DedupeLedgerOptions {
   store: Store
   /** How long a handled event is remembered. Default 24 h. */
   doneTtlMs?: number
-  /** How long an in-flight mark lives if its process dies mid-event. Default 60 s. */
+  /**
+   * How long an in-flight mark lives if its process dies mid-event (or, on an in-process store, its handler
+   * never ends): then a redelivery is handled again. Default 60 s.
+   */
   inflightTtlMs?: number
   /** How often a waiter looks at the store while another instance handles the event. Default 50 ms. */
   pollIntervalMs?: number
@@ -103,9 +107,84 @@ function plainId(id: string): string | undefined {
   return PLAIN_ID.test(id) ? id : undefined
 }
 
+/** What every claim of one ledger shares. */
+interface LedgerState {
+  readonly store: Store
+  readonly inProcess: InProcessStore | undefined
+  readonly holds: Map<string, LocalHold>
+  readonly doneTtl: number
+  storeFailed(message: string, cause: unknown): void
+}
+
+const SETTLED = Promise.resolve()
+
+/** Ends a hold: forgets it (unless a taker replaced it) and tells its waiters. */
+function endHold(state: LedgerState, key: string, hold: LocalHold, done: boolean): void {
+  if (state.holds.get(key) === hold) state.holds.delete(key)
+  const waiters = hold.waiters
+  hold.waiters = undefined
+  if (waiters !== undefined) for (const wake of waiters) wake(done)
+}
+
+// A class, not a literal of closures: one small object per claimed event.
+class Claim implements LedgerClaim {
+  constructor(
+    private readonly state: LedgerState,
+    readonly key: string,
+    private readonly hold: LocalHold,
+    // The lease written to a shared store; none on an in-process store.
+    private readonly lease: Lease | undefined,
+  ) {}
+
+  async builtinDone(): Promise<boolean> {
+    return (await this.state.store.get(`${this.key}:builtin`)) === BUILTIN_DONE
+  }
+
+  markBuiltinDone(): Promise<void> {
+    return this.state.store.set(`${this.key}:builtin`, BUILTIN_DONE, this.state.doneTtl)
+  }
+
+  finish(done: boolean): Promise<void> {
+    const { inProcess } = this.state
+    if (inProcess === undefined || this.lease !== undefined) return this.finishShared(done)
+    if (done) {
+      try {
+        inProcess.write(this.key, DONE, this.state.doneTtl)
+      } catch (cause) {
+        this.state.storeFailed('Could not mark an event as done', cause)
+      }
+    }
+    endHold(this.state, this.key, this.hold, done)
+    return SETTLED
+  }
+
+  // `done` replaces the lease; if it cannot be written the lease is released, so a redelivery is handled again
+  // rather than blocked until the lease runs out.
+  private async finishShared(done: boolean): Promise<void> {
+    const { state } = this
+    const marked =
+      done &&
+      (await state.store.set(this.key, DONE, state.doneTtl).then(
+        () => true,
+        (cause) => {
+          state.storeFailed('Could not mark an event as done', cause)
+          return false
+        },
+      ))
+    endHold(state, this.key, this.hold, done)
+    if (!marked && this.lease !== undefined) {
+      await this.lease
+        .release()
+        .catch((cause) => state.storeFailed('Could not release an in-flight marker', cause))
+    }
+  }
+}
+
 /**
- * Creates the de-duplication ledger (claim / wait for another holder / release / mark done) on one store
- * lease (`store/lease.ts`, shared with the token cache).
+ * Creates the de-duplication ledger (claim / wait for another holder / release / mark done). On a shared store
+ * (Redis) an event in flight holds a lease (`store/lease.ts`, shared with the token cache), so one instance of
+ * many handles it; on an in-process store (`memoryStore`) no other process can look, and the ledgers on the
+ * store share its in-flight holds instead: one write per event, when it is done.
  *
  * @example
  * ```ts
@@ -115,57 +194,53 @@ function plainId(id: string): string | undefined {
 export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
   const { store } = options
   const now = options.now ?? Date.now
-  const doneTtl = options.doneTtlMs ?? 24 * 3600_000
   const inflightTtl = options.inflightTtlMs ?? 60_000
   const pollMs = options.pollIntervalMs ?? 50
   const sha256 = hashes().sha256Hex
-  // Claims held by this process: a waiter here is told at once instead of polling the store.
-  const local = new Map<string, Promise<boolean>>()
+  const inProcess = inProcessOf(store)
+  const state: LedgerState = {
+    store,
+    inProcess,
+    // Events in flight in this process: a waiter here is told at once instead of polling the store.
+    holds: inProcess?.holds ?? new Map<string, LocalHold>(),
+    doneTtl: options.doneTtlMs ?? 24 * 3600_000,
+    storeFailed(message, cause) {
+      try {
+        options.onStoreError?.(message, cause)
+      } catch {
+        // Reporting must not change the outcome.
+      }
+    },
+  }
+  // The key prefix of the last namespace (an app has one): escaped once, not on every event.
+  let prefixed = { namespace: '', prefix: storeKey({ owner: '', kind: '' }) }
 
-  const storeFailed = (message: string, cause: unknown): void => {
-    try {
-      options.onStoreError?.(message, cause)
-    } catch {
-      // Reporting must not change the outcome.
-    }
+  const hold = (key: string, lease: Lease | undefined): LedgerClaim => {
+    const held: LocalHold = { expiresAt: now() + inflightTtl, waiters: undefined }
+    state.holds.set(key, held)
+    return new Claim(state, key, held, lease)
   }
 
-  // The event's key holds its lease while a holder runs it, then `done`: claiming is one write, finishing one.
-  const hold = (key: string, lease: Lease): LedgerClaim => {
-    let settle: (done: boolean) => void = () => {}
-    local.set(key, new Promise<boolean>((resolve) => (settle = resolve)))
-    return {
-      key,
-      builtinDone: async () => (await store.get(`${key}:builtin`)) === BUILTIN_DONE,
-      markBuiltinDone: () => store.set(`${key}:builtin`, BUILTIN_DONE, doneTtl),
-      async finish(done) {
-        // `done` replaces the lease; if it cannot be written the lease is released, so a redelivery is
-        // handled again rather than blocked until the lease runs out.
-        const marked =
-          done &&
-          (await store.set(key, DONE, doneTtl).then(
-            () => true,
-            (cause) => {
-              storeFailed('Could not mark an event as done', cause)
-              return false
-            },
-          ))
-        settle(done)
-        local.delete(key)
-        if (!marked)
-          await lease.release().catch((cause) => storeFailed('Could not release an in-flight marker', cause))
-      },
-    }
+  const isDone = async (key: string): Promise<boolean> =>
+    (inProcess ? inProcess.read(key) : await store.get(key)) === DONE
+
+  /** `done`, `free` (given back, or its holder ran out of time) or `late` (still held at the deadline). */
+  const waitForHold = async (
+    key: string,
+    held: LocalHold,
+    deadlineAt: number,
+  ): Promise<'done' | 'free' | 'late'> => {
+    const settled = new Promise<boolean>((wake) => {
+      held.waiters ??= []
+      held.waiters.push(wake)
+    })
+    const outcome = await untilDeadline(settled, Math.min(deadlineAt, held.expiresAt), now)
+    if (outcome.late) return now() >= deadlineAt ? 'late' : 'free'
+    return outcome.value || (await isDone(key)) ? 'done' : 'free'
   }
 
-  /** `done`, `free` (the holder gave up or vanished) or `late` (still held at the deadline). */
-  const waitForHolder = async (key: string, deadlineAt: number): Promise<'done' | 'free' | 'late'> => {
-    const mine = local.get(key)
-    if (mine) {
-      const outcome = await untilDeadline(mine, deadlineAt, now)
-      if (outcome.late) return 'late'
-      return outcome.value || (await store.get(key)) === DONE ? 'done' : 'free'
-    }
+  /** The same, for a holder in another process: the store is polled. */
+  const pollHolder = async (key: string, deadlineAt: number): Promise<'done' | 'free' | 'late'> => {
     const seen = await pollUntil(
       async () => {
         const held = await store.get(key)
@@ -178,13 +253,37 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
   }
 
   return {
-    keyFor: (namespace, id) => storeKey({ owner: namespace, kind: `event_${plainId(id) ?? sha256(id)}` }),
+    keyFor(namespace, id) {
+      if (prefixed.namespace !== namespace) {
+        prefixed = { namespace, prefix: storeKey({ owner: namespace, kind: '' }) }
+      }
+      // A plain id has no `%` to escape; its colons are escaped as storeKey does (`%3A`).
+      const plain = plainId(id)
+      return `${prefixed.prefix}event_${plain === undefined ? sha256(id) : plain.replaceAll(':', '%3A')}`
+    },
     async claim(key, deadlineAt) {
       for (;;) {
-        const taken = await takeLease(store, key, { ttlMs: inflightTtl, now, keep: (held) => held === DONE })
+        const held = state.holds.get(key)
+        if (held !== undefined && held.expiresAt > now()) {
+          const seen = await waitForHold(key, held, deadlineAt)
+          if (seen === 'free') continue
+          return seen === 'done' ? 'done' : 'busy'
+        }
+        if (inProcess !== undefined) {
+          const value = inProcess.read(key)
+          if (value === DONE) return 'done'
+          // A live lease was written by a ledger that sees this store as shared (another copy of core): it is
+          // waited for as any other process's.
+          if (value === undefined || !isLiveLease(value, now())) return hold(key, undefined)
+        }
+        const taken = await takeLease(store, key, {
+          ttlMs: inflightTtl,
+          now,
+          keep: (value) => value === DONE,
+        })
         if ('lease' in taken) return hold(key, taken.lease)
         if (taken.held === DONE) return 'done'
-        const seen = await waitForHolder(key, deadlineAt)
+        const seen = await pollHolder(key, deadlineAt)
         if (seen !== 'free') return seen === 'done' ? 'done' : 'busy'
       }
     },

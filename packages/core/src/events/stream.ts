@@ -93,12 +93,16 @@ export function parseStreamEvent(headers: StreamEventHeaders, data: unknown): Pa
   if (rawType === undefined) return unknown(payload, undefined, 'no eventType header')
   const renames = renamesOf(rawType.trim())
   const event: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(payload)) {
+  // for…in, not Object.entries: no pair arrays per event. What JSON.parse gives has no inherited keys; an
+  // object handed in is read by its own keys only.
+  const parsedHere = typeof data === 'string'
+  for (const key in payload) {
     if (key === 'eventType' || key === 'EventType') continue
+    if (!parsedHere && !Object.hasOwn(payload, key)) continue
     const name = renames.get(key) ?? key
     // A payload that spells a field both ways keeps the schema's own spelling.
     if (name !== key && Object.hasOwn(payload, name)) continue
-    event[name] = value
+    event[name] = payload[key]
   }
   event.EventType = rawType
   if (event.CorpId === undefined && typeof headers.eventCorpId === 'string' && headers.eventCorpId) {

@@ -1,3 +1,4 @@
+import { type LocalHold, offerInProcess } from './in-process'
 import type { Store } from './types'
 
 /**
@@ -215,7 +216,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     }
   }
 
-  return {
+  const store: Store = {
     get: async (key) => live(key)?.value,
     set: async (key, value, ttlMs) => write(key, value, ttlMs),
     delete: async (key) => {
@@ -232,4 +233,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return true
     },
   }
+  return offerInProcess(store, {
+    holds: new Map<string, LocalHold>(),
+    read: (key) => live(key)?.value,
+    write,
+  })
 }
