@@ -1,5 +1,5 @@
 import type { Internals } from './context'
-import type { Emulator } from './emulator'
+import type { Emulator } from './emulator-types'
 import type { PushResult } from './pusher'
 import type { PushManager } from './pushes'
 import type { RequestLogEntry } from './request-log'

@@ -1,7 +1,7 @@
 import { asNumber, asRecord, asString } from '../api/context'
 import { DingTalkSuiteError } from '../errors/suite'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
-import type { CorpAuthorization } from './suite-client'
+import type { CorpAuthorization } from './types'
 
 /** A stored authorisation: the JSON record, or (older entries) the bare permanent code. */
 export function parseAuthorization(raw: string | undefined): CorpAuthorization | undefined {

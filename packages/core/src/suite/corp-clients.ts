@@ -1,7 +1,7 @@
 import { createClientCore, type DingTalkClient, type DingTalkClientOptions } from '../client'
 import type { ClientObservers } from '../http/observer'
 import { requireId, type SuiteContext, suiteKeyOf } from './context'
-import type { SuiteClient } from './suite-client'
+import type { SuiteClient } from './types'
 
 /** One full client per authorised corp, on that corp's cached token (store keys: suiteKey and corpId). */
 export interface CorpClients {

@@ -4,8 +4,8 @@ import type { DingTalkResponse } from '../http/request'
 import { signIsvRequest } from '../signing/isv'
 import type { Authorizations } from './authorizations'
 import { requireId, type SuiteContext } from './context'
-import type { CorpTokenMode, SuiteClient } from './suite-client'
 import type { SuiteTickets } from './suite-token'
+import type { CorpTokenMode, SuiteClient } from './types'
 
 /**
  * A fresh corp access_token (§4.3 with the suite token and the stored permanent code, or the HMAC-signed

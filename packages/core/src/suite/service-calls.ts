@@ -2,7 +2,7 @@ import { asArray, asBool, asNumber, asRecord, asString, type RequestFn } from '.
 import type { DingTalkResponse } from '../http/request'
 import type { Authorizations } from './authorizations'
 import { requireId, type SuiteContext } from './context'
-import type { PermanentCodeResult, SuiteAgent, SuiteAuthInfo } from './suite-client'
+import type { PermanentCodeResult, SuiteAgent, SuiteAuthInfo } from './types'
 
 function toAuthInfo(body: DingTalkResponse): SuiteAuthInfo {
   const corp = asRecord(body.auth_corp_info)
