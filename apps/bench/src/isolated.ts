@@ -7,6 +7,7 @@ import { benchClient, benchClientFigures } from './client'
 import type { BenchOptions } from './lib'
 import { benchOtel } from './otel'
 import { benchRobots } from './robots'
+import { benchStoreWrites } from './store-writes'
 import { benchStream } from './stream'
 
 const CHILD_FLAG = 'DINGTALK_KIT_BENCH_SECTION'
@@ -19,6 +20,7 @@ const SECTIONS = {
   stream: benchStream,
   otel: benchOtel,
   robots: benchRobots,
+  store: benchStoreWrites,
 } as const
 
 /** A benchmark that runs in a process of its own. */
