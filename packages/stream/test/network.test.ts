@@ -1,6 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http'
 import { type AddressInfo, connect, type Socket } from 'node:net'
-import { createCallbackHandler, createEventDispatcher } from '@dingtalk-kit/core'
+import {
+  createCallbackHandler,
+  createEventDispatcher,
+  type EventDispatcher,
+  memoryStore,
+} from '@dingtalk-kit/core'
 import { pushEvent } from '@dingtalk-kit/emulator'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -261,6 +266,40 @@ describe('bad answers from connections/open', () => {
   })
 })
 
+const AES_KEY = 'b'.repeat(43)
+
+/** The HTTP callback route of `dispatcher` on a loopback port, as an adapter would mount it. */
+async function callbackRoute(dispatcher: EventDispatcher): Promise<number> {
+  const callback = createCallbackHandler({
+    token: 'tok',
+    aesKey: AES_KEY,
+    receiveId: corp.corpId,
+    dispatcher,
+  })
+  return listen(
+    createHttpServer(async (req, res) => {
+      const reply = await callback.handle({
+        method: req.method ?? '',
+        url: req.url,
+        headers: req.headers,
+        body: req,
+      })
+      res.writeHead(reply.status, reply.headers).end(reply.body)
+    }),
+  )
+}
+
+/** An org_change with `eventId` pushed to the route as DingTalk would, encrypted and signed. */
+function pushOverHttp(port: number, eventId: string): ReturnType<typeof pushEvent> {
+  return pushEvent({
+    url: `http://127.0.0.1:${port}/dingtalk`,
+    token: 'tok',
+    aesKey: AES_KEY,
+    receiveId: corp.corpId,
+    event: { EventType: 'org_change', CorpId: corp.corpId, eventId },
+  })
+}
+
 describe('one pipeline, two transports', () => {
   it('an event that arrives over an HTTP callback and over Stream with the same eventId is handled once', async () => {
     h = await harness()
@@ -269,32 +308,41 @@ describe('one pipeline, two transports', () => {
     dispatcher.on('org_change', () => {
       calls++
     })
-    const aesKey = 'b'.repeat(43)
-    const callback = createCallbackHandler({ token: 'tok', aesKey, receiveId: corp.corpId, dispatcher })
-    const port = await listen(
-      createHttpServer(async (req, res) => {
-        const reply = await callback.handle({
-          method: req.method ?? '',
-          url: req.url,
-          headers: req.headers,
-          body: req,
-        })
-        res.writeHead(reply.status, reply.headers).end(reply.body)
-      }),
-    )
+    const port = await callbackRoute(dispatcher)
     const stream = h.client({ dispatcher })
     await stream.start()
     const overStream = await h.emu.stream.event(app.appKey, 'org_change', {}, { eventId: 'shared-1' }).done
-    const overHttp = await pushEvent({
-      url: `http://127.0.0.1:${port}/dingtalk`,
-      token: 'tok',
-      aesKey,
-      receiveId: corp.corpId,
-      event: { EventType: 'org_change', CorpId: corp.corpId, eventId: 'shared-1' },
-    })
+    const overHttp = await pushOverHttp(port, 'shared-1')
     expect(overStream.ok).toBe(true)
     expect(overHttp.ok).toBe(true)
     expect(calls).toBe(1)
     expect(stream.stats().redeliveries).toBe(0)
+  })
+
+  it('the same event over HTTP and over Stream at once, each transport with its own dispatcher on one memoryStore, is handled once', async () => {
+    h = await harness()
+    // Two pipelines, as an app wires them when it sets up each transport on its own; the store is what they share.
+    const store = memoryStore()
+    let calls = 0
+    const slowHandler = async (): Promise<void> => {
+      calls++
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    }
+    const overHttp = createEventDispatcher({ namespace: app.appKey, store, logger: {} })
+    overHttp.on('org_change', slowHandler)
+    const overStream = createEventDispatcher({ namespace: app.appKey, store, logger: {} })
+    overStream.on('org_change', slowHandler)
+    const port = await callbackRoute(overHttp)
+    const stream = h.client({ dispatcher: overStream })
+    await stream.start()
+    const [streamed, pushed] = await Promise.all([
+      h.emu.stream.event(app.appKey, 'org_change', {}, { eventId: 'shared-2' }).done,
+      pushOverHttp(port, 'shared-2'),
+    ])
+    expect(streamed.ok).toBe(true)
+    expect(pushed.ok).toBe(true)
+    expect(calls).toBe(1)
+    // The event is remembered once it is handled.
+    expect(await store.get(`dingtalk:${app.appKey}:-:event_id%3Ashared-2`)).toBe('done')
   })
 })
