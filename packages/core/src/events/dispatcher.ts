@@ -236,11 +236,9 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
     idle: background.idle,
     observe: (observer) => observers.add(observer),
     deliver: (deliveries, delivery) =>
-      observers.around.delivery === undefined
-        ? deliverSafely(deliveries, delivery, undefined)
-        : observeDelivery(observers, deliveries, delivery, now, (record) =>
-            deliverSafely(deliveries, delivery, record),
-          ),
+      observeDelivery(observers, deliveries, delivery, now, (record) =>
+        deliverSafely(deliveries, delivery, record),
+      ),
     async announce(parsed, delivery) {
       // URL checks are answered `success` whatever the handlers do: the outcome is always an ack.
       await observeDelivery(observers, [{ parsed }], delivery, now, async () =>
@@ -295,11 +293,7 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
   if (claimed.length === 0) return deliveries.length > 0 ? { kind: 'ack', duplicate: true } : { kind: 'ack' }
   let answered = false
   const work = runClaimed(run, claimed, delivery, () => answered)
-  // Stream waits for its handlers (no deadline): no race with a timer.
-  const outcome =
-    deadlineAt === Number.POSITIVE_INFINITY
-      ? { late: false as const, value: await work }
-      : await untilDeadline(work, deadlineAt, run.now)
+  const outcome = await untilDeadline(work, deadlineAt, run.now)
   if (outcome.late) {
     answered = true
     run.reporter.logger.warn?.(

@@ -216,8 +216,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
     }
   }
 
+  const read = (key: string): string | undefined => live(key)?.value
+
   const store: Store = {
-    get: async (key) => live(key)?.value,
+    get: async (key) => read(key),
     set: async (key, value, ttlMs) => write(key, value, ttlMs),
     delete: async (key) => {
       entries.delete(key)
@@ -228,14 +230,14 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       return true
     },
     deleteIfEquals: async (key, value) => {
-      if (live(key)?.value !== value) return false
+      if (read(key) !== value) return false
       entries.delete(key)
       return true
     },
   }
   return offerInProcess(store, {
     holds: new Map<string, LocalHold>(),
-    read: (key) => live(key)?.value,
+    read,
     write,
   })
 }
