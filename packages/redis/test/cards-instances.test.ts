@@ -4,7 +4,7 @@ import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emul
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
 import type { CardCommand, CardReport } from './card-instance'
-import { startInstance } from './redis'
+import { instanceEnv, startInstance } from './redis'
 
 // Issue #16: card streaming from 3 instances (Node processes) sharing one redis-server stays within
 // DingTalk's card QPS limit (§14.4: about 40) with no QpsLimit error reaching the caller.
@@ -23,14 +23,10 @@ async function spawnInstance(
   emulator: Emulator,
   reports: CardReport[],
 ): Promise<ChildProcess> {
-  const env = {
-    REDIS_URL: redis.url,
-    BASE_URL: emulator.url,
-    APP_KEY: app.appKey,
-    APP_SECRET: app.appSecret,
+  const env = instanceEnv(redis.url, emulator.url, app, {
     KEY_PREFIX: `cards:${process.pid}:`,
     CARD_QPS: String(LIMIT),
-  }
+  })
   const { proc, ready } = await startInstance<CardReport>(INSTANCE_FILE, env, (report) =>
     reports.push(report),
   )

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../src/testing'
 import type { Command, Report } from './instance'
-import { startInstance, until } from './redis'
+import { instanceEnv, startInstance, until } from './redis'
 
 const app = defaultFixture.orgs[0]!.apps![0]!
 const INSTANCES = 8
@@ -38,14 +38,10 @@ describe('8 instances (Node processes) on one Redis and one DingTalk', { timeout
 
   const spawnInstance = async (): Promise<Instance> => {
     const reports: Report[] = []
-    const env = {
-      REDIS_URL: server.url,
-      BASE_URL: emu.url,
-      APP_KEY: app.appKey,
-      APP_SECRET: app.appSecret,
+    const env = instanceEnv(server.url, emu.url, app, {
       KEY_PREFIX: PREFIX,
       LEASE_MS: String(LEASE_MS),
-    }
+    })
     const { proc, ready } = await startInstance<Report>(INSTANCE_FILE, env, (report) => {
       if (report.type === 'fetch') fetches.push(report)
       else reports.push(report)

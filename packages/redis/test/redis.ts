@@ -159,6 +159,19 @@ export async function forkSource(file: URL, env: Record<string, string>): Promis
   })
 }
 
+/**
+ * The environment every app-instance file reads (`REDIS_URL`, `BASE_URL`, `APP_KEY`, `APP_SECRET`), plus the
+ * file's own variables.
+ */
+export function instanceEnv(
+  redisUrl: string,
+  baseUrl: string,
+  app: { appKey: string; appSecret: string },
+  own: Record<string, string>,
+): Record<string, string> {
+  return { REDIS_URL: redisUrl, BASE_URL: baseUrl, APP_KEY: app.appKey, APP_SECRET: app.appSecret, ...own }
+}
+
 /** An instance process just forked, and when it said it is ready. */
 export interface StartedInstance {
   proc: ChildProcess

@@ -4,7 +4,7 @@ import { defaultFixture, type Emulator, startEmulator } from '@dingtalk-kit/emul
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, redisServerAvailable, startRedisServer } from '../src/testing'
-import { startInstance, until } from './redis'
+import { instanceEnv, startInstance, until } from './redis'
 import type { Signed, TicketCommand, TicketOrder, TicketReport } from './ticket-instance'
 
 const org = defaultFixture.orgs[0]!
@@ -38,15 +38,11 @@ describe('8 instances (Node processes) signing dd.config on one redis-server', {
 
   const spawn = async (): Promise<Instance> => {
     const reports: TicketReport[] = []
-    const env = {
-      REDIS_URL: server.url,
-      BASE_URL: emu.url,
-      APP_KEY: app.appKey,
-      APP_SECRET: app.appSecret,
+    const env = instanceEnv(server.url, emu.url, app, {
       CORP_ID: org.corpId,
       AGENT_ID: String(app.agentId),
       KEY_PREFIX: `tickets:${process.pid}:`,
-    }
+    })
     const { proc, ready } = await startInstance<TicketReport>(INSTANCE_FILE, env, (report) =>
       reports.push(report),
     )

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { memoryStore, type Store } from '../store/store'
-import { createDedupeLedger, eventIdOf } from './ledger'
+import { createDedupeLedger, eventIdOf, type LedgerClaim } from './ledger'
 import { parseEvents } from './parse'
+
+/** The claim, or a failed test when the ledger said `done` or `busy`. */
+function claimed(outcome: LedgerClaim | 'done' | 'busy'): LedgerClaim {
+  if (typeof outcome !== 'object') throw new Error(`expected a claim, got ${outcome}`)
+  return outcome
+}
 
 describe('createDedupeLedger', () => {
   it('claim → finish(true) → done for every later claim, across ledgers on one store', async () => {
@@ -11,8 +17,7 @@ describe('createDedupeLedger', () => {
     const key = a.keyFor('app', 'id:E1')
     expect(b.keyFor('app', 'id:E1')).toBe(key)
     expect(a.keyFor('other-app', 'id:E1')).not.toBe(key)
-    const claim = await a.claim(key, Date.now() + 1000)
-    if (typeof claim !== 'object') throw new Error(`expected a claim, got ${claim}`)
+    const claim = claimed(await a.claim(key, Date.now() + 1000))
     expect(await claim.builtinDone()).toBe(false)
     await claim.finish(true)
     expect(await b.claim(key, Date.now() + 1000)).toBe('done')
@@ -21,12 +26,10 @@ describe('createDedupeLedger', () => {
   it('finish(false) releases the claim; the built-in mark survives it', async () => {
     const ledger = createDedupeLedger({ store: memoryStore() })
     const key = ledger.keyFor('app', 'id:E2')
-    const first = await ledger.claim(key, Date.now() + 1000)
-    if (typeof first !== 'object') throw new Error('expected a claim')
+    const first = claimed(await ledger.claim(key, Date.now() + 1000))
     await first.markBuiltinDone()
     await first.finish(false)
-    const second = await ledger.claim(key, Date.now() + 1000)
-    if (typeof second !== 'object') throw new Error('expected a claim')
+    const second = claimed(await ledger.claim(key, Date.now() + 1000))
     expect(await second.builtinDone()).toBe(true)
   })
 
@@ -48,8 +51,7 @@ describe('createDedupeLedger', () => {
     const base = memoryStore()
     const store = { ...base, set: () => Promise.reject(new Error('READONLY')) }
     const ledger = createDedupeLedger({ store, onStoreError: (message) => failures.push(message) })
-    const claim = await ledger.claim(ledger.keyFor('app', 'id:E4'), Date.now() + 100)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await ledger.claim(ledger.keyFor('app', 'id:E4'), Date.now() + 100))
     await claim.finish(true)
     expect(failures).toEqual(['Could not mark an event as done'])
   })
@@ -89,8 +91,7 @@ describe('createDedupeLedger store traffic', () => {
     const { store, calls } = counted()
     const ledger = createDedupeLedger({ store })
     const key = ledger.keyFor('app', 'id:E5')
-    const claim = await ledger.claim(key, Date.now() + 1000)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await ledger.claim(key, Date.now() + 1000))
     await claim.finish(true)
     expect(calls).toEqual(['setIfAbsent', 'set'])
     calls.length = 0
@@ -114,8 +115,7 @@ describe('createDedupeLedger store traffic', () => {
     const store = { ...base, set: () => Promise.reject(new Error('READONLY')) }
     const ledger = createDedupeLedger({ store, onStoreError: () => {} })
     const key = ledger.keyFor('app', 'id:E8')
-    const first = await ledger.claim(key, Date.now() + 1000)
-    if (typeof first !== 'object') throw new Error('expected a claim')
+    const first = claimed(await ledger.claim(key, Date.now() + 1000))
     await first.finish(true)
     expect(typeof (await ledger.claim(key, Date.now() + 1000))).toBe('object')
   })
@@ -137,8 +137,7 @@ describe('createDedupeLedger on an in-process store (memoryStore)', () => {
     const store = memoryStore()
     const ledger = createDedupeLedger({ store })
     const key = ledger.keyFor('app', 'id:L1')
-    const claim = await ledger.claim(key, Date.now() + 1000)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await ledger.claim(key, Date.now() + 1000))
     expect(await store.get(key)).toBeUndefined()
     await claim.finish(true)
     expect(await store.get(key)).toBe('done')
@@ -149,8 +148,7 @@ describe('createDedupeLedger on an in-process store (memoryStore)', () => {
     const first = createDedupeLedger({ store })
     const second = createDedupeLedger({ store, pollIntervalMs: 60_000 })
     const key = first.keyFor('app', 'id:L2')
-    const claim = await first.claim(key, Date.now() + 5000)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await first.claim(key, Date.now() + 5000))
     const waited = second.claim(key, Date.now() + 5000)
     const started = Date.now()
     setTimeout(() => void claim.finish(true), 20)
@@ -162,12 +160,10 @@ describe('createDedupeLedger on an in-process store (memoryStore)', () => {
     const store = memoryStore()
     const ledger = createDedupeLedger({ store })
     const key = ledger.keyFor('app', 'id:L3')
-    const claim = await ledger.claim(key, Date.now() + 5000)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await ledger.claim(key, Date.now() + 5000))
     const waited = ledger.claim(key, Date.now() + 5000)
     await claim.finish(false)
-    const next = await waited
-    if (typeof next !== 'object') throw new Error(`expected the claim, got ${next}`)
+    const next = claimed(await waited)
     await next.finish(true)
     expect(await ledger.claim(key, Date.now() + 1000)).toBe('done')
   })
@@ -186,8 +182,7 @@ describe('createDedupeLedger on an in-process store (memoryStore)', () => {
     const store = { ...memoryStore() }
     const ledger = createDedupeLedger({ store })
     const key = ledger.keyFor('app', 'id:L5')
-    const claim = await ledger.claim(key, Date.now() + 1000)
-    if (typeof claim !== 'object') throw new Error('expected a claim')
+    const claim = claimed(await ledger.claim(key, Date.now() + 1000))
     expect(await store.get(key)).toMatch(/^[0-9a-f]{16}@\d+$/)
     await claim.finish(true)
     expect(await store.get(key)).toBe('done')
