@@ -124,7 +124,7 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     for (const resolve of idlers) resolve()
   }
 
-  // Unreachable by design (handle() catches what the dispatcher and the socket throw); never an unhandled rejection.
+  // Unreachable by design (deliver() turns a dispatcher's failure into a retry); never an unhandled rejection.
   private readonly failed = (cause: unknown): void => {
     this.options.reporter.warn('A Stream frame could not be handled', { cause })
     this.settled()
@@ -192,14 +192,22 @@ export class FrameRouter<S extends SuiteCallbackClient> {
     return handled
   }
 
-  private deliver(
+  private async deliver(
     frame: DownFrame,
     parsed: ParsedEvent,
     id: string,
     deadlineAt = Number.POSITIVE_INFINITY,
   ): Promise<FrameOutcome> {
     const { dispatcher, clientId } = this.options
-    const failed = (cause: unknown): FrameOutcome => {
+    try {
+      const outcome = await dispatcher.deliver([{ parsed, id }], {
+        transport: 'stream',
+        receiveId: clientId,
+        deadlineAt,
+        frame,
+      })
+      return { outcome, id }
+    } catch (cause) {
       // A dispatcher given by the app could throw (core's never does).
       dispatcher.reporter.report(
         'CALLBACK_STORE_FAILED',
@@ -207,13 +215,6 @@ export class FrameRouter<S extends SuiteCallbackClient> {
         { cause, transport: 'stream' },
       )
       return { outcome: { kind: 'retry' }, id }
-    }
-    try {
-      return dispatcher
-        .deliver([{ parsed, id }], { transport: 'stream', receiveId: clientId, deadlineAt, frame })
-        .then((outcome) => ({ outcome, id }), failed)
-    } catch (cause) {
-      return Promise.resolve(failed(cause))
     }
   }
 
