@@ -1,18 +1,23 @@
 import type { WaitUntilContext } from './context'
 
-/** `work`'s value, or `late` when `deadlineAt` (epoch ms; `Infinity` = no deadline) came first. */
+/** What {@link untilDeadline} resolves to when the deadline came first. */
+export const LATE: unique symbol = Symbol('late')
+
+/**
+ * `work`'s value, or {@link LATE} when `deadlineAt` (epoch ms) came first. Without a deadline (`Infinity`, as
+ * over Stream) it is `work` itself: no timer and no extra promise.
+ */
 export function untilDeadline<T>(
   work: Promise<T>,
   deadlineAt: number,
   now: () => number,
-): Promise<{ late: true } | { late: false; value: T }> {
-  const wrapped = work.then((value) => ({ late: false as const, value }))
-  if (deadlineAt === Number.POSITIVE_INFINITY) return wrapped
+): Promise<T | typeof LATE> {
+  if (deadlineAt === Number.POSITIVE_INFINITY) return work
   let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<{ late: true }>((resolve) => {
-    timer = setTimeout(() => resolve({ late: true }), Math.max(0, deadlineAt - now()))
+  const timeout = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), Math.max(0, deadlineAt - now()))
   })
-  return Promise.race([wrapped, timeout]).finally(() => clearTimeout(timer))
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** Work that goes on after its delivery was answered. */

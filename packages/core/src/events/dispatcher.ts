@@ -11,7 +11,7 @@ import type {
   SuiteCallbackClient,
   WaitUntilContext,
 } from './context'
-import { createBackground, untilDeadline } from './deadline'
+import { createBackground, LATE, untilDeadline } from './deadline'
 import { createHandlerRegistry, type HandlerRegistry } from './handler-registry'
 import { createDedupeLedger, type DedupeLedger, type LedgerClaim } from './ledger'
 import {
@@ -235,10 +235,7 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
     onError: reporter.onError,
     idle: background.idle,
     observe: (observer) => observers.add(observer),
-    deliver: (deliveries, delivery) =>
-      observeDelivery(observers, deliveries, delivery, now, (record) =>
-        deliverSafely(deliveries, delivery, record),
-      ),
+    deliver: (deliveries, delivery) => observeDelivery(observers, deliveries, delivery, now, deliverSafely),
     async announce(parsed, delivery) {
       // URL checks are answered `success` whatever the handlers do: the outcome is always an ack.
       await observeDelivery(observers, [{ parsed }], delivery, now, async () =>
@@ -262,7 +259,7 @@ export function createEventDispatcher<S extends SuiteCallbackClient = SuiteCallb
       })
     })
     const result = await untilDeadline(work, delivery.deadlineAt ?? Number.POSITIVE_INFINITY, now)
-    if (!result.late) return false
+    if (result !== LATE) return false
     answered = true
     background.run(work, delivery)
     return true
@@ -294,7 +291,7 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
   let answered = false
   const work = runClaimed(run, claimed, delivery, () => answered)
   const outcome = await untilDeadline(work, deadlineAt, run.now)
-  if (outcome.late) {
+  if (outcome === LATE) {
     answered = true
     run.reporter.logger.warn?.(
       'Handlers still running at the deadline; acknowledged, finishing in the background',
@@ -305,9 +302,9 @@ async function deliverAll<S extends SuiteCallbackClient, L>(
     run.background.run(work, delivery)
     return { kind: 'ack', late: true }
   }
-  if (!outcome.value.ok) return { kind: 'retry' }
-  return deliveries.length === 1 && outcome.value.result !== undefined
-    ? { kind: 'ack', result: outcome.value.result }
+  if (!outcome.ok) return { kind: 'retry' }
+  return deliveries.length === 1 && outcome.result !== undefined
+    ? { kind: 'ack', result: outcome.result }
     : { kind: 'ack' }
 }
 

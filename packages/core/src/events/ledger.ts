@@ -2,7 +2,7 @@ import { hashes } from '../hash/index'
 import { type InProcessStore, inProcessOf, type LocalHold } from '../store/in-process'
 import { isLiveLease, type Lease, pollUntil, takeLease } from '../store/lease'
 import { type Store, storeKey } from '../store/store'
-import { untilDeadline } from './deadline'
+import { LATE, untilDeadline } from './deadline'
 import type { ParsedEvent } from './types'
 
 const DONE = 'done'
@@ -235,8 +235,8 @@ export function createDedupeLedger(options: DedupeLedgerOptions): DedupeLedger {
       held.waiters.push(wake)
     })
     const outcome = await untilDeadline(settled, Math.min(deadlineAt, held.expiresAt), now)
-    if (outcome.late) return now() >= deadlineAt ? 'late' : 'free'
-    return outcome.value || (await isDone(key)) ? 'done' : 'free'
+    if (outcome === LATE) return now() >= deadlineAt ? 'late' : 'free'
+    return outcome || (await isDone(key)) ? 'done' : 'free'
   }
 
   /** The same, for a holder in another process: the store is polled. */

@@ -93,6 +93,12 @@ export class EventObservers extends ObserverSet<EventObserver> {
   }
 }
 
+/** What {@link observeDelivery} reads of a delivery. */
+interface ObservableDelivery {
+  transport: EventTransport
+  deadlineAt?: number | undefined
+}
+
 /** Internal: an {@link ObservedDelivery} the dispatcher fills in; only made when a delivery is observed. */
 export class DeliveryRecord implements ObservedDelivery {
   duplicates = 0
@@ -106,21 +112,24 @@ export class DeliveryRecord implements ObservedDelivery {
   ) {}
 }
 
-/** Runs `work` inside the delivery observers, when there are any. */
-export function observeDelivery(
+/**
+ * Runs `work(events, delivery, record)` inside the delivery observers, when there are any (`record` is then
+ * `undefined`). `work` takes its inputs as arguments, so a delivery nobody observes allocates nothing here.
+ */
+export function observeDelivery<E extends { parsed: ParsedEvent }, D extends ObservableDelivery>(
   observers: EventObservers,
-  events: readonly { parsed: ParsedEvent }[],
-  delivery: { transport: EventTransport; deadlineAt?: number | undefined },
+  events: readonly E[],
+  delivery: D,
   now: () => number,
-  work: (record: DeliveryRecord | undefined) => Promise<DeliveryOutcome>,
+  work: (events: readonly E[], delivery: D, record: DeliveryRecord | undefined) => Promise<DeliveryOutcome>,
 ): Promise<DeliveryOutcome> {
   const around = observers.around.delivery
-  if (around === undefined) return work(undefined)
+  if (around === undefined) return work(events, delivery, undefined)
   const types = events.map((e): string => e.parsed.event.EventType)
   const deadlineAt = delivery.deadlineAt ?? Number.POSITIVE_INFINITY
   const record = new DeliveryRecord(delivery.transport, types, now(), deadlineAt)
   return around(record, async () => {
-    record.outcome = await work(record)
+    record.outcome = await work(events, delivery, record)
     return record.outcome
   })
 }
