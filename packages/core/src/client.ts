@@ -18,6 +18,7 @@ import {
   type TokenCacheOptions,
 } from './auth/token-cache'
 import { credentialsErrorOf } from './errors/credentials'
+import { runtimeFetch } from './http/deadline'
 import { type ClientObserver, ClientObservers } from './http/observer'
 import {
   type ClientHooks,
@@ -91,7 +92,10 @@ export interface DingTalkClientOptions {
    * both APIs on one port).
    */
   apiBaseUrl?: string
-  /** Default `globalThis.fetch`. */
+  /**
+   * Default `globalThis.fetch`, looked up at each call. On Node its timeout goes to undici as the request's
+   * `headersTimeout`/`bodyTimeout`; a `fetch` of your own is handed an `AbortSignal` that fires at `timeoutMs`.
+   */
   fetch?: typeof fetch
   /** Per-attempt timeout. Default 10,000 ms. */
   timeoutMs?: number
@@ -313,7 +317,7 @@ export function createClientCore(
   const tokens: { access_token?: TokenCache } = {}
   const pipeline: PipelineConfig = {
     baseUrl,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: options.fetch ?? runtimeFetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     retry: {
       maxRetries: options.retry?.maxRetries ?? 3,

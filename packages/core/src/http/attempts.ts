@@ -7,13 +7,21 @@ import {
 } from '../errors/request-errors'
 import { DingTalkV1ApiError } from '../errors/v1-api'
 import { readDownload } from './body'
-import { type Call, type Outcome, transient } from './call'
-import { DeadlineControllers } from './deadline'
+import { type Call, type CallInput, type Outcome, transient } from './call'
+import {
+  DeadlineControllers,
+  type DeadlineLease,
+  runtimeFetch,
+  type Timed,
+  timeoutReason,
+  undiciTimeouts,
+  within,
+} from './deadline'
 import { type ClientHooks, type ResponseEvent, type RetryEvent, safely } from './hooks'
 import { CallRecord, type ClientObservers, outcomeDetails } from './observer'
 import type { Admission, RateLimitGate } from './rate-gate'
 import type { Redactor } from './redact'
-import type { TokenSource } from './request'
+import type { DingTalkBinaryResponse, TokenSource } from './request'
 import { backoffDelay, type RetryOptions, sleep } from './retry'
 
 /** What differs between DingTalk's two APIs: where the token goes and how an answer is read. */
@@ -131,7 +139,26 @@ async function attemptLoop<T>(
 const deadlines = new DeadlineControllers()
 
 const abortOnTimeout = (controller: AbortController): void => {
-  controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+  controller.abort(timeoutReason())
+}
+
+/** What an attempt learnt on the way: its status once the answer began, and whether its timer fired. */
+class AttemptState implements Timed {
+  status = 0
+  timedOut = false
+}
+
+/** Sends the request and reads the answer: its text, or a download's bytes. */
+async function receive(
+  config: AttemptConfig,
+  url: string,
+  init: RequestInit,
+  responseType: CallInput['responseType'],
+  state: AttemptState,
+): Promise<string | DingTalkBinaryResponse> {
+  const res = await config.fetch(url, init)
+  state.status = res.status
+  return responseType === 'bytes' ? readDownload(res) : res.text()
 }
 
 async function attemptOnce(
@@ -142,44 +169,54 @@ async function attemptOnce(
   config: AttemptConfig,
 ): Promise<Outcome> {
   const { input } = call
-  const lease = input.signal === undefined ? deadlines.acquire() : undefined
-  const controller = lease?.controller ?? new AbortController()
-  const timer = setTimeout(abortOnTimeout, input.timeoutMs, controller)
-  const signal =
-    input.signal === undefined ? controller.signal : AbortSignal.any([input.signal, controller.signal])
-  let status = 0
-  let text: string
+  const state = new AttemptState()
+  const init: RequestInit & { dispatcher?: object } = {
+    method: input.method,
+    headers: transport.headers(call, token),
+    body: call.body,
+  }
+  // The attempt's timeout: on Node's own fetch, a race plus undici's timeouts, with no signal to pay for;
+  // otherwise an abort signal (see ./deadline).
+  const dispatcher = config.fetch === runtimeFetch ? undiciTimeouts(input.timeoutMs) : undefined
+  let lease: DeadlineLease | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let answer: string | DingTalkBinaryResponse
   try {
-    const headers = transport.headers(call, token)
-    const res = await config.fetch(url, { method: input.method, headers, body: call.body, signal })
-    status = res.status
-    if (input.responseType === 'bytes') {
-      const answer = await readDownload(res)
-      if (typeof answer !== 'string') return { kind: 'ok', status, body: answer }
-      text = answer
+    if (dispatcher !== undefined) {
+      init.dispatcher = dispatcher
+      if (input.signal !== undefined) init.signal = input.signal
+      answer = await within(receive(config, url, init, input.responseType, state), input.timeoutMs, state)
     } else {
-      text = await res.text()
+      lease = deadlines.acquire()
+      timer = setTimeout(abortOnTimeout, input.timeoutMs, lease.controller)
+      const own = lease.controller.signal
+      init.signal = input.signal === undefined ? own : AbortSignal.any([input.signal, own])
+      answer = await receive(config, url, init, input.responseType, state)
     }
   } catch (cause) {
     if (input.signal?.aborted) throw input.signal.reason ?? cause
-    const error = controller.signal.aborted
-      ? new DingTalkTimeoutError({
-          request: call.summary(),
-          attempts: call.attempts,
-          timeoutMs: input.timeoutMs,
-          cause,
-        })
-      : new DingTalkHttpError(
-          'NETWORK_ERROR',
-          `${call.path}: the connection failed (${config.redactor.text(describe(cause))})`,
-          { request: call.summary(), attempts: call.attempts, cause },
-        )
-    return transient(call, status, error)
+    const error =
+      state.timedOut || lease?.controller.signal.aborted === true
+        ? new DingTalkTimeoutError({
+            request: call.summary(),
+            attempts: call.attempts,
+            timeoutMs: input.timeoutMs,
+            cause,
+          })
+        : new DingTalkHttpError(
+            'NETWORK_ERROR',
+            `${call.path}: the connection failed (${config.redactor.text(describe(cause))})`,
+            { request: call.summary(), attempts: call.attempts, cause },
+          )
+    return transient(call, state.status, error)
   } finally {
-    clearTimeout(timer)
-    if (lease !== undefined) deadlines.release(lease)
+    if (lease !== undefined) {
+      clearTimeout(timer)
+      deadlines.release(lease)
+    }
   }
-  return transport.classify(call, text, status)
+  if (typeof answer !== 'string') return { kind: 'ok', status: state.status, body: answer }
+  return transport.classify(call, answer, state.status)
 }
 
 function responseEvent(

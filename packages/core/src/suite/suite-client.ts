@@ -1,5 +1,6 @@
 import { rememberAppCredentials } from '../auth/app-credentials'
 import type { DingTalkClientOptions } from '../client'
+import { runtimeFetch } from '../http/deadline'
 import { ClientObservers } from '../http/observer'
 import { createPipeline } from '../http/pipeline'
 import { Redactor } from '../http/redact'
@@ -58,7 +59,7 @@ export function createSuiteClient(
   redactor.remember(credentials.token)
   const request = createPipeline({
     baseUrl,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: options.fetch ?? runtimeFetch,
     timeoutMs: options.timeoutMs ?? 10_000,
     retry: retryPolicy(options.retry),
     hooks,
