@@ -58,6 +58,43 @@ async function calibrate(fn: Fn, isAsync: boolean, roundMs: number): Promise<num
   }
 }
 
+/** How long a comparison runs, where the defaults (1 s of warm-up, 15 rounds) are too short. */
+export interface RoundsOptions {
+  /** Timed rounds of about 200 ms each side (full run; a quick run keeps 3). */
+  rounds?: number
+  /** Untimed warm-up, both sides by turns (full run). */
+  warmupMs?: number
+}
+
+/**
+ * For calls over loopback to the emulator, which shares the process: a few hundred calls a round, whose
+ * per-round ratio spreads by ±15% (GC, the VM's scheduling), and a process that keeps warming up for seconds
+ * (rates climbed from 1.1 k/s to 4 k/s over the first rounds). With the defaults the median of 15 ratios moved
+ * by ±5% from one run to the next on the same build (client GET: 0.84–0.97×); 41 rounds after 3 s of warm-up
+ * narrow that by about √(41/15), without moving it (A/A runs of a bare fetch against itself: 0.96–1.02×).
+ */
+export const LOOPBACK_ROUNDS: RoundsOptions = { rounds: 41, warmupMs: 3000 }
+
+/**
+ * Runs the functions by turns, in slices of `roundMs / 4`, for `totalMs` before anything is timed, so that
+ * what is measured is code V8 has compiled for the job. Calibration alone runs each function for about a
+ * quarter of a round: too little for a call that goes through many functions (a client request: the
+ * pipeline, undici and the emulator), which then spends its first timed rounds being tiered up while its
+ * thin baseline does not (first comparison in a fresh process, 4 runs: 0.82–0.88× without, 0.92–0.98× with).
+ */
+async function warmUp(fns: readonly Fn[], totalMs: number, roundMs: number): Promise<void> {
+  const end = performance.now() + totalMs
+  while (performance.now() < end) {
+    for (const fn of fns) {
+      const sliceEnd = performance.now() + roundMs / 4
+      while (performance.now() < sliceEnd) {
+        const result = fn()
+        if (result instanceof Promise) await result
+      }
+    }
+  }
+}
+
 function summarise(name: string, samples: number[]): Measurement {
   return { name, opsPerSec: median(samples), min: Math.min(...samples), max: Math.max(...samples) }
 }
@@ -73,13 +110,14 @@ export async function compare(
   group: string,
   candidate: { name: string; fn: Fn },
   baseline: { name: string; fn: Fn },
-  options: BenchOptions & { goal?: number; note?: string },
+  options: BenchOptions & RoundsOptions & { goal?: number; note?: string },
 ): Promise<Comparison> {
   const isAsync = (f: Fn): boolean => f() instanceof Promise
   const candAsync = isAsync(candidate.fn)
   const baseAsync = isAsync(baseline.fn)
   const roundMs = options.quick ? 20 : 200
-  const rounds = options.quick ? 3 : 15
+  const rounds = options.quick ? 3 : (options.rounds ?? 15)
+  await warmUp([candidate.fn, baseline.fn], options.quick ? 40 : (options.warmupMs ?? 1000), roundMs)
   const nc = await calibrate(candidate.fn, candAsync, roundMs)
   const nb = await calibrate(baseline.fn, baseAsync, roundMs)
   const cs: number[] = []
@@ -107,6 +145,7 @@ export async function measure(name: string, fn: Fn, options: BenchOptions): Prom
   const isAsync = fn() instanceof Promise
   const roundMs = options.quick ? 20 : 200
   const rounds = options.quick ? 3 : 15
+  await warmUp([fn], options.quick ? 20 : 500, roundMs)
   const n = await calibrate(fn, isAsync, roundMs)
   const samples: number[] = []
   for (let r = 0; r < rounds; r++) samples.push(await timeRound(fn, n, isAsync))

@@ -14,7 +14,7 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics'
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base'
-import { type BenchOptions, type Comparison, compare, median } from './lib'
+import { type BenchOptions, type Comparison, compare, LOOPBACK_ROUNDS, median } from './lib'
 
 const org = defaultFixture.orgs[0]!
 const app = org.apps![0]!
@@ -133,7 +133,7 @@ export async function benchOtel(options: BenchOptions): Promise<OtelResult> {
         'otel: client POST /topapi/v2/user/get instrumented vs not (emulator)',
         { name: 'instrument({ client }) on', fn: call(on) },
         { name: 'no instrumentation', fn: call(off) },
-        { ...options, goal: 0.9 },
+        { ...options, ...LOOPBACK_ROUNDS, goal: 0.9 },
       ),
     )
     cpu.push(await cpuPerCall('emulator', call(on), call(off), options))
