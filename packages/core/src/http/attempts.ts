@@ -138,7 +138,8 @@ async function attemptLoop<T>(
 
 const deadlines = new DeadlineControllers()
 
-const abortOnTimeout = (controller: AbortController): void => {
+const abortOnTimeout = (controller: AbortController, state: AttemptState): void => {
+  state.timedOut = true
   controller.abort(timeoutReason())
 }
 
@@ -188,26 +189,25 @@ async function attemptOnce(
       answer = await within(receive(config, url, init, input.responseType, state), input.timeoutMs, state)
     } else {
       lease = deadlines.acquire()
-      timer = setTimeout(abortOnTimeout, input.timeoutMs, lease.controller)
+      timer = setTimeout(abortOnTimeout, input.timeoutMs, lease.controller, state)
       const own = lease.controller.signal
       init.signal = input.signal === undefined ? own : AbortSignal.any([input.signal, own])
       answer = await receive(config, url, init, input.responseType, state)
     }
   } catch (cause) {
     if (input.signal?.aborted) throw input.signal.reason ?? cause
-    const error =
-      state.timedOut || lease?.controller.signal.aborted === true
-        ? new DingTalkTimeoutError({
-            request: call.summary(),
-            attempts: call.attempts,
-            timeoutMs: input.timeoutMs,
-            cause,
-          })
-        : new DingTalkHttpError(
-            'NETWORK_ERROR',
-            `${call.path}: the connection failed (${config.redactor.text(describe(cause))})`,
-            { request: call.summary(), attempts: call.attempts, cause },
-          )
+    const error = state.timedOut
+      ? new DingTalkTimeoutError({
+          request: call.summary(),
+          attempts: call.attempts,
+          timeoutMs: input.timeoutMs,
+          cause,
+        })
+      : new DingTalkHttpError(
+          'NETWORK_ERROR',
+          `${call.path}: the connection failed (${config.redactor.text(describe(cause))})`,
+          { request: call.summary(), attempts: call.attempts, cause },
+        )
     return transient(call, state.status, error)
   } finally {
     if (lease !== undefined) {

@@ -5,7 +5,7 @@
  *   ({@link within}), and undici is told the same timeout in the request's dispatch options
  *   ({@link undiciTimeouts}), so it lets go of the connection itself. Handing `fetch` a signal costs undici,
  *   per request, a second controller that follows it, a `WeakRef`, an abort listener and a
- *   `FinalizationRegistry` entry: about a tenth of a local call's throughput.
+ *   `FinalizationRegistry` entry: a bare `fetch` to the emulator ran at 0.87–0.96× its speed with one.
  * - With a `fetch` of the caller's, or on a host without undici: an abort signal
  *   ({@link DeadlineControllers}), since only the signal is sure to reach the request there.
  */

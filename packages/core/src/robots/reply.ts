@@ -1,5 +1,6 @@
 import { DingTalkError } from '../errors/base'
 import { DingTalkWebhookError } from '../errors/webhook'
+import { runtimeFetch } from '../http/deadline'
 import type { RobotsApi } from './api'
 import type { RobotMessage, RobotMessageEvent, RobotReplyResult } from './types'
 import { checkWebhookAnswer, postWebhook } from './webhook'
@@ -23,7 +24,7 @@ export interface ReplyDeps {
 const EXPIRY_MARGIN_MS = 1000
 
 async function viaSession(url: string, message: RobotMessage, deps: ReplyDeps): Promise<boolean> {
-  const fetcher = deps.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init))
+  const fetcher = deps.fetch ?? runtimeFetch
   // §13.7: the session webhook takes the custom robot's body shapes (text, markdown, actionCard, …).
   const response = await postWebhook(url, message, fetcher, 'The session webhook')
   try {

@@ -1,5 +1,6 @@
 import { DingTalkWebhookError, type WebhookErrorCode } from '../errors/webhook'
 import { hashes } from '../hash/index'
+import { runtimeFetch } from '../http/deadline'
 import { toWebhookBody } from './messages'
 import type { RobotMessage } from './types'
 
@@ -161,7 +162,7 @@ export async function sendToWebhook(
   message: RobotMessage,
   options: SendToWebhookOptions = {},
 ): Promise<void> {
-  const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init))
+  const fetcher = options.fetch ?? runtimeFetch
   const target =
     options.secret === undefined ? url : signWebhookUrl(url, options.secret, (options.now ?? Date.now)())
   const response = await postWebhook(target, message, fetcher, 'The robot webhook', options.signal)
